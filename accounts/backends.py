@@ -1,0 +1,78 @@
+"""Authentication against the user's IMAP server."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
+
+from mailview.imap.client import IMAPConnection
+from mailview.imap.errors import AuthenticationFailed
+from mailview.imap.pool import PoolKey, get_pool, password_fingerprint
+
+from .servers import server_for_login
+
+log = logging.getLogger(__name__)
+
+
+def normalise_login(username: str) -> str:
+    return username.strip()
+
+
+class IMAPBackend(BaseBackend):
+    """A user is whoever the IMAP server accepts (LOGIN or AUTHENTICATE PLAIN).
+
+    The Django user is created on first login, with an unusable password: the
+    password lives only in the mail server (and, sealed, in the session). The
+    connection that checked the password goes into the pool, so the first page
+    after login does not log in again.
+
+    Server problems (unreachable, TLS, timeout) propagate as MailError so that
+    the login form can name them; a refused password returns None.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if not username or not password:
+            return None
+        login = normalise_login(username)
+        if not login or any(ord(c) < 32 for c in login) or any(ord(c) < 32 for c in password):
+            return None
+        server = server_for_login(login)
+        try:
+            conn = IMAPConnection.open(server, login, password, settings.WEBMAIL_IMAP_TIMEOUT)
+        except AuthenticationFailed:
+            log.info("login refused by %s", server)
+            return None
+        user_model = get_user_model()
+        user, created = user_model._default_manager.get_or_create(
+            **{user_model.USERNAME_FIELD: login}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        if not self.user_can_authenticate(user):
+            conn.logout()
+            return None
+        get_pool().adopt(PoolKey(login, server, password_fingerprint(login, password)), conn)
+        return user
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        return getattr(user, "is_active", True)
+
+    def get_user(self, user_id: int) -> Any:
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

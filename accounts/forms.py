@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from mailview.imap.errors import MailError
+
+from .models import Preferences, page_size_choices
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with mail-server problems shown as form errors."""
+
+    error_messages = {
+        # The same message whether the user is unknown or the password wrong.
+        "invalid_login": _("Wrong username or password."),
+        "inactive": _("This account is disabled."),
+    }
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except MailError as exc:
+            raise forms.ValidationError(str(exc.user_message), code="mail_server") from None
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class PreferencesForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    page_size = forms.TypedChoiceField(
+        label=_("Messages per page"), choices=page_size_choices, coerce=int
+    )
+
+    class Meta:
+        model = Preferences
+        fields = ["time_zone", "page_size"]

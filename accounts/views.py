@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from .credentials import KEY_COOKIE, seal_password
+from .forms import LoginForm, PreferencesForm
+from .models import Preferences
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        seal_password(self.request, response, form.cleaned_data["password"], user.pk)
+        prefs = Preferences.for_user(user)
+        browser_zone = form.cleaned_data.get("time_zone") or ""
+        if prefs.time_zone == "UTC" and browser_zone in zoneinfo.available_timezones():
+            prefs.time_zone = browser_zone
+            prefs.save(update_fields=["time_zone"])
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's rule). The user_logged_out signal ends the IMAP side."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response.delete_cookie(KEY_COOKIE, samesite="Lax")
+        return response
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    prefs = Preferences.for_user(request.user)
+    form = PreferencesForm(request.POST or None, instance=prefs)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Settings saved."))
+        return redirect("accounts:preferences")
+    from mailview.imap.session import MailSession
+    from mailview.services import folder_tree
+
+    tree = folder_tree(MailSession.for_request(request))
+    return render(request, "accounts/preferences.html", {"form": form, "tree": tree})

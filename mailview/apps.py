@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MailviewConfig(AppConfig):
+    name = "mailview"
+    verbose_name = "Mail"

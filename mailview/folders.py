@@ -1,0 +1,120 @@
+"""The folder tree: LIST results turned into what the folder pane shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from .imap.client import FolderInfo
+
+# Special-use roles, in the order they are shown, with their localized names.
+ROLES: dict[str, tuple[str, object]] = {
+    "INBOX": ("inbox", _("Inbox")),
+    "\\Drafts": ("drafts", _("Drafts")),
+    "\\Sent": ("sent", _("Sent")),
+    "\\Junk": ("junk", _("Junk")),
+    "\\Trash": ("trash", _("Trash")),
+    "\\Archive": ("archive", _("Archive")),
+}
+ROLE_ORDER = [role for role, _label in ROLES.values()]
+
+
+@dataclass
+class FolderNode:
+    name: str  # the full IMAP name, as used in URLs
+    label: str  # what the user sees
+    depth: int
+    role: str | None
+    selectable: bool
+    unseen: int
+    messages: int
+    children: list[FolderNode] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FolderTree:
+    nodes: list[FolderNode]  # flattened, in display order, with depth
+    delimiter: str | None
+
+    def find(self, name: str) -> FolderNode | None:
+        return next((node for node in self.nodes if node.name == name), None)
+
+    @property
+    def inbox_unseen(self) -> int:
+        node = self.find("INBOX")
+        return node.unseen if node else 0
+
+
+def _role(info: FolderInfo) -> str | None:
+    if info.name.upper() == "INBOX":
+        return "inbox"
+    use = info.special_use
+    if use in ROLES:
+        return ROLES[use][0]
+    return None
+
+
+def build_tree(folders: list[FolderInfo], prefix: str = "") -> FolderTree:
+    """Nest folders by their delimiter; roles first (Inbox, Drafts, Sent, Junk, Trash, Archive).
+
+    `prefix` is the personal namespace prefix (e.g. "INBOX." on Cyrus), hidden
+    from labels. A subscribed folder whose parent is not listed gets a
+    non-selectable parent node so the tree stays a tree.
+    """
+    delimiter = next((f.delimiter for f in folders if f.delimiter), None)
+    roots: list[FolderNode] = []
+    by_name: dict[str, FolderNode] = {}
+
+    def path_of(name: str) -> list[str]:
+        shown = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+        return shown.split(delimiter) if delimiter else [shown]
+
+    def ensure(parts: list[str], full: str | None, info: FolderInfo | None) -> FolderNode:
+        key = delimiter.join(parts) if delimiter else parts[0]
+        node = by_name.get(key)
+        if node is None:
+            node = FolderNode(
+                name=full or (prefix + key),
+                label=parts[-1],
+                depth=len(parts) - 1,
+                role=None,
+                selectable=False,
+                unseen=0,
+                messages=0,
+            )
+            by_name[key] = node
+            if len(parts) == 1:
+                roots.append(node)
+            else:
+                ensure(parts[:-1], None, None).children.append(node)
+        if info is not None:
+            node.name = info.name
+            node.selectable = info.selectable
+            node.unseen = info.unseen or 0
+            node.messages = info.messages or 0
+            node.role = _role(info)
+            if node.role is not None and node.depth == 0:
+                node.label = str(dict((r, label) for r, label in ROLES.values())[node.role])
+        return node
+
+    # Parents before children, so a listed parent is not first created as a placeholder.
+    for info in sorted(folders, key=lambda f: len(path_of(f.name))):
+        if info.name.upper() == "INBOX":
+            ensure(["INBOX"], "INBOX", info)
+        else:
+            ensure(path_of(info.name), info.name, info)
+
+    def order(node: FolderNode) -> tuple[int, str]:
+        rank = ROLE_ORDER.index(node.role) if node.role in ROLE_ORDER else len(ROLE_ORDER)
+        return (rank, node.label.casefold())
+
+    flat: list[FolderNode] = []
+
+    def walk(nodes: list[FolderNode]) -> None:
+        for node in sorted(nodes, key=order):
+            flat.append(node)
+            walk(node.children)
+
+    walk(roots)
+    return FolderTree(nodes=flat, delimiter=delimiter)

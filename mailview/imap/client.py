@@ -1,0 +1,596 @@
+"""One facade over the IMAP library.
+
+Everything else in the project talks IMAP through `IMAPConnection`: it speaks
+in our dataclasses and raises only `mailview.imap.errors`. imapclient (and the
+imaplib beneath it) is imported nowhere else.
+
+A connection is not thread safe; the pool leases it to one request at a time.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import ssl
+import time
+from array import array
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from email.header import decode_header, make_header
+from typing import Any
+
+import imapclient
+from imapclient import exceptions as imap_exc
+from imapclient.imap_utf7 import decode as decode_utf7
+from imapclient.response_parser import parse_response
+
+from accounts.servers import MailServer
+
+from .errors import (
+    AuthenticationFailed,
+    CommandFailed,
+    ConnectionDropped,
+    FolderNotFound,
+    InvalidName,
+    MailError,
+    ServerTimeout,
+    ServerUnreachable,
+    TLSFailure,
+)
+
+SORT_KEYS = {
+    "date": "DATE",
+    "arrival": "ARRIVAL",
+    "from": "FROM",
+    "subject": "SUBJECT",
+    "size": "SIZE",
+}
+SPECIAL_USE_FLAGS = ("\\Drafts", "\\Sent", "\\Junk", "\\Trash", "\\Archive", "\\All", "\\Flagged")
+ROW_FETCH_ITEMS = [b"UID", b"FLAGS", b"ENVELOPE", b"RFC822.SIZE", b"INTERNALDATE", b"BODYSTRUCTURE"]
+MAX_FOLDER_NAME = 1000
+
+
+def check_folder_name(name: str) -> str:
+    """Validate a folder name that came from a user before it goes near the server.
+
+    imapclient quotes names (or sends them as literals), but a quoted string
+    cannot carry CR, LF or NUL, so such names are refused here.
+    """
+    if not name or len(name) > MAX_FOLDER_NAME:
+        raise InvalidName(f"folder name of length {len(name)}")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidName("control character in folder name")
+    return name
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """One entry of LIST, with its STATUS counts where known."""
+
+    name: str
+    delimiter: str | None
+    flags: frozenset[str]
+    subscribed: bool = True
+    messages: int | None = None
+    unseen: int | None = None
+
+    @property
+    def selectable(self) -> bool:
+        return not ({"\\noselect", "\\nonexistent"} & {f.lower() for f in self.flags})
+
+    @property
+    def special_use(self) -> str | None:
+        lowered = {f.lower() for f in self.flags}
+        for flag in SPECIAL_USE_FLAGS:
+            if flag.lower() in lowered:
+                return flag
+        return None
+
+
+@dataclass(frozen=True)
+class MailboxState:
+    """What SELECT says about a folder: enough to tell whether a cached order is stale."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+    exists: int
+    highestmodseq: int | None = None
+
+    @property
+    def signature(self) -> tuple[int, int, int]:
+        # Flag changes do not change any sort order we offer, so HIGHESTMODSEQ is not part of it:
+        # a message added moves UIDNEXT, one removed (without one added) lowers EXISTS.
+        return (self.uidvalidity, self.uidnext, self.exists)
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    """A row of the message list."""
+
+    uid: int
+    subject: str
+    sender: Address | None
+    to: tuple[Address, ...]
+    date: datetime | None
+    received: datetime | None
+    size: int
+    flags: frozenset[str]
+    has_attachment: bool
+
+    @property
+    def seen(self) -> bool:
+        return "\\Seen" in self.flags
+
+    @property
+    def flagged(self) -> bool:
+        return "\\Flagged" in self.flags
+
+    @property
+    def answered(self) -> bool:
+        return "\\Answered" in self.flags
+
+
+def decode_text(value: bytes | str | None) -> str:
+    """Decode a header value that may hold RFC 2047 encoded words or raw 8-bit bytes."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    elif not isinstance(value, str):
+        value = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):  # raw 8-bit smuggled as surrogates
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, ValueError, UnicodeError, AssertionError):
+        return value
+
+
+def _address(raw: Any) -> Address | None:
+    mailbox = decode_text(raw.mailbox) if raw.mailbox else ""
+    host = decode_text(raw.host) if raw.host else ""
+    if not mailbox and not host:
+        return None  # the start or end of an RFC 5322 group
+    return Address(name=decode_text(raw.name), email=f"{mailbox}@{host}" if host else mailbox)
+
+
+def _addresses(raw: Any) -> tuple[Address, ...]:
+    return tuple(a for a in (_address(item) for item in raw or ()) if a is not None)
+
+
+def _has_attachment(body: Any) -> bool:
+    """Whether a BODYSTRUCTURE holds a part that a user would call an attachment."""
+    if body.is_multipart:
+        subtype = body[1].lower() if len(body) > 1 and isinstance(body[1], bytes) else b""
+        for part in body[0]:
+            if subtype == b"related" and not part.is_multipart:
+                continue  # inline images of an HTML body
+            if _has_attachment(part):
+                return True
+        return False
+    maintype = body[0].lower() if isinstance(body[0], bytes) else b""
+    for item in body[7:]:
+        if isinstance(item, tuple) and item and isinstance(item[0], bytes):
+            disposition = item[0].lower()
+            if disposition == b"attachment":
+                return True
+            if disposition == b"inline":
+                return maintype not in (b"text", b"multipart")
+    return maintype in (b"application", b"audio", b"video", b"message", b"image")
+
+
+def _summary(uid: int, data: dict[bytes, Any]) -> MessageSummary:
+    envelope = data.get(b"ENVELOPE")
+    senders = _addresses(envelope.from_) if envelope else ()
+    body = data.get(b"BODYSTRUCTURE")
+    try:
+        attachment = bool(body) and _has_attachment(body)
+    except (IndexError, TypeError, AttributeError):
+        attachment = False
+    return MessageSummary(
+        uid=uid,
+        subject=decode_text(envelope.subject) if envelope else "",
+        sender=senders[0] if senders else None,
+        to=_addresses(envelope.to) if envelope else (),
+        date=envelope.date if envelope else None,
+        received=data.get(b"INTERNALDATE"),
+        size=int(data.get(b"RFC822.SIZE") or 0),
+        flags=frozenset(
+            f.decode("ascii", "replace") for f in data.get(b"FLAGS", ()) if f != b"\\Recent"
+        ),
+        has_attachment=attachment,
+    )
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, bytes):
+        return decode_utf7(value)
+    return str(value)
+
+
+class IMAPConnection:
+    """An IMAP connection to one server, logged in or not yet.
+
+    It remembers the selected folder's state and, per folder and sort key, the
+    sorted UID order, so that a second page of an unchanged folder does not
+    pay for SORT again.
+    """
+
+    def __init__(self, client: imapclient.IMAPClient, server: MailServer) -> None:
+        self._client = client
+        self._client.normalise_times = False
+        self.server = server
+        self.selected: MailboxState | None = None
+        self.broken = False
+        self.commands = 0
+        self.created = time.monotonic()
+        self.last_used = self.created
+        self._capabilities: frozenset[str] = frozenset()
+        self._namespace: tuple[str, str | None] | None = None
+        self._sorted: dict[tuple[str, str], tuple[tuple[int, int, int], array]] = {}
+
+    # -- opening and closing ------------------------------------------------
+
+    @classmethod
+    def connect(cls, server: MailServer, timeout: float) -> IMAPConnection:
+        """Open a connection (TLS as the server is configured), not yet logged in."""
+        try:
+            if server.security == "ssl":
+                client = imapclient.IMAPClient(
+                    server.host,
+                    port=server.port,
+                    ssl=True,
+                    ssl_context=server.ssl_context(),
+                    timeout=timeout,
+                )
+            else:
+                client = imapclient.IMAPClient(
+                    server.host, port=server.port, ssl=False, timeout=timeout
+                )
+                if server.security == "starttls":
+                    try:
+                        client.starttls(server.ssl_context())
+                    except BaseException:
+                        _shutdown(client)
+                        raise
+        except ssl.SSLCertVerificationError as exc:
+            raise TLSFailure(f"{server}: {exc.verify_message}") from None
+        except (ssl.SSLError, imap_exc.CapabilityError) as exc:
+            raise TLSFailure(f"{server}: {exc}") from None
+        except TimeoutError:
+            raise ServerTimeout(f"{server}: no greeting") from None
+        except (imaplib.IMAP4.abort, imap_exc.IMAPClientError) as exc:
+            raise ConnectionDropped(f"{server}: {exc}") from None
+        except OSError as exc:
+            raise ServerUnreachable(f"{server}: {exc.strerror or exc}") from None
+        return cls(client, server)
+
+    @classmethod
+    def open(
+        cls, server: MailServer, username: str, password: str, timeout: float
+    ) -> IMAPConnection:
+        """Connect and log in."""
+        conn = cls.connect(server, timeout)
+        try:
+            conn.login(username, password)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def login(self, username: str, password: str) -> None:
+        with self._translating("LOGIN"):
+            try:
+                caps = {c.decode().upper() for c in self._client.capabilities()}
+                if "AUTH=PLAIN" in caps:
+                    self._client.plain_login(username, password)
+                else:
+                    self._client.login(username, password)
+            except imap_exc.LoginError:
+                raise AuthenticationFailed("login refused") from None
+            except imaplib.IMAP4.error as exc:
+                if isinstance(exc, imaplib.IMAP4.abort):
+                    raise
+                # AUTHENTICATE answered NO: a wrong password, whatever the wording.
+                raise AuthenticationFailed("authentication refused") from None
+            self._client._cached_capabilities = None
+            self._capabilities = frozenset(c.decode().upper() for c in self._client.capabilities())
+
+    def logout(self) -> None:
+        """Say LOGOUT and close; never raises."""
+        if not self.broken:
+            try:
+                self._client.logout()
+            except Exception:  # noqa: S110 - the connection is going away anyway
+                pass
+        self.close()
+
+    def close(self) -> None:
+        """Close the socket without a word to the server; never raises."""
+        self.broken = True
+        self.selected = None
+        self._sorted.clear()
+        _shutdown(self._client)
+
+    # -- plumbing -----------------------------------------------------------
+
+    @contextmanager
+    def _translating(self, command: str) -> Iterator[None]:
+        """Run commands, turning library and socket errors into our errors."""
+        if self.broken:
+            raise ConnectionDropped("connection already closed")
+        self.commands += 1
+        self.last_used = time.monotonic()
+        try:
+            yield
+        except MailError:
+            raise
+        except TimeoutError:
+            self.close()
+            raise ServerTimeout(f"{command}: no answer") from None
+        except (imaplib.IMAP4.abort, ssl.SSLError, OSError, EOFError) as exc:
+            self.close()
+            raise ConnectionDropped(f"{command}: {exc}") from None
+        except imaplib.IMAP4.error as exc:
+            text = str(exc)
+            if "NONEXISTENT" in text.upper() or "doesn't exist" in text.lower():
+                raise FolderNotFound(text) from None
+            raise CommandFailed(text) from None
+        finally:
+            self.last_used = time.monotonic()
+
+    def _absorb_unsolicited(self) -> bool:
+        """Drop untagged responses nobody asked for; True if they change the selected folder."""
+        pending = self._client._imap.untagged_responses
+        changed = False
+        if self.selected is not None:
+            if pending.get("EXPUNGE") or pending.get("VANISHED"):
+                changed = True
+            exists = pending.get("EXISTS")
+            if exists:
+                try:
+                    changed = changed or int(exists[-1]) != self.selected.exists
+                except (TypeError, ValueError):
+                    changed = True
+        for key in ("EXISTS", "EXPUNGE", "VANISHED", "RECENT", "FETCH"):
+            pending.pop(key, None)
+        return changed
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self._capabilities
+
+    def has(self, capability: str) -> bool:
+        return capability.upper() in self._capabilities
+
+    # -- commands -----------------------------------------------------------
+
+    def noop(self) -> bool:
+        """NOOP; True if the selected folder changed since we last looked."""
+        with self._translating("NOOP"):
+            self._client.noop()
+            return self._absorb_unsolicited()
+
+    def namespace_prefix(self) -> tuple[str, str | None]:
+        """The personal namespace's prefix and delimiter (("", "/") on Dovecot); asked once."""
+        if self._namespace is None:
+            self._namespace = ("", None)
+            if self.has("NAMESPACE"):
+                with self._translating("NAMESPACE"):
+                    ns = self._client.namespace()
+                if ns.personal:
+                    prefix, delimiter = ns.personal[0]
+                    self._namespace = (_as_str(prefix), _as_str(delimiter) if delimiter else None)
+        return self._namespace
+
+    def list_folders(self, subscribed_only: bool = True) -> list[FolderInfo]:
+        """Folders with their special-use flags and MESSAGES/UNSEEN counts.
+
+        One round trip with LIST-EXTENDED + LIST-STATUS (RFC 5258, 5819);
+        otherwise LIST, LSUB and a STATUS per folder.
+        """
+        if self.has("LIST-EXTENDED") and self.has("LIST-STATUS"):
+            return self._list_extended(subscribed_only)
+        return self._list_plain(subscribed_only)
+
+    def _list_extended(self, subscribed_only: bool) -> list[FolderInfo]:
+        imap = self._client._imap
+        returns = ["SUBSCRIBED", "STATUS (MESSAGES UNSEEN)"]
+        if self.has("SPECIAL-USE"):
+            returns.insert(1, "SPECIAL-USE")
+        with self._translating("LIST"):
+            typ, data = imap._simple_command("LIST", '""', '"*"', f"RETURN ({' '.join(returns)})")
+            if typ != "OK":
+                raise CommandFailed(f"LIST: {data}")
+            _, listed = imap._untagged_response(typ, data, "LIST")
+            statuses = imap.untagged_responses.pop("STATUS", [])
+            self._absorb_unsolicited()
+        counts = self._parse_statuses(statuses)
+        folders = []
+        for flags, delimiter, name in self._parse_list(listed):
+            subscribed = "\\subscribed" in _lower(flags) or name.upper() == "INBOX"
+            if subscribed_only and not subscribed:
+                continue
+            messages, unseen = counts.get(name, (None, None))
+            folders.append(
+                FolderInfo(
+                    name=name,
+                    delimiter=delimiter,
+                    flags=flags,
+                    subscribed=subscribed,
+                    messages=messages,
+                    unseen=unseen,
+                )
+            )
+        return folders
+
+    def _list_plain(self, subscribed_only: bool) -> list[FolderInfo]:
+        imap = self._client._imap
+        with self._translating("LIST"):
+            typ, data = imap._simple_command("LIST", '""', '"*"')
+            _, listed = imap._untagged_response(typ, data, "LIST")
+            typ, data = imap._simple_command("LSUB", '""', '"*"')
+            _, subscribed_raw = imap._untagged_response(typ, data, "LSUB")
+            self._absorb_unsolicited()
+        subscribed = {name for _, _, name in self._parse_list(subscribed_raw)}
+        subscribed.add("INBOX")
+        folders = []
+        for flags, delimiter, name in self._parse_list(listed):
+            is_subscribed = name in subscribed or name.upper() == "INBOX"
+            if subscribed_only and not is_subscribed:
+                continue
+            info = FolderInfo(name, delimiter, flags, subscribed=is_subscribed)
+            messages = unseen = None
+            if info.selectable:
+                status = self.folder_status(name)
+                messages, unseen = status.get("MESSAGES"), status.get("UNSEEN")
+            folders.append(
+                FolderInfo(name, delimiter, flags, is_subscribed, messages=messages, unseen=unseen)
+            )
+        return folders
+
+    @staticmethod
+    def _parse_list(lines: Sequence[Any]) -> list[tuple[frozenset[str], str | None, str]]:
+        lines = [line for line in lines if line not in (b"", None)]
+        if not lines:
+            return []
+        parsed = parse_response(lines)
+        out = []
+        for i in range(0, len(parsed) - 2, 3):
+            flags, delimiter, name = parsed[i : i + 3]
+            out.append(
+                (
+                    frozenset(_as_str(f) for f in flags),
+                    _as_str(delimiter) if delimiter else None,
+                    _as_str(name),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _parse_statuses(lines: Sequence[Any]) -> dict[str, tuple[int | None, int | None]]:
+        counts: dict[str, tuple[int | None, int | None]] = {}
+        for line in lines:
+            if line in (b"", None):
+                continue
+            try:
+                name, items = parse_response([line])
+            except (ValueError, imap_exc.ProtocolError):
+                continue
+            values = dict(zip(items[::2], items[1::2], strict=False))
+            counts[_as_str(name)] = (values.get(b"MESSAGES"), values.get(b"UNSEEN"))
+        return counts
+
+    def folder_status(self, folder: str) -> dict[str, int]:
+        check_folder_name(folder)
+        with self._translating("STATUS"):
+            raw = self._client.folder_status(folder, ["MESSAGES", "UNSEEN", "UIDNEXT"])
+            self._absorb_unsolicited()
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    def select(self, folder: str) -> MailboxState:
+        """Make `folder` the selected one, cheaply if it already is.
+
+        If it is already selected, a NOOP tells whether it changed; only then is
+        it selected again. The state returned is current either way.
+        """
+        check_folder_name(folder)
+        if self.selected is not None and self.selected.name == folder:
+            if not self.noop():
+                return self.selected
+        with self._translating("SELECT"):
+            self.selected = None
+            response = self._client.select_folder(folder)
+            self._client._imap.untagged_responses.clear()
+        self.selected = MailboxState(
+            name=folder,
+            uidvalidity=int(response.get(b"UIDVALIDITY", 0)),
+            uidnext=int(response.get(b"UIDNEXT", 0)),
+            exists=int(response.get(b"EXISTS", 0)),
+            highestmodseq=response.get(b"HIGHESTMODSEQ"),
+        )
+        return self.selected
+
+    def sorted_uids(self, folder: str, key: str) -> tuple[MailboxState, array, bool]:
+        """All UIDs of `folder` in ascending `key` order, and whether the server sorted them.
+
+        Served from this connection's cache when the folder is unchanged
+        (same UIDVALIDITY, UIDNEXT and EXISTS). Without the SORT extension the
+        order is arrival (UID) order and the caller sorts its page itself.
+        """
+        state = self.select(folder)
+        server_sorts = self.has("SORT")
+        cache_key = (folder, key if server_sorts else "arrival")
+        cached = self._sorted.get(cache_key)
+        if cached is not None and cached[0] == state.signature:
+            return state, cached[1], server_sorts
+        with self._translating("SORT" if server_sorts else "SEARCH"):
+            if server_sorts:
+                criterion = SORT_KEYS[key]
+                if criterion == "FROM" and self.has("SORT=DISPLAY"):
+                    criterion = "DISPLAYFROM"
+                uids = self._client.sort([criterion], "ALL", charset="UTF-8")
+            else:
+                uids = sorted(self._client.search("ALL"))
+            changed = self._absorb_unsolicited()
+        order = array("L", uids)
+        if not changed:
+            # Keep at most a few orders per connection: each is 4 bytes a message.
+            if len(self._sorted) >= 8:
+                self._sorted.pop(next(iter(self._sorted)))
+            self._sorted[cache_key] = (state.signature, order)
+        return state, order, server_sorts
+
+    def fetch_summaries(self, uids: Sequence[int]) -> list[MessageSummary]:
+        """List rows for `uids`, in the order given; UIDs that vanished are skipped."""
+        if not uids:
+            return []
+        with self._translating("FETCH"):
+            data = self._client.fetch(list(uids), ROW_FETCH_ITEMS)
+            self._absorb_unsolicited()
+        return [_summary(uid, data[uid]) for uid in uids if uid in data]
+
+    def fetch_parts(self, uid: int, items: Sequence[str]) -> dict[bytes, Any]:
+        """Raw FETCH of one message (e.g. BODYSTRUCTURE, BODY.PEEK[1])."""
+        with self._translating("FETCH"):
+            data = self._client.fetch([uid], [i.encode() for i in items])
+            self._absorb_unsolicited()
+        return data.get(uid, {})
+
+
+def _lower(flags: frozenset[str]) -> set[str]:
+    return {f.lower() for f in flags}
+
+
+def _shutdown(client: imapclient.IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception:  # noqa: S110 - closing a socket that may already be gone
+        pass
+    try:
+        client._imap.sock.close()
+    except Exception:  # noqa: S110
+        pass
+
+
+__all__ = [
+    "Address",
+    "FolderInfo",
+    "IMAPConnection",
+    "MailboxState",
+    "MessageSummary",
+    "SORT_KEYS",
+    "check_folder_name",
+    "decode_text",
+]

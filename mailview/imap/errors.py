@@ -1,0 +1,88 @@
+"""The errors of the IMAP layer, each with a message fit to show a user.
+
+Nothing outside mailview.imap sees imapclient's, imaplib's, ssl's or socket's
+exceptions: the client facade translates them into these.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class MailError(Exception):
+    """Base of every mail-server problem. `user_message` is safe to show."""
+
+    user_message = _("The mail server reported a problem.")
+    status = 502
+
+    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
+        super().__init__(detail or str(self.user_message))
+        self.detail = detail
+        if user_message is not None:
+            self.user_message = user_message
+
+
+class AuthenticationFailed(MailError):
+    user_message = _("Wrong username or password.")
+    status = 401
+
+
+class ServerUnreachable(MailError):
+    user_message = _("The mail server cannot be reached. It may be down; try again in a moment.")
+    status = 503
+
+
+class TLSFailure(MailError):
+    user_message = _(
+        "A secure connection to the mail server could not be established "
+        "(its certificate could not be verified)."
+    )
+    status = 502
+
+
+class ServerTimeout(MailError):
+    user_message = _("The mail server did not answer in time. Try again in a moment.")
+    status = 504
+
+
+class ConnectionDropped(MailError):
+    user_message = _("The connection to the mail server was lost. Try again in a moment.")
+    status = 503
+
+
+class CommandFailed(MailError):
+    """The server answered NO or BAD to a command."""
+
+    user_message = _("The mail server refused the request.")
+    status = 400
+
+
+class FolderNotFound(CommandFailed):
+    user_message = _("This folder does not exist (any more).")
+    status = 404
+
+
+class MessageNotFound(CommandFailed):
+    user_message = _("This message does not exist (any more). It may have been moved or deleted.")
+    status = 404
+
+
+class InvalidName(MailError):
+    """User input that cannot be sent to the server as a folder name."""
+
+    user_message = _("This folder name is not valid.")
+    status = 400
+
+
+class PoolExhausted(MailError):
+    user_message = _(
+        "Too many requests to the mail server at once for this account. Try again in a moment."
+    )
+    status = 503
+
+
+class CredentialsUnavailable(MailError):
+    """The session no longer holds a usable password: the user must log in again."""
+
+    user_message = _("Your session has expired. Please log in again.")
+    status = 401

@@ -1,0 +1,56 @@
+"""Mail-server problems become clear pages, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from .imap.errors import AuthenticationFailed, CredentialsUnavailable, MailError
+
+log = logging.getLogger(__name__)
+
+
+class MailErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, MailError):
+            return None
+        if isinstance(exception, CredentialsUnavailable | AuthenticationFailed):
+            # The session cannot reach the mailbox any more: start again from the login page.
+            was_user = request.user.is_authenticated
+            logout(request)
+            if was_user:
+                text = (
+                    _("The mail server no longer accepts your password. Please log in again.")
+                    if isinstance(exception, AuthenticationFailed)
+                    else str(exception.user_message)
+                )
+                messages.warning(request, text)
+            return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+        log.warning(
+            "mail error on %s: %s: %s", request.path, type(exception).__name__, exception.detail
+        )
+        template = "mailview/_error.html" if request.GET.get("pane") else "mailview/error.html"
+        return render(
+            request,
+            template,
+            {
+                "error": exception,
+                "message": exception.user_message,
+                "retry_url": request.get_full_path(),
+            },
+            status=exception.status,
+        )

@@ -1,0 +1,136 @@
+"""What the views call. Each function takes the user's MailSession and returns
+plain data; IMAP happens inside `mail.run`, on a pooled connection."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .folders import FolderTree, build_tree
+from .imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
+from .imap.errors import MessageNotFound
+from .imap.session import MailSession
+from .mime.parse import MessageText, read_message_text
+
+DEFAULT_SORT = "date"
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    folder: str
+    sort: str = DEFAULT_SORT
+    reverse: bool = True
+    page: int = 1
+    page_size: int = 50
+
+    @classmethod
+    def from_query(
+        cls, folder: str, sort: str | None, order: str | None, page: str | None, page_size: int
+    ) -> ListRequest:
+        sort = sort if sort in SORT_KEYS else DEFAULT_SORT
+        try:
+            page_number = max(1, int(page or 1))
+        except ValueError:
+            page_number = 1
+        return cls(
+            folder=check_folder_name(folder),
+            sort=sort,
+            reverse=(order or "desc") != "asc",
+            page=page_number,
+            page_size=page_size,
+        )
+
+
+@dataclass(frozen=True)
+class ListPage:
+    request: ListRequest
+    rows: list[MessageSummary]
+    total: int
+    pages: int
+    page: int
+    server_sorted: bool
+    uidvalidity: int
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.request.page_size + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+
+def _page_rows(conn: IMAPConnection, req: ListRequest) -> ListPage:
+    state, order, server_sorted = conn.sorted_uids(req.folder, req.sort)
+    total = len(order)
+    pages = max(1, math.ceil(total / req.page_size))
+    page = min(req.page, pages)
+    start = (page - 1) * req.page_size
+    if req.reverse:
+        stop = total - start
+        window = [order[i] for i in range(stop - 1, max(stop - req.page_size, 0) - 1, -1)]
+    else:
+        window = list(order[start : start + req.page_size])
+    rows = conn.fetch_summaries(window)
+    if not server_sorted and req.sort != "arrival":
+        rows = sort_rows(rows, req.sort, req.reverse)
+    return ListPage(req, rows, total, pages, page, server_sorted, state.uidvalidity)
+
+
+def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[MessageSummary]:
+    """Client-side sort of one page, for servers without SORT (RFC 5256)."""
+    keys = {
+        "date": lambda r: (r.date or r.received).timestamp() if (r.date or r.received) else 0,
+        "from": lambda r: (str(r.sender) if r.sender else "").casefold(),
+        "subject": lambda r: r.subject.casefold(),
+        "size": lambda r: r.size,
+    }
+    return sorted(rows, key=keys.get(key, lambda r: r.uid), reverse=reverse)
+
+
+def list_page(mail: MailSession, req: ListRequest) -> ListPage:
+    """One page of a folder's message list; only that page's messages are fetched."""
+    return mail.run(lambda conn: _page_rows(conn, req), folder=req.folder)
+
+
+def _tree(conn: IMAPConnection) -> FolderTree:
+    prefix, _delimiter = conn.namespace_prefix()
+    return build_tree(conn.list_folders(subscribed_only=True), prefix)
+
+
+def folder_tree(mail: MailSession) -> FolderTree:
+    return mail.run(_tree)
+
+
+def mailbox_page(mail: MailSession, req: ListRequest) -> tuple[FolderTree, ListPage]:
+    """The folder tree and a page of the list, on one leased connection."""
+
+    def read(conn: IMAPConnection) -> tuple[FolderTree, ListPage]:
+        page = _page_rows(conn, req)
+        return _tree(conn), page
+
+    return mail.run(read, folder=req.folder)
+
+
+def message_text(mail: MailSession, folder: str, uid: int) -> MessageText:
+    """Headers and the text of one message (fetching only the parts it needs)."""
+    check_folder_name(folder)
+    return mail.run(lambda conn: _message(conn, folder, uid), folder=folder)
+
+
+def _message(conn: IMAPConnection, folder: str, uid: int) -> MessageText:
+    conn.select(folder)
+    result = read_message_text(conn, uid)
+    if result is None:
+        raise MessageNotFound(f"UID {uid} in {folder}")
+    return result
+
+
+def message_page(mail: MailSession, folder: str, uid: int) -> tuple[FolderTree, MessageText]:
+    """The folder tree and one message, on one leased connection."""
+    check_folder_name(folder)
+
+    def read(conn: IMAPConnection) -> tuple[FolderTree, MessageText]:
+        return _tree(conn), _message(conn, folder, uid)
+
+    return mail.run(read, folder=folder)

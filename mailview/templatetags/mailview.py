@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+
+@register.filter
+def maildate(value: datetime | None) -> str:
+    """A list date the way mail clients show it: time today, day this year, else the full date."""
+    if value is None:
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.utc)
+    local = timezone.localtime(value)
+    now = timezone.localtime()
+    if local.date() == now.date():
+        return date_format(local, "H:i")
+    if local.year == now.year:
+        return date_format(local, "j M")
+    return date_format(local, "Y-m-d")
+
+
+@register.filter
+def fulldate(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.utc)
+    return date_format(timezone.localtime(value), "D, j M Y H:i")
+
+
+@register.simple_tag(takes_context=True)
+def sort_query(context: template.Context, key: str) -> str:
+    """Query string for a column header: sort by `key`; clicking the active column flips it."""
+    page = context["page"]
+    req = page.request
+    if req.sort == key:
+        order = "asc" if req.reverse else "desc"
+    else:
+        order = "asc" if key in ("from", "subject") else "desc"
+    return "?" + urlencode({"sort": key, "order": order})
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: template.Context, number: int) -> str:
+    req = context["page"].request
+    return "?" + urlencode(
+        {"sort": req.sort, "order": "desc" if req.reverse else "asc", "page": number}
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_state(context: template.Context, key: str) -> str:
+    req = context["page"].request
+    if req.sort != key:
+        return "none"
+    return "descending" if req.reverse else "ascending"

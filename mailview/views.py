@@ -1,0 +1,46 @@
+"""Views read the request, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from . import services
+from .imap.session import MailSession
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("mailview:mailbox", folder="INBOX")
+
+
+@login_required
+def mailbox(request: HttpRequest, folder: str) -> HttpResponse:
+    req = services.ListRequest.from_query(
+        folder,
+        sort=request.GET.get("sort"),
+        order=request.GET.get("order"),
+        page=request.GET.get("page"),
+        page_size=request.preferences.page_size,
+    )
+    tree, page = services.mailbox_page(MailSession.for_request(request), req)
+    return render(
+        request,
+        "mailview/mailbox.html",
+        {"tree": tree, "page": page, "folder": folder, "current": tree.find(folder)},
+    )
+
+
+@login_required
+def message(request: HttpRequest, folder: str, uid: int) -> HttpResponse:
+    mail = MailSession.for_request(request)
+    if request.GET.get("pane"):
+        msg = services.message_text(mail, folder, uid)
+        return render(request, "mailview/_message.html", {"msg": msg, "folder": folder})
+    tree, msg = services.message_page(mail, folder, uid)
+    return render(
+        request,
+        "mailview/message.html",
+        {"tree": tree, "msg": msg, "folder": folder, "current": tree.find(folder)},
+    )

@@ -1,0 +1,100 @@
+"""Shared fixtures: the real Dovecot (tests/conftest_dovecot.py), the app pointed at it,
+logged-in clients, a Daphne live server and Chromium through Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from accounts.servers import MailServer, default_server
+from mailview.imap import pool as pool_module
+from tests.conftest_dovecot import MailUser
+from tests.liveserver import LiveServer, mail_env, run_daphne
+from webmail.devmail.dovecot import Dovecot
+
+pytest_plugins = ["tests.conftest_dovecot"]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def point_at(settings: object, dovecot: Dovecot, security: str = "starttls") -> MailServer:
+    settings.IMAP_HOST = dovecot.host
+    settings.IMAP_PORT = dovecot.imaps_port if security == "ssl" else dovecot.imap_port
+    settings.IMAP_SECURITY = security
+    settings.IMAP_CA_FILE = str(dovecot.ca_file)
+    return default_server()
+
+
+@pytest.fixture
+def mail_server(dovecot: Dovecot, settings: object) -> MailServer:
+    """The app's default server is the test Dovecot (STARTTLS, certificate verified)."""
+    return point_at(settings, dovecot)
+
+
+@pytest.fixture(autouse=True)
+def fresh_pool() -> Iterator[None]:
+    """Each test starts with an empty process pool and leaves none behind."""
+    pool_module._pool = None
+    yield
+    if pool_module._pool is not None:
+        pool_module._pool.close_all()
+    pool_module._pool = None
+
+
+@pytest.fixture
+def login(mail_server: MailServer, db: None) -> Callable[..., Client]:
+    """log in a MailUser through the real login form; returns their own test client."""
+
+    def _login(user: MailUser) -> Client:
+        client = Client()
+        response = client.post(
+            "/accounts/login/", {"username": user.username, "password": user.password}
+        )
+        assert response.status_code == 302, response.content[:2000]
+        return client
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def live_server(dovecot: Dovecot) -> Iterator[LiveServer]:
+    workdir = Path(tempfile.mkdtemp(prefix="webmail-live-"))
+    try:
+        with run_daphne(workdir, mail_env(dovecot)) as server:
+            yield server
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,157 @@
+"""Pytest fixtures for a real, private Dovecot (load with ``pytest_plugins``).
+
+- ``dovecot`` (session): one shared, started instance. Never stop or restart it in a test.
+- ``mail_user_factory``: ``make(prefix="alice") -> MailUser``, a fresh user on ``dovecot``.
+- ``alice``, ``bob``: two fresh users per test.
+- ``dovecot_factory``: ``make(extra_config="", tls=True) -> Dovecot``, extra started instances
+  (own directory), stopped and removed after the test.
+- ``private_dovecot``: one such instance, for tests that stop or restart the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import imapclient
+import pytest
+
+from webmail.devmail.dovecot import Dovecot
+
+__all__ = ["MailUser", "make_dovecot_root"]
+
+
+def make_dovecot_root(prefix: str = "webmail-dovecot-") -> Path:
+    """A fresh directory that Dovecot's unprivileged processes can reach."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/var/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+@dataclass
+class MailUser:
+    """A user on a test Dovecot, with helpers for test set-up."""
+
+    username: str
+    password: str
+    dovecot: Dovecot
+    _clients: list[imapclient.IMAPClient] = field(default_factory=list, repr=False)
+
+    @property
+    def address(self) -> str:
+        return f"{self.username}@example.org"
+
+    def client(self) -> imapclient.IMAPClient:
+        """A logged-in plain IMAP connection, closed at the end of the test."""
+        client = self.dovecot.client(self.username, self.password)
+        self._clients.append(client)
+        return client
+
+    def append(
+        self,
+        folder: str,
+        message: EmailMessage | bytes,
+        flags: Sequence[str] = (),
+        when: datetime | None = None,
+    ) -> int:
+        """APPEND to ``folder`` (created if missing); returns the UID."""
+        return self.dovecot.append(self.username, self.password, folder, message, flags, when)
+
+    def create_folder(self, name: str) -> None:
+        """Create and subscribe ``name`` (separator "/")."""
+        client = self.dovecot.client(self.username, self.password)
+        try:
+            client.create_folder(name)
+            client.subscribe_folder(name)
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+
+    @property
+    def maildir(self) -> Path:
+        return self.dovecot.maildir(self.username)
+
+    def close(self) -> None:
+        """Close the connections opened with :meth:`client`."""
+        while self._clients:
+            client = self._clients.pop()
+            with contextlib.suppress(Exception):
+                client.logout()
+            with contextlib.suppress(Exception):
+                client.shutdown()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    root = make_dovecot_root()
+    server = Dovecot(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _user_factory(server: Dovecot) -> tuple[Callable[..., MailUser], list[MailUser]]:
+    users: list[MailUser] = []
+
+    def make(prefix: str = "alice") -> MailUser:
+        user = MailUser(
+            username=f"{prefix}-{uuid.uuid4().hex[:8]}",
+            password=secrets.token_urlsafe(12),
+            dovecot=server,
+        )
+        server.add_user(user.username, user.password)
+        users.append(user)
+        return user
+
+    return make, users
+
+
+@pytest.fixture
+def mail_user_factory(dovecot: Dovecot) -> Iterator[Callable[..., MailUser]]:
+    make, users = _user_factory(dovecot)
+    yield make
+    for user in users:
+        user.close()
+
+
+@pytest.fixture
+def alice(mail_user_factory: Callable[..., MailUser]) -> MailUser:
+    return mail_user_factory("alice")
+
+
+@pytest.fixture
+def bob(mail_user_factory: Callable[..., MailUser]) -> MailUser:
+    return mail_user_factory("bob")
+
+
+@pytest.fixture
+def dovecot_factory() -> Iterator[Callable[..., Dovecot]]:
+    servers: list[Dovecot] = []
+
+    def make(*, extra_config: str = "", tls: bool = True) -> Dovecot:
+        server = Dovecot(make_dovecot_root(), extra_config=extra_config, tls=tls)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_dovecot(dovecot_factory: Callable[..., Dovecot]) -> Dovecot:
+    """An instance of this test's own: free to be stopped and restarted."""
+    return dovecot_factory()

@@ -1,0 +1,98 @@
+"""The webmail served by a real Daphne in a subprocess, for browser tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from webmail.devmail.dovecot import Dovecot, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    log_file: Path
+    process: subprocess.Popen
+
+    def log(self) -> str:
+        return self.log_file.read_text(errors="replace")
+
+
+def mail_env(dovecot: Dovecot) -> dict[str, str]:
+    return {
+        "IMAP_HOST": dovecot.host,
+        "IMAP_PORT": str(dovecot.imap_port),
+        "IMAP_SECURITY": "starttls",
+        "IMAP_CA_FILE": str(dovecot.ca_file),
+    }
+
+
+@contextmanager
+def run_daphne(
+    workdir: Path, env: Mapping[str, str], *, processes: int = 1
+) -> Iterator[LiveServer]:
+    """Migrate a fresh SQLite database in `workdir` and serve the app on a free port."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "webmail.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "SECRET_KEY": "live-server-test-secret-key-0123456789",
+        "PYTHONPATH": str(ROOT),
+        "LOG_LEVEL": "DEBUG",
+        **env,
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=full_env,
+        check=True,
+    )
+    log_file = workdir / "daphne.log"
+    with open(log_file, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "webmail.asgi:application",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", log_file, process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{server.log()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"daphne did not start:\n{server.log()}") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,209 @@
+"""Settings for the webmail, read from the environment.
+
+Every setting that differs between deployments is an environment variable; the
+defaults give the embedded configuration (SQLite, in-memory channel layer, a
+mail server on loopback).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envstr(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """DATABASE_URL (sqlite:///path or postgres://user@host:port/name) as a DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if path.startswith("//"):  # sqlite:////absolute/path
+            path = path[1:]
+        elif path.startswith("/"):  # sqlite:///relative/path
+            path = str(BASE_DIR / path[1:]) if not Path(path).is_absolute() else path
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 0,
+        }
+    raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envstr("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
+ALLOWED_HOSTS = [h for h in envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "accounts",
+    "mailview",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "webmail.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
+    "mailview.middleware.MailErrorMiddleware",
+]
+
+ROOT_URLCONF = "webmail.urls"
+ASGI_APPLICATION = "webmail.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        envstr("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Mail users authenticate against IMAP; Django staff (createsuperuser) with a local password.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.IMAPBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/mail/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Sessions live on the server (database); the browser holds only the session id
+# and the key that unseals the IMAP password (accounts.credentials).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = envint("WEBMAIL_SESSION_AGE", 12 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# WEBMAIL_HTTPS=true marks every cookie Secure and turns on HSTS; without it,
+# cookies are still marked Secure on requests that arrive over HTTPS.
+WEBMAIL_HTTPS = envbool("WEBMAIL_HTTPS", False)
+SESSION_COOKIE_SECURE = WEBMAIL_HTTPS
+CSRF_COOKIE_SECURE = WEBMAIL_HTTPS
+if WEBMAIL_HTTPS:
+    SECURE_HSTS_SECONDS = envint("WEBMAIL_HSTS_SECONDS", 31536000)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = envstr("LANGUAGE_CODE", "en")
+TIME_ZONE = envstr("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves static files from Daphne; with finders on, no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Channels: the in-memory layer on the embedded default, Redis when REDIS_URL is set.
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The default mail server (accounts.servers.MailServer validates these).
+IMAP_HOST = envstr("IMAP_HOST", "127.0.0.1")
+IMAP_SECURITY = envstr("IMAP_SECURITY", "starttls").lower()
+IMAP_PORT = envint("IMAP_PORT", 993 if IMAP_SECURITY == "ssl" else 143)
+IMAP_CA_FILE = envstr("IMAP_CA_FILE") or None
+SMTP_HOST = envstr("SMTP_HOST", IMAP_HOST)
+SMTP_SECURITY = envstr("SMTP_SECURITY", "starttls").lower()
+SMTP_PORT = envint("SMTP_PORT", 465 if SMTP_SECURITY == "ssl" else 587)
+SMTP_CA_FILE = envstr("SMTP_CA_FILE") or IMAP_CA_FILE
+# Plain-text IMAP/SMTP (security "none") is only allowed to loopback hosts unless this is set.
+WEBMAIL_ALLOW_PLAINTEXT_REMOTE = envbool("WEBMAIL_ALLOW_PLAINTEXT_REMOTE", False)
+
+# The IMAP connection pool (mailview.imap.pool), per worker process.
+WEBMAIL_IMAP_TIMEOUT = envfloat("WEBMAIL_IMAP_TIMEOUT", 20.0)  # seconds for connect and each reply
+WEBMAIL_POOL_PER_USER = envint("WEBMAIL_POOL_PER_USER", 4)
+WEBMAIL_POOL_MAX = envint("WEBMAIL_POOL_MAX", 400)
+WEBMAIL_POOL_IDLE_TIMEOUT = envfloat("WEBMAIL_POOL_IDLE_TIMEOUT", 300.0)
+WEBMAIL_POOL_HEALTH_CHECK_AFTER = envfloat("WEBMAIL_POOL_HEALTH_CHECK_AFTER", 30.0)
+WEBMAIL_POOL_WAIT = envfloat("WEBMAIL_POOL_WAIT", 15.0)  # how long a request waits for a free slot
+
+WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
+
+WEBMAIL_PAGE_SIZES = (25, 50, 100, 200)
+WEBMAIL_DEFAULT_PAGE_SIZE = 50
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # imapclient logs every command (LOGIN with its password included) at DEBUG:
+        # never let that through, whatever LOG_LEVEL says.
+        "imapclient": {"level": "WARNING", "propagate": True},
+        "imapclient.imaplib": {"level": "WARNING", "propagate": True},
+        "daphne": {"level": "WARNING"},
+    },
+}
