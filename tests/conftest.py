@@ -7,15 +7,18 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
 
 from accounts.servers import MailServer, default_server
 from mailview.imap import pool as pool_module
-from tests.conftest_dovecot import MailUser
 from tests.liveserver import LiveServer, mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
+
+if TYPE_CHECKING:
+    from tests.conftest_dovecot import MailUser
 
 pytest_plugins = ["tests.conftest_dovecot"]
 

@@ -151,7 +151,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = envstr("STATIC_ROOT") or None  # for collectstatic behind a reverse proxy
 # WhiteNoise serves static files from Daphne; with finders on, no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

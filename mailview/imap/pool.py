@@ -58,6 +58,7 @@ class _Slot:
 
     key: PoolKey
     generation: int
+    conn: IMAPConnection
 
 
 class ConnectionPool:
@@ -106,6 +107,7 @@ class ConnectionPool:
                 "busy": len(self._slots) - idle,
                 "logins": len({slot.key.login for slot in self._slots.values()}),
                 "opened": self.opened,
+                "commands": sum(slot.conn.commands for slot in self._slots.values()),
             }
 
     def connections_of(self, login: str) -> int:
@@ -214,7 +216,7 @@ class ConnectionPool:
             raise
         with self._cond:
             self._unreserve(key.login)
-            self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0))
+            self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0), conn)
             self.opened += 1
         return conn
 
@@ -250,7 +252,7 @@ class ConnectionPool:
                 and self._count_total() < self.max_total
             )
             if fits:
-                self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0))
+                self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0), conn)
                 self._idle.setdefault(key, []).append(conn)
                 self._cond.notify_all()
         if not fits:

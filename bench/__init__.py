@@ -1,0 +1,1 @@
+"""Benchmarks of the webmail against a private Dovecot (see docs/benchmarks.md)."""

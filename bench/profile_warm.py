@@ -1,0 +1,127 @@
+"""Where the time of a warm message-list page goes: the view run in-process under cProfile.
+
+    .venv/bin/python -m bench.profile_warm [--messages 100000] [--requests 200]
+
+Seeds a private Dovecot like bench.list_pages (INBOX only), sets Django up in this process
+against it (SQLite in a temporary directory), logs in with Django's test client, requests
+/mail/INBOX/ once (cold), then profiles ``--requests`` warm requests. Prints the mean time per
+request of the main parts (IMAP commands, imapclient parsing, building rows, rendering) and
+the top functions. The test client skips HTTP and ASGI, so the total is a little below what
+bench.list_pages measures over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.list_pages import PASSWORD, USER, Folder, seed
+from webmail.devmail.dovecot import Dovecot, remove_tree
+
+# Functions whose cumulative time is reported (file suffix, function name).
+PARTS = [
+    ("django/test/client.py", "get", "whole request (test client)"),
+    ("mailview/views.py", "mailbox", "view"),
+    ("mailview/services.py", "mailbox_page", "services.mailbox_page (all IMAP work)"),
+    ("mailview/imap/client.py", "select", "  select (NOOP when already selected)"),
+    ("mailview/imap/client.py", "sorted_uids", "  sorted_uids (cache hit: no SORT)"),
+    ("mailview/imap/client.py", "fetch_summaries", "  fetch_summaries (FETCH 50 + rows)"),
+    ("imapclient/imapclient.py", "fetch", "    imapclient fetch (I/O + parsing)"),
+    ("imapclient/response_parser.py", "parse_fetch_response", "      parse_fetch_response"),
+    ("mailview/imap/client.py", "_summary", "    _summary (rows from parsed data)"),
+    ("mailview/imap/client.py", "decode_text", "      decode_text"),
+    ("mailview/imap/client.py", "list_folders", "  list_folders (LIST-STATUS)"),
+    ("mailview/folders.py", "build_tree", "  build_tree"),
+    ("django/shortcuts.py", "render", "render (template)"),
+    ("accounts/credentials.py", "unseal_password", "unseal_password"),
+    ("accounts/middleware.py", "__call__", "UserTimezoneMiddleware (incl. everything below)"),
+    ("/ssl.py", "recv_into", "ssl recv_into (waiting for Dovecot)"),
+    ("/ssl.py", "read", "ssl read"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--top", type=int, default=35)
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="webmail-profile-", dir="/var/tmp"))
+    root.chmod(0o755)
+    dovecot = Dovecot(root / "dovecot")
+    try:
+        dovecot.start()
+        seed(dovecot, [Folder("INBOX", args.messages)], load_users=0)
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "webmail.settings",
+                "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+                "SECRET_KEY": "profile-secret-key-0123456789-0123456789",
+                "ALLOWED_HOSTS": "testserver,127.0.0.1",
+                "LOG_LEVEL": "INFO",
+                "IMAP_HOST": dovecot.host,
+                "IMAP_PORT": str(dovecot.imap_port),
+                "IMAP_SECURITY": "starttls",
+                "IMAP_CA_FILE": str(dovecot.ca_file),
+            }
+        )
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.test import Client
+
+        call_command("migrate", "--noinput", verbosity=0)
+        client = Client()
+        response = client.post("/accounts/login/", {"username": USER, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        assert client.get("/mail/INBOX/").status_code == 200  # cold
+        for _ in range(20):  # warm-up, unprofiled
+            client.get("/mail/INBOX/")
+        t0 = time.perf_counter()
+        for _ in range(args.requests):
+            client.get("/mail/INBOX/")
+        plain = (time.perf_counter() - t0) / args.requests
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            response = client.get("/mail/INBOX/")
+        profiler.disable()
+        assert response.status_code == 200
+
+        stats = pstats.Stats(profiler)
+        n = args.requests
+        print(f"\nWarm /mail/INBOX/ ({args.messages:,} messages), in-process, {n} requests")
+        print(f"mean without profiler: {plain * 1000:.2f} ms per request\n")
+        print("cumulative time per request under cProfile (profiling inflates Python-heavy parts):")
+        for suffix, name, label in PARTS:
+            total = sum(
+                value[3]
+                for (filename, _line, func), value in stats.stats.items()  # type: ignore[attr-defined]
+                if func == name and filename.endswith(suffix)
+            )
+            calls = sum(
+                value[1]
+                for (filename, _line, func), value in stats.stats.items()  # type: ignore[attr-defined]
+                if func == name and filename.endswith(suffix)
+            )
+            print(f"  {label:55s} {total / n * 1000:7.2f} ms  ({calls / n:.1f} calls)")
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+        print(out.getvalue())
+    finally:
+        dovecot.stop()
+        remove_tree(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""IMAPConnection against the real test Dovecot."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from accounts.servers import MailServer
+from mailview.imap.client import IMAPConnection, check_folder_name
+from mailview.imap.errors import (
+    AuthenticationFailed,
+    ConnectionDropped,
+    FolderNotFound,
+    InvalidName,
+    ServerTimeout,
+    ServerUnreachable,
+    TLSFailure,
+)
+from tests.processes import frozen, imap_pids
+from webmail.devmail.dovecot import free_port
+from webmail.devmail.factories import make_message
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def starttls(dovecot) -> MailServer:
+    return MailServer(dovecot.host, dovecot.imap_port, "starttls", str(dovecot.ca_file))
+
+
+def open_as(user, server: MailServer | None = None, timeout: float = 5) -> IMAPConnection:
+    return IMAPConnection.open(
+        server or starttls(user.dovecot), user.username, user.password, timeout
+    )
+
+
+def test_login_over_starttls_verifies_the_certificate(alice):
+    conn = open_as(alice)
+    assert conn.has("IMAP4REV1")
+    assert conn.has("SORT")
+    conn.logout()
+
+
+def test_login_over_implicit_tls(alice):
+    server = MailServer(
+        alice.dovecot.host, alice.dovecot.imaps_port, "ssl", str(alice.dovecot.ca_file)
+    )
+    conn = open_as(alice, server)
+    assert conn.select("INBOX").exists == 0
+    conn.logout()
+
+
+def test_certificate_from_an_unknown_ca_is_refused(alice):
+    server = MailServer(alice.dovecot.host, alice.dovecot.imaps_port, "ssl", None)
+    with pytest.raises(TLSFailure):
+        open_as(alice, server)
+    with pytest.raises(TLSFailure):
+        open_as(alice, MailServer(alice.dovecot.host, alice.dovecot.imap_port, "starttls", None))
+
+
+def test_wrong_password_is_authentication_failed(alice):
+    with pytest.raises(AuthenticationFailed):
+        IMAPConnection.open(starttls(alice.dovecot), alice.username, "wrong", 5)
+
+
+def test_non_ascii_password_uses_authenticate_plain(dovecot):
+    login = f"juergen-{uuid.uuid4().hex[:6]}"
+    dovecot.add_user(login, "pässwörd-東京")
+    conn = IMAPConnection.open(starttls(dovecot), login, "pässwörd-東京", 5)
+    assert conn.select("INBOX").exists == 0
+    conn.logout()
+
+
+def test_closed_port_is_server_unreachable():
+    with pytest.raises(ServerUnreachable):
+        IMAPConnection.open(MailServer("127.0.0.1", free_port(), "none"), "a", "b", 2)
+
+
+def test_a_server_that_never_answers_times_out():
+    """A real socket that accepts connections (kernel backlog) but never says a word."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServerTimeout):
+            IMAPConnection.open(
+                MailServer("127.0.0.1", silent.getsockname()[1], "none"), "a", "b", 0.5
+            )
+        assert time.monotonic() - started < 3
+    finally:
+        silent.close()
+
+
+def test_folder_list_has_special_use_roles_counts_and_decoded_names(alice):
+    alice.append("INBOX", make_message(subject="one"))
+    alice.append("INBOX", make_message(subject="two"), flags=["\\Seen"])
+    alice.create_folder("Reçus/2026")
+    alice.append("Reçus/2026", make_message(subject="three"))
+    conn = open_as(alice)
+    folders = {f.name: f for f in conn.list_folders()}
+    assert folders["INBOX"].messages == 2
+    assert folders["INBOX"].unseen == 1
+    assert folders["Sent"].special_use == "\\Sent"
+    assert folders["Trash"].special_use == "\\Trash"
+    assert folders["Reçus/2026"].unseen == 1
+    assert folders["Reçus/2026"].delimiter == "/"
+    conn.logout()
+
+
+def test_unsubscribed_folders_are_left_out_unless_asked(alice):
+    client = alice.client()
+    client.create_folder("Hidden")
+    conn = open_as(alice)
+    assert "Hidden" not in {f.name for f in conn.list_folders()}
+    assert "Hidden" in {f.name for f in conn.list_folders(subscribed_only=False)}
+    conn.logout()
+
+
+def test_sorted_order_is_cached_while_the_folder_is_unchanged(alice):
+    for i in range(5):
+        alice.append("INBOX", make_message(subject=f"m{i}", date=T0 + timedelta(days=i)))
+    conn = open_as(alice)
+    _, first, server_sorted = conn.sorted_uids("INBOX", "date")
+    assert server_sorted
+    commands = conn.commands
+    _, again, _ = conn.sorted_uids("INBOX", "date")
+    assert list(again) == list(first)
+    assert conn.commands == commands + 1  # one NOOP, no SELECT and no SORT
+    conn.logout()
+
+
+def test_new_mail_from_another_connection_invalidates_the_order(alice):
+    for i in range(3):
+        alice.append("INBOX", make_message(subject=f"m{i}", date=T0 + timedelta(days=i)))
+    conn = open_as(alice)
+    _, before, _ = conn.sorted_uids("INBOX", "date")
+    newest = alice.append("INBOX", make_message(subject="new", date=T0 + timedelta(days=30)))
+    _, after, _ = conn.sorted_uids("INBOX", "date")
+    assert len(after) == len(before) + 1
+    assert after[-1] == newest
+    conn.logout()
+
+
+def test_expunge_from_another_connection_invalidates_the_order(alice):
+    uids = [alice.append("INBOX", make_message(subject=f"m{i}")) for i in range(3)]
+    conn = open_as(alice)
+    conn.sorted_uids("INBOX", "arrival")
+    other = alice.client()
+    other.select_folder("INBOX")
+    other.delete_messages([uids[1]])
+    other.expunge()
+    _, after, _ = conn.sorted_uids("INBOX", "arrival")
+    assert list(after) == [uids[0], uids[2]]
+    conn.logout()
+
+
+def test_order_cached_on_another_folder_is_checked_after_reselect(alice):
+    alice.append("INBOX", make_message(subject="a"))
+    alice.create_folder("Other")
+    conn = open_as(alice)
+    conn.sorted_uids("INBOX", "date")
+    conn.select("Other")
+    alice.append("INBOX", make_message(subject="b"))
+    _, after, _ = conn.sorted_uids("INBOX", "date")
+    assert len(after) == 2
+    conn.logout()
+
+
+def test_summaries_decode_subject_sender_flags_and_attachment(alice):
+    uid = alice.append(
+        "INBOX",
+        make_message(
+            subject="Grüße — 東京",
+            sender="Jürgen Größ <j@example.org>",
+            attachments=[("report.pdf", "application/pdf", b"%PDF-1.4 test")],
+        ),
+        flags=["\\Flagged", "\\Answered"],
+    )
+    plain = alice.append("INBOX", make_message(subject="plain"))
+    conn = open_as(alice)
+    conn.select("INBOX")
+    rows = {row.uid: row for row in conn.fetch_summaries([uid, plain])}
+    assert rows[uid].subject == "Grüße — 東京"
+    assert rows[uid].sender.name == "Jürgen Größ"
+    assert rows[uid].sender.email == "j@example.org"
+    assert rows[uid].flagged and rows[uid].answered and not rows[uid].seen
+    assert rows[uid].has_attachment
+    assert not rows[plain].has_attachment
+    conn.logout()
+
+
+def test_missing_folder_is_folder_not_found(alice):
+    conn = open_as(alice)
+    with pytest.raises(FolderNotFound):
+        conn.select("Does/Not/Exist")
+    conn.logout()
+
+
+@pytest.mark.parametrize("name", ["INBOX\r\nA1 DELETE INBOX", "a\x00b", "", "x" * 1001])
+def test_folder_names_that_could_inject_commands_are_refused(name):
+    with pytest.raises(InvalidName):
+        check_folder_name(name)
+
+
+def test_quotes_and_backslashes_in_folder_names_are_sent_quoted(alice):
+    alice.create_folder('Quote " and \\ backslash')
+    conn = open_as(alice)
+    assert conn.select('Quote " and \\ backslash').exists == 0
+    conn.logout()
+
+
+def test_server_closing_the_connection_is_connection_dropped(alice):
+    conn = open_as(alice)
+    conn.select("INBOX")
+    alice.dovecot.kick(alice.username)
+    with pytest.raises(ConnectionDropped):
+        conn.noop()
+    assert conn.broken
+
+
+def test_a_server_that_stops_answering_mid_session_times_out(alice):
+    """The user's imap process is frozen (SIGSTOP): the connection is open but silent."""
+    conn = open_as(alice, timeout=0.5)
+    conn.select("INBOX")
+    pids = imap_pids(alice.dovecot, alice.username)
+    assert pids
+    with frozen(pids):
+        started = time.monotonic()
+        with pytest.raises(ServerTimeout):
+            conn.noop()
+        assert time.monotonic() - started < 3
+    assert conn.broken

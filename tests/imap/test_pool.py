@@ -1,0 +1,199 @@
+"""The per-user pool: reuse, limits, idle timeout, health check, ending a login, isolation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from accounts.servers import MailServer
+from mailview.imap.errors import PoolExhausted
+from mailview.imap.pool import ConnectionPool, PoolKey, password_fingerprint
+from mailview.imap.session import MailSession
+from webmail.devmail.factories import make_message
+
+
+def server_of(dovecot) -> MailServer:
+    return MailServer(dovecot.host, dovecot.imap_port, "starttls", str(dovecot.ca_file))
+
+
+def session_of(user, pool: ConnectionPool) -> MailSession:
+    return MailSession(user.username, server_of(user.dovecot), lambda: user.password, pool)
+
+
+@pytest.fixture
+def pool():
+    pool = ConnectionPool(per_login=2, max_total=4, wait=0.5, timeout=5, reaper=False)
+    yield pool
+    pool.close_all()
+
+
+def test_a_connection_is_reused_across_requests_without_a_new_login(alice, pool):
+    mail = session_of(alice, pool)
+    first = mail.run(lambda conn: id(conn))
+    second = mail.run(lambda conn: id(conn))
+    assert first == second
+    assert pool.opened == 1
+    assert alice.dovecot.connection_count(alice.username) == 1
+
+
+def test_the_connection_with_the_folder_selected_is_preferred(alice, pool):
+    alice.create_folder("Other")
+    mail = session_of(alice, pool)
+    hold = threading.Event()
+    release = threading.Event()
+
+    def hold_one(conn):
+        conn.select("Other")
+        hold.set()
+        release.wait(5)
+        return id(conn)
+
+    with ThreadPoolExecutor(1) as ex:
+        other = ex.submit(mail.run, hold_one)
+        hold.wait(5)
+        inbox_conn = mail.run(lambda conn: (conn.select("INBOX"), id(conn))[1])
+        release.set()
+        other_conn = other.result()
+    assert inbox_conn != other_conn
+    assert mail.run(lambda conn: id(conn), folder="Other") == other_conn
+    assert mail.run(lambda conn: id(conn), folder="INBOX") == inbox_conn
+
+
+def test_connections_per_login_are_limited_and_a_waiter_times_out(alice, pool):
+    mail = session_of(alice, pool)
+    started = threading.Barrier(3)
+    release = threading.Event()
+
+    def busy(conn):
+        started.wait(5)
+        release.wait(5)
+
+    with ThreadPoolExecutor(2) as ex:
+        futures = [ex.submit(mail.run, busy) for _ in range(2)]
+        started.wait(5)
+        with pytest.raises(PoolExhausted):
+            mail.run(lambda conn: None)
+        release.set()
+        for future in futures:
+            future.result()
+    assert pool.connections_of(alice.username) == 2
+
+
+def test_the_global_cap_evicts_an_idle_connection_of_another_user(mail_user_factory, pool):
+    users = [mail_user_factory(f"u{i}") for i in range(5)]
+    for user in users:
+        session_of(user, pool).run(lambda conn: conn.select("INBOX"))
+    assert pool.stats()["total"] == 4
+    assert users[0].dovecot.connection_count(users[0].username) == 0  # the oldest went, LOGOUT
+
+
+def test_idle_connections_are_closed_with_logout_after_the_timeout(alice, pool):
+    mail = session_of(alice, pool)
+    mail.run(lambda conn: conn.select("INBOX"))
+    assert pool.reap(now=time.monotonic()) == 0
+    assert pool.reap(now=time.monotonic() + pool.idle_timeout + 1) == 1
+    assert pool.stats()["total"] == 0
+    deadline = time.monotonic() + 5
+    while alice.dovecot.connection_count(alice.username) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alice.dovecot.connection_count(alice.username) == 0
+
+
+def test_a_dropped_idle_connection_fails_its_health_check_and_is_replaced(alice):
+    pool = ConnectionPool(health_check_after=0, timeout=5, reaper=False)
+    try:
+        mail = session_of(alice, pool)
+        alice.append("INBOX", make_message(subject="still here"))
+        mail.run(lambda conn: conn.select("INBOX"))
+        alice.dovecot.kick(alice.username)
+        exists = mail.run(lambda conn: conn.select("INBOX").exists)
+        assert exists == 1
+        assert pool.opened == 2
+    finally:
+        pool.close_all()
+
+
+def test_a_drop_during_the_work_is_retried_once_on_a_fresh_connection(alice, pool):
+    alice.append("INBOX", make_message(subject="x"))
+    mail = session_of(alice, pool)
+    mail.run(lambda conn: conn.select("INBOX"))
+    calls = []
+
+    def work(conn):
+        calls.append(id(conn))
+        if len(calls) == 1:
+            alice.dovecot.kick(alice.username)
+        return conn.select("INBOX").exists
+
+    assert mail.run(work) == 1
+    assert len(calls) == 2
+
+
+def test_close_login_ends_every_connection_of_that_login_only(alice, bob, pool):
+    alice_mail, bob_mail = session_of(alice, pool), session_of(bob, pool)
+    alice_mail.run(lambda conn: conn.select("INBOX"))
+    bob_mail.run(lambda conn: conn.select("INBOX"))
+    assert pool.close_login(alice.username) == 1
+    assert pool.connections_of(alice.username) == 0
+    assert pool.connections_of(bob.username) == 1
+    deadline = time.monotonic() + 5
+    while alice.dovecot.connection_count(alice.username) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alice.dovecot.connection_count(alice.username) == 0
+    assert bob.dovecot.connection_count(bob.username) == 1
+
+
+def test_a_connection_leased_while_its_login_is_closed_is_not_returned_to_the_pool(alice, pool):
+    mail = session_of(alice, pool)
+
+    def close_meanwhile(conn):
+        pool.close_login(alice.username)
+        return id(conn)
+
+    first = mail.run(close_meanwhile)
+    assert pool.connections_of(alice.username) == 0
+    assert mail.run(lambda conn: id(conn)) != first
+
+
+def test_another_password_never_gets_the_pooled_connection(alice, pool):
+    server = server_of(alice.dovecot)
+    good = PoolKey(alice.username, server, password_fingerprint(alice.username, alice.password))
+    bad = PoolKey(alice.username, server, password_fingerprint(alice.username, "guess"))
+    assert good != bad
+    session_of(alice, pool).run(lambda conn: conn.select("INBOX"))
+    intruder = MailSession(alice.username, server, lambda: "guess", pool)
+    from mailview.imap.errors import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed):
+        intruder.run(lambda conn: conn.select("INBOX"))
+
+
+def test_many_users_in_parallel_only_ever_see_their_own_mailbox(mail_user_factory):
+    """30 users x 10 requests on 8 threads: every answer comes from the asker's own mailbox."""
+    pool = ConnectionPool(per_login=2, max_total=40, wait=10, timeout=10, reaper=False)
+    users = [mail_user_factory(f"p{i}") for i in range(30)]
+    for user in users:
+        user.append("INBOX", make_message(subject=user.username))
+    sessions = [session_of(user, pool) for user in users]
+
+    def ask(i: int) -> tuple[str, list[str]]:
+        mail = sessions[i % len(sessions)]
+
+        def read(conn):
+            conn.select("INBOX")
+            return [row.subject for row in conn.fetch_summaries([1])]
+
+        return mail.login, mail.run(read, folder="INBOX")
+
+    try:
+        with ThreadPoolExecutor(8) as ex:
+            answers = list(ex.map(ask, range(300)))
+        assert len(answers) == 300
+        for login, subjects in answers:
+            assert subjects == [login]
+        assert pool.stats()["total"] <= 40
+    finally:
+        pool.close_all()

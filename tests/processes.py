@@ -1,0 +1,31 @@
+"""Freezing a user's Dovecot imap processes: a real server that stops answering."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from webmail.devmail.dovecot import Dovecot
+
+
+def imap_pids(dovecot: Dovecot, username: str) -> list[int]:
+    """PIDs of the imap processes serving `username` (doveadm who -1: one line a connection)."""
+    pids = set()
+    for line in dovecot.doveadm("who", "-1", username).splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[0] == username and fields[1] == "imap":
+            pids.add(int(fields[2]))
+    return sorted(pids)
+
+
+@contextmanager
+def frozen(pids: list[int]) -> Iterator[None]:
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)

@@ -1,0 +1,230 @@
+"""The folder tree and the message list, through the views."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+
+from accounts.models import Preferences
+from mailview.imap.pool import get_pool
+from webmail.devmail.factories import make_message
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def subjects(response) -> list[str]:
+    return re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', response.content.decode())
+
+
+def folders(response) -> list[tuple[str, str]]:
+    html = response.content.decode()
+    return re.findall(r'data-folder="([^"]*)".*?<span class="label">([^<]*)</span>', html, re.S)
+
+
+def fill(user, folder: str, count: int, **kwargs) -> list[int]:
+    return [
+        user.append(
+            folder,
+            make_message(subject=f"Message {i:03d}", date=T0 + timedelta(hours=i), **kwargs),
+            when=T0 + timedelta(hours=i),
+        )
+        for i in range(count)
+    ]
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    for url in ("/", "/mail/", "/mail/INBOX/", "/message/INBOX/1/", "/accounts/settings/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_folder_tree_lists_roles_first_with_unread_counts(alice, login):
+    alice.append("INBOX", make_message(subject="new"))
+    alice.append("INBOX", make_message(subject="read"), flags=["\\Seen"])
+    alice.create_folder("Projects/2026")
+    alice.append("Projects/2026", make_message(subject="nested"))
+    alice.create_folder("Alpha")
+    response = login(alice).get("/mail/INBOX/")
+    tree = folders(response)
+    names = [name for name, _label in tree]
+    assert names[:6] == ["INBOX", "Drafts", "Sent", "Junk", "Trash", "Archive"]
+    assert names[6:] == ["Alpha", "Projects", "Projects/2026"]
+    assert dict(tree)["INBOX"] == "Inbox"
+    html = response.content.decode()
+    assert re.search(r'data-folder="INBOX".*?class="unseen"[^>]*>1<', html, re.S)
+    assert re.search(r'data-folder="Projects/2026".*?class="unseen"[^>]*>1<', html, re.S)
+    assert "<title>(1) Inbox" in html
+
+
+def test_list_shows_newest_first_fifty_per_page(alice, login):
+    fill(alice, "INBOX", 120)
+    client = login(alice)
+    first = client.get("/mail/INBOX/")
+    assert subjects(first)[:2] == ["Message 119", "Message 118"]
+    assert len(subjects(first)) == 50
+    assert "1–50 of 120" in first.content.decode()
+    third = client.get("/mail/INBOX/?page=3")
+    assert subjects(third) == [f"Message {i:03d}" for i in range(19, -1, -1)]
+    assert "101–120 of 120" in third.content.decode()
+    beyond = client.get("/mail/INBOX/?page=99")
+    assert subjects(beyond) == subjects(third)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?sort=subject&order=asc", ["Apple", "banana", "Cherry"]),
+        ("?sort=subject&order=desc", ["Cherry", "banana", "Apple"]),
+        ("?sort=size&order=asc", ["Apple", "Cherry", "banana"]),
+        ("?sort=from&order=asc", ["Cherry", "banana", "Apple"]),
+        ("?sort=date&order=asc", ["Apple", "banana", "Cherry"]),
+        ("?sort=arrival&order=desc", ["Cherry", "banana", "Apple"]),
+    ],
+)
+def test_list_sorts_on_the_server_by_each_column(alice, login, query, expected):
+    alice.append("INBOX", make_message(subject="Apple", sender="Zed <z@example.org>", date=T0))
+    alice.append(
+        "INBOX",
+        make_message(
+            subject="banana", sender="Mia <m@example.org>", date=T0 + timedelta(1), text="x" * 5000
+        ),
+    )
+    alice.append(
+        "INBOX",
+        make_message(
+            subject="Cherry", sender="Ada <a@example.org>", date=T0 + timedelta(2), text="x" * 100
+        ),
+    )
+    assert subjects(login(alice).get("/mail/INBOX/" + query)) == expected
+
+
+def test_nested_folder_path_is_the_url_and_the_last_segment_of_a_message_is_its_uid(alice, login):
+    alice.create_folder("Projects/2026")
+    uid = alice.append("Projects/2026", make_message(subject="Budget 2026", text="Numbers.\n"))
+    client = login(alice)
+    listing = client.get("/mail/Projects/2026/")
+    assert subjects(listing) == ["Budget 2026"]
+    assert f'href="/message/Projects/2026/{uid}/"' in listing.content.decode()
+    message = client.get(f"/message/Projects/2026/{uid}/")
+    assert message.status_code == 200
+    assert "Budget 2026" in message.content.decode()
+    assert "Numbers." in message.content.decode()
+
+
+def test_folder_names_with_url_characters_round_trip(alice, login):
+    name = "Q&A #1 ?100% Café"
+    alice.create_folder(name)
+    alice.append(name, make_message(subject="inside"))
+    client = login(alice)
+    html = client.get("/mail/INBOX/").content.decode()
+    href = re.search(r'data-folder="Q&amp;A #1 \?100% Café".*?<a href="([^"]+)"', html, re.S)
+    assert href, "the folder is in the tree"
+    assert subjects(client.get(unescape(href.group(1)))) == ["inside"]
+
+
+def test_message_view_decodes_headers_and_text(alice, login):
+    uid = alice.append(
+        "INBOX",
+        make_message(
+            subject="Grüße aus Köln — 東京",
+            sender="Jürgen <j@example.org>",
+            text="Hallo Welt, ünïcödé.\n",
+        ),
+    )
+    html = login(alice).get(f"/message/INBOX/{uid}/?pane=1").content.decode()
+    assert "Grüße aus Köln — 東京" in html
+    assert "Jürgen" in html
+    assert "Hallo Welt, ünïcödé." in html
+
+
+def test_hostile_header_values_are_escaped(alice, login):
+    alice.append(
+        "INBOX",
+        make_message(
+            subject='<img src=x onerror="alert(1)">',
+            sender='"<script>x()</script>" <e@example.org>',
+        ),
+    )
+    html = login(alice).get("/mail/INBOX/").content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "<script>x()" not in html
+
+
+def test_page_size_and_time_zone_are_user_preferences(alice, login):
+    fill(alice, "INBOX", 30)
+    client = login(alice)
+    prefs = Preferences.objects.get(user__username=alice.username)
+    prefs.page_size, prefs.time_zone = 25, "Asia/Tokyo"
+    prefs.save()
+    response = client.get("/mail/INBOX/?sort=date&order=asc")
+    assert len(subjects(response)) == 25
+    # Message 000 was sent 2026-01-10 09:00 UTC = 18:00 in Tokyo.
+    assert "Sat, 10 Jan 2026 18:00" in response.content.decode()
+
+
+def test_settings_page_changes_the_page_size(alice, login):
+    client = login(alice)
+    response = client.post("/accounts/settings/", {"time_zone": "Europe/Berlin", "page_size": 100})
+    assert response.status_code == 302
+    prefs = Preferences.objects.get(user__username=alice.username)
+    assert (prefs.page_size, prefs.time_zone) == (100, "Europe/Berlin")
+
+
+def test_a_warm_page_costs_a_constant_number_of_imap_commands(alice, login):
+    fill(alice, "INBOX", 60)
+    client = login(alice)
+    client.get("/mail/INBOX/")
+    before = get_pool().stats()["commands"]
+    client.get("/mail/INBOX/")
+    warm = get_pool().stats()["commands"] - before
+    client.get("/mail/INBOX/?page=2")
+    second = get_pool().stats()["commands"] - before - warm
+    assert warm == second == 3  # NOOP, FETCH of the page, LIST-STATUS of the tree
+
+
+def test_another_user_cannot_reach_alices_folders_or_messages(alice, bob, login):
+    alice.create_folder("Secret")
+    uid = alice.append("Secret", make_message(subject="alice only", text="private words"))
+    alice_client, bob_client = login(alice), login(bob)
+    assert alice_client.get("/mail/Secret/").status_code == 200
+    folder = bob_client.get("/mail/Secret/")
+    assert folder.status_code == 404
+    assert "alice only" not in folder.content.decode()
+    message = bob_client.get(f"/message/Secret/{uid}/")
+    assert message.status_code == 404
+    assert "private words" not in message.content.decode()
+    assert "alice only" not in bob_client.get("/mail/INBOX/").content.decode()
+
+
+def test_a_missing_message_is_a_clear_not_found_page(alice, login):
+    response = login(alice).get("/message/INBOX/999/")
+    assert response.status_code == 404
+    assert "This message does not exist" in response.content.decode()
+
+
+def test_a_server_without_sort_pages_by_arrival_and_sorts_each_page(
+    dovecot_factory, mail_user_factory, settings, db
+):
+    from django.test import Client
+
+    from tests.conftest import point_at
+
+    server = dovecot_factory(
+        extra_config="imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE "
+        "IDLE NAMESPACE LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS"
+    )
+    point_at(settings, server)
+    server.add_user("nosort", "pw-nosort")
+    for i, subject in enumerate(["b", "c", "a"]):
+        server.append("nosort", "pw-nosort", "INBOX", make_message(subject=subject), when=T0)
+    client = Client()
+    client.post("/accounts/login/", {"username": "nosort", "password": "pw-nosort"})
+    response = client.get("/mail/INBOX/?sort=subject&order=asc")
+    assert subjects(response) == ["a", "b", "c"]
+    assert "This server cannot sort" in response.content.decode()
