@@ -149,7 +149,7 @@ def seed(dovecot: Dovecot, folders: list[Folder], load_users: int) -> dict[str, 
     # The load users: their INBOX holds the same 1,000 files as "Thousand" (hard links).
     t0 = pc()
     source = folder_path(root, "Thousand") / "cur"
-    names = sorted(os.listdir(source))
+    names = sorted(os.listdir(source)) if load_users else []
     for i in range(1, load_users + 1):
         user = f"{LOAD_PREFIX}{i:02d}"
         dovecot.add_user(user, PASSWORD)

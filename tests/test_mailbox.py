@@ -221,7 +221,7 @@ def test_a_server_without_sort_pages_by_arrival_and_sorts_each_page(
     )
     point_at(settings, server)
     server.add_user("nosort", "pw-nosort")
-    for i, subject in enumerate(["b", "c", "a"]):
+    for subject in ["b", "c", "a"]:
         server.append("nosort", "pw-nosort", "INBOX", make_message(subject=subject), when=T0)
     client = Client()
     client.post("/accounts/login/", {"username": "nosort", "password": "pw-nosort"})

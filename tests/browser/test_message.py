@@ -184,8 +184,10 @@ def test_preview_error_try_again_link_opens_full_page(
     error = page.locator("#preview .error-box")
     expect(error).to_contain_text("This message does not exist (any more).")
 
-    error.get_by_role("link", name="Try again").click()
+    with page.expect_navigation():
+        error.get_by_role("link", name="Try again").click()
 
-    expect(page).not_to_have_url(re.compile(r"[?&]pane=1"))
-    expect(page).to_have_title(re.compile(r".+ – Webmail$"))
-    expect(page.locator("header.topbar")).to_be_visible()
+    bug = "APP BUG: the preview's 'Try again' link leads to the bare ?pane=1 fragment"
+    expect(page, bug).not_to_have_url(re.compile(r"[?&]pane=1"))
+    expect(page, bug).to_have_title(re.compile(r".+ – Webmail$"))
+    expect(page.locator("header.topbar"), bug).to_be_visible()
