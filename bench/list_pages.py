@@ -41,6 +41,7 @@ import contextlib
 import math
 import os
 import platform
+import resource
 import shlex
 import ssl
 import statistics
@@ -418,10 +419,73 @@ class LoadResult:
     max_in_flight: int = 0
     server_threads_max: int = 0
     imap_connections_max: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
         return self.ok / self.duration if self.duration else math.nan
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> tuple[int, float]:
+    """(parent pid, user + system CPU seconds) of a process, from /proc/<pid>/stat."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _system_busy() -> float:
+    """CPU seconds spent on anything but idle and iowait, all CPUs, since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / _TICK
+
+
+class CpuMeter:
+    """CPU seconds used by Daphne, by our Dovecot (master and children), by this process and
+    by the whole machine, between ``start()`` and ``stop()``."""
+
+    def __init__(self, daphne_pid: int, dovecot: Dovecot) -> None:
+        self.daphne_pid = daphne_pid
+        self.dovecot_pid = dovecot._proc.pid if dovecot._proc else -1
+        self.used: dict[str, float] = {}
+
+    def _snapshot(self) -> dict[str, float]:
+        snap = {"daphne": 0.0, "dovecot": 0.0, "client": 0.0, "machine": _system_busy()}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                ppid, cpu = _proc_cpu(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+            if int(entry) == self.daphne_pid:
+                snap["daphne"] = cpu
+            elif int(entry) == self.dovecot_pid or ppid == self.dovecot_pid:
+                # Per process: a connection's imap process lives through the whole run.
+                snap[f"dovecot:{entry}"] = cpu
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        snap["client"] = usage.ru_utime + usage.ru_stime
+        snap["wall"] = time.monotonic()
+        return snap
+
+    def start(self) -> None:
+        self._before = self._snapshot()
+
+    def stop(self) -> None:
+        after = self._snapshot()
+        before = self._before
+        used = {k: after[k] - before[k] for k in ("daphne", "client", "machine", "wall")}
+        used["dovecot"] = sum(
+            after[k] - before.get(k, 0.0) for k in after if k.startswith("dovecot:")
+        )
+        used["other"] = used["machine"] - used["daphne"] - used["client"] - used["dovecot"]
+        self.used = used
+
+    def share(self, key: str) -> float:
+        """CPU used as a fraction of one core over the wall time."""
+        return self.used[key] / self.used["wall"] if self.used.get("wall") else math.nan
 
 
 class ProcSampler:
@@ -499,10 +563,17 @@ async def run_load(
                     in_flight -= 1
                     last_end = pc()
 
+        meter = CpuMeter(pid, dovecot)
         with ProcSampler(pid, dovecot) as sampler:
+            meter.start()
             start = pc()
             await asyncio.gather(*(worker(c) for c in clients))
             result.duration = last_end - start
+            meter.stop()
+        result.cpu = {k: meter.share(k) for k in ("daphne", "dovecot", "client", "other")}
+        result.cpu["daphne_ms_per_request"] = meter.used["daphne"] / max(result.ok, 1)
+        result.cpu["dovecot_ms_per_request"] = meter.used["dovecot"] / max(result.ok, 1)
+        result.cpu["client_ms_per_request"] = meter.used["client"] / max(result.ok, 1)
         result.server_threads_max = sampler.threads_max
         result.imap_connections_max = sampler.imap_max
         return result
@@ -573,6 +644,8 @@ def machine() -> dict[str, str]:
         info["dovecot"] = subprocess.run(
             ["dovecot", "--version"], capture_output=True, text=True, check=True
         ).stdout.strip()
+    with contextlib.suppress(OSError):
+        info["loadavg"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     info["python"] = platform.python_version()
     info["kernel"] = platform.release()
     return info
@@ -597,6 +670,10 @@ def render(
         f"Machine: {info.get('cpus')} CPUs ({info.get('cpu', '?')}), {info.get('ram', '?')} RAM, "
         f"Dovecot {info.get('dovecot', '?')}, Python {info.get('python')}, "
         f"Linux {info.get('kernel')}  "
+    )
+    add(
+        f"Load average (1, 5, 15 min) at the start: {info.get('loadavg', '?')}; at the end: "
+        f"{info.get('loadavg_end', '?')} (other jobs on the machine disturb the figures).  "
     )
     add(
         f"Rounds: {args.rounds} per folder (raw and cold), {args.warm} warm requests per cold "
@@ -672,6 +749,24 @@ def render(
             f"{load.latency.p95 / serial.latency.median:.1f}x the serial median (full queueing "
             f"behind one another would be about {load.users}x, with the same throughput)."
         )
+        add("")
+        add(
+            "CPU during the runs, in cores busy (2 = both cores of this machine), and CPU "
+            "time per request:"
+        )
+        add("")
+        add(
+            "| run | Daphne (app) | Dovecot | load client (httpx) | rest of the machine "
+            "| app CPU ms / request | Dovecot CPU ms / request | client CPU ms / request |"
+        )
+        add("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, res in (("serial baseline", serial), ("concurrent", load)):
+            c = res.cpu
+            add(
+                f"| {name} | {c['daphne']:.2f} | {c['dovecot']:.2f} | {c['client']:.2f} "
+                f"| {c['other']:.2f} | {ms(c['daphne_ms_per_request'])} "
+                f"| {ms(c['dovecot_ms_per_request'])} | {ms(c['client_ms_per_request'])} |"
+            )
         for example in load.error_examples:
             add(f"Error example: `{example}`")
     if probe:
@@ -804,6 +899,8 @@ def main(argv: list[str] | None = None) -> int:
             if errors:
                 log(f"{len(errors)} ERROR lines in the Daphne log, e.g. {errors[0][:300]}")
 
+        with contextlib.suppress(OSError):
+            info["loadavg_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         report = render(args, folders, seeding, raw, app, floor, serial, load, probe, info)
         print(report)
         if args.output:

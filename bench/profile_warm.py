@@ -17,9 +17,11 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.list_pages import PASSWORD, USER, Folder, seed
@@ -45,6 +47,55 @@ PARTS = [
     ("/ssl.py", "recv_into", "ssl recv_into (waiting for Dovecot)"),
     ("/ssl.py", "read", "ssl read"),
 ]
+
+
+def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[float]]:
+    """Run ``request`` ``requests`` times with timers around the main parts of the page."""
+    import django.shortcuts
+    import imapclient
+    import imapclient.imapclient
+
+    from mailview import services, views
+    from mailview.imap.client import IMAPConnection
+
+    per_request: dict[str, float] = {}
+
+    def timed(label: str, fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*a: object, **k: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                per_request[label] = per_request.get(label, 0.0) + time.perf_counter() - t0
+
+        return wrapper
+
+    patches = [
+        (views.services, "mailbox_page", "services.mailbox_page (IMAP work, incl. below)"),
+        (IMAPConnection, "select", "  select (NOOP)"),
+        (IMAPConnection, "list_folders", "  list_folders (LIST-STATUS + parse)"),
+        (IMAPConnection, "fetch_summaries", "  fetch_summaries (FETCH + parse + rows)"),
+        (imapclient.IMAPClient, "fetch", "    imapclient.fetch (FETCH + parse)"),
+        (imapclient.imapclient, "parse_fetch_response", "      imapclient parse_fetch_response"),
+        (views, "render", "render (template)"),
+    ]
+    originals = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
+    for obj, name, label in patches:
+        setattr(obj, name, timed(label, getattr(obj, name)))
+    results: dict[str, list[float]] = {"whole request (test client)": []}
+    try:
+        for _ in range(requests):
+            per_request.clear()
+            t0 = time.perf_counter()
+            request()
+            results["whole request (test client)"].append(time.perf_counter() - t0)
+            for label, seconds in per_request.items():
+                results.setdefault(label, []).append(seconds)
+    finally:
+        for obj, name, original in originals:
+            setattr(obj, name, original)
+    del django.shortcuts, services
+    return results
 
 
 def main() -> int:
@@ -90,6 +141,9 @@ def main() -> int:
         for _ in range(args.requests):
             client.get("/mail/INBOX/")
         plain = (time.perf_counter() - t0) / args.requests
+
+        # Wall-clock time of the main parts, without a profiler: wrap them with timers.
+        timers = time_parts(args.requests, lambda: client.get("/mail/INBOX/"))
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
@@ -101,6 +155,10 @@ def main() -> int:
         n = args.requests
         print(f"\nWarm /mail/INBOX/ ({args.messages:,} messages), in-process, {n} requests")
         print(f"mean without profiler: {plain * 1000:.2f} ms per request\n")
+        print("wall-clock per request, median (parts timed by wrapping them, no profiler):")
+        for label, values in timers.items():
+            print(f"  {label:55s} {statistics.median(values) * 1000:7.2f} ms")
+        print()
         print("cumulative time per request under cProfile (profiling inflates Python-heavy parts):")
         for suffix, name, label in PARTS:
             total = sum(

@@ -288,10 +288,10 @@ def test_connection_count(dovecot: Dovecot, alice: MailUser, bob: MailUser) -> N
 
 
 def test_many_connections_for_one_user(dovecot: Dovecot, alice: MailUser) -> None:
-    clients = [alice.client() for _ in range(60)]
+    clients = [alice.client() for _ in range(200)]
     for client in clients:
         client.noop()
-    assert wait_for(lambda: dovecot.connection_count(alice.username) == 60)
+    assert wait_for(lambda: dovecot.connection_count(alice.username) == 200)
 
 
 def test_kick_drops_connections(dovecot: Dovecot, alice: MailUser, bob: MailUser) -> None:

@@ -15,10 +15,14 @@ def maildate(value: datetime | None) -> str:
     """A list date the way mail clients show it: time today, day this year, else the full date."""
     if value is None:
         return ""
+    return format_list_date(value, timezone.now())
+
+
+def format_list_date(value: datetime, now: datetime) -> str:
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.utc)
     local = timezone.localtime(value)
-    now = timezone.localtime()
+    now = timezone.localtime(now)
     if local.date() == now.date():
         return date_format(local, "H:i")
     if local.year == now.year:
@@ -61,3 +65,19 @@ def sort_state(context: template.Context, key: str) -> str:
     if req.sort != key:
         return "none"
     return "descending" if req.reverse else "ascending"
+
+
+@register.filter
+def compactsize(value: int | None) -> str:
+    """Sizes for a narrow column: 493 B, 12 KB, 3.4 MB."""
+    size = int(value or 0)
+    if size < 1024:
+        return f"{size} B"
+    for unit in ("KB", "MB", "GB"):
+        size_f = size / 1024
+        if size_f < 10:
+            return f"{size_f:.1f} {unit}"
+        if size_f < 1024 or unit == "GB":
+            return f"{size_f:.0f} {unit}"
+        size = int(size_f)
+    return f"{size} GB"

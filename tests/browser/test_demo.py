@@ -6,6 +6,7 @@ Run with ``WEBMAIL_SCREENSHOT=/work/main/docs/screenshot.png`` to save the scree
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -19,15 +20,18 @@ from webmail.devmail.demo import demo_messages, seed_demo
 pytestmark = pytest.mark.browser
 
 
-def test_demo_mailbox_renders(page: Page, live_server: LiveServer, alice: MailUser) -> None:
+def test_demo_mailbox_renders(
+    page: Page, live_server: LiveServer, mail_user_factory: Callable[..., MailUser]
+) -> None:
+    user = mail_user_factory("demo")
     now = datetime.now(UTC).replace(microsecond=0)
-    counts = seed_demo(alice.dovecot, alice.username, alice.password, now=now)
+    counts = seed_demo(user.dovecot, user.username, user.password, now=now)
     folders = demo_messages(now)
     inbox_total = counts["INBOX"]
     inbox_unseen = sum("S" not in flags for _msg, flags in folders["INBOX"])
     assert inbox_total > 50 and inbox_unseen > 0
 
-    log_in(page, live_server.url, alice)
+    log_in(page, live_server.url, user)
 
     expect(page.locator("nav#folders li.folder .label")).to_have_text(
         ["Inbox", "Drafts", "Sent", "Junk", "Trash", "Archive", "Projects", "2026", "Reçus"]

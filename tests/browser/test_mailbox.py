@@ -160,3 +160,36 @@ def test_phone_width_collapses_folder_pane(
     page.locator(ROWS).first.click()
     expect(page).to_have_url(re.compile(r"/message/Receipts/\d+/$"))
     expect(page.locator("article.message h2.subject")).to_have_text("Phone receipt")
+
+
+def test_size_and_attachment_columns_are_not_cut_off(
+    page: Page, live_server: LiveServer, alice: MailUser
+) -> None:
+    """Known app bug (fails on purpose until fixed), seen in docs/screenshot.png.
+
+    static/webmail/webmail.css gives ``.c-size`` 70px and ``.c-att`` 28px, but every
+    ``.messages td`` has ``padding: .5rem`` and ``overflow: hidden; text-overflow: ellipsis``.
+    That leaves 54px for sizes such as "493 bytes" (shown as "493 …", the unit cut off) and
+    12px for the 18px paper-clip icon, which is clipped and followed by a stray ellipsis.
+    """
+    alice.append("INBOX", make_message(subject="Small", date=at(0)), when=at(0))
+    alice.append(
+        "INBOX",
+        make_message(
+            subject="With attachment",
+            date=at(1),
+            attachments=[("notes.txt", "text/plain", b"x" * 300)],
+        ),
+        when=at(1),
+    )
+    log_in(page, live_server.url, alice)
+    expect(page.locator(ROWS)).to_have_count(2)
+    expect(page.locator(f"{ROWS} .c-att svg")).to_have_count(1)
+    expect(page.locator(f"{ROWS} .c-size").last).to_contain_text("bytes")
+
+    overflowing = page.locator(f"{ROWS} .c-size, {ROWS} .c-att").evaluate_all(
+        """cells => cells
+            .filter(td => td.scrollWidth > td.clientWidth)
+            .map(td => td.className + ': ' + (td.textContent.trim() || '(icon)'))"""
+    )
+    assert overflowing == [], f"APP BUG: list cells cut off at 1400px: {overflowing}"

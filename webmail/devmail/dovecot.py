@@ -204,6 +204,16 @@ def _generate_certificates(tls_dir: Path) -> None:
     (tls_dir / "ca.crt").write_bytes(ca_cert.public_bytes(pem))
 
 
+def _process_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat.rsplit(b")", 1)[-1].split()[0] != b"Z"
+
+
 def _check_config_value(value: str, what: str) -> None:
     if not value or any(c in value for c in ":\r\n\t\0"):
         raise ValueError(f"invalid {what}: {value!r}")
@@ -268,10 +278,14 @@ class Dovecot:
             )
         finally:
             stdout_log.close()
-        ports = [self.imap_port, self.lmtp_port] + ([self.imaps_port] if self.tls else [])
+        # Ready = greetings on the IMAP and LMTP ports (so the login processes are connected to
+        # auth), and the implicit-TLS port accepts.
+        probes = [(self.imap_port, b"* OK"), (self.lmtp_port, b"220 ")]
+        if self.tls:
+            probes.append((self.imaps_port, None))
         deadline = time.monotonic() + _START_TIMEOUT
-        for port in ports:
-            while not self._accepts(port):
+        for port, greeting in probes:
+            while not self._ready(port, greeting):
                 if self._proc.poll() is not None:
                     self._proc = None
                     raise RuntimeError(
@@ -329,9 +343,20 @@ class Dovecot:
         return "\n".join(parts) or "(no log output)"
 
     @staticmethod
-    def _accepts(port: int) -> bool:
+    def _ready(port: int, greeting: bytes | None) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+                if greeting is None:
+                    return True
+                data = b""
+                while b"\n" not in data:
+                    chunk = sock.recv(512)
+                    if not chunk:
+                        return False
+                    data += chunk
+                if not data.startswith(greeting):
+                    return False
+                sock.sendall(b"a LOGOUT\r\n" if greeting.startswith(b"*") else b"QUIT\r\n")
                 return True
         except OSError:
             return False
@@ -532,8 +557,13 @@ service auth {{
             )
         return result.stdout
 
-    def kick(self, username: str) -> None:
-        """Make the server close all IMAP connections of ``username``."""
+    def kick(self, username: str, timeout: float = 5.0) -> None:
+        """Make the server close all IMAP connections of ``username``.
+
+        Returns once the processes serving them are gone (so the connections are closed), or
+        after ``timeout`` seconds.
+        """
+        pids = [pid for _proto, pid in self._sessions(username)]
         result = subprocess.run(
             [DOVEADM_BIN, "-c", str(self.config_file), "kick", username],
             capture_output=True,
@@ -547,16 +577,22 @@ service auth {{
                 f"doveadm kick {username} failed with status {result.returncode}: "
                 f"{result.stderr.strip() or result.stdout.strip()}"
             )
+        deadline = time.monotonic() + timeout
+        while any(_process_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _sessions(self, username: str) -> list[tuple[str, int]]:
+        """(protocol, pid) of each live session of ``username`` (from ``doveadm who -1``)."""
+        sessions = []
+        for line in self.doveadm("who", "-1", username).splitlines():
+            fields = line.split()
+            if len(fields) >= 3 and fields[0] == username and fields[2].isdigit():
+                sessions.append((fields[1], int(fields[2])))
+        return sessions
 
     def connection_count(self, username: str) -> int:
         """Number of live IMAP connections of ``username`` (0 if none)."""
-        output = self.doveadm("who", "-1", username)
-        count = 0
-        for line in output.splitlines():
-            fields = line.split()
-            if len(fields) >= 2 and fields[0] == username and fields[1] == "imap":
-                count += 1
-        return count
+        return sum(1 for proto, _pid in self._sessions(username) if proto == "imap")
 
     def client(self, username: str, password: str) -> imapclient.IMAPClient:
         """A logged-in plain (no TLS) loopback IMAP connection, for test set-up."""

@@ -1,0 +1,29 @@
+"""Template filters of the mail views."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from mailview.templatetags.mailview import compactsize, format_list_date, maildate
+
+
+def test_compact_sizes_fit_the_list_column():
+    assert [compactsize(n) for n in (0, 493, 1536, 12_800, 3_500_000, 5 * 1024**3)] == [
+        "0 B", "493 B", "1.5 KB", "12 KB", "3.3 MB", "5.0 GB",
+    ]  # fmt: skip
+
+
+def test_list_dates_show_the_time_today_the_day_this_year_and_the_full_date_before():
+    now = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+    assert format_list_date(datetime(2026, 11, 21, 9, 5, tzinfo=UTC), now) == "09:05"
+    assert format_list_date(datetime(2026, 3, 4, 9, 5, tzinfo=UTC), now) == "4 Mar"
+    assert format_list_date(datetime(2019, 5, 4, 12, 0, tzinfo=UTC), now) == "2019-05-04"
+    assert maildate(None) == ""
+
+
+def test_list_dates_are_in_the_active_time_zone():
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # 19:00 in Tokyo
+    with timezone.override("Asia/Tokyo"):
+        assert format_list_date(datetime(2026, 11, 20, 20, 0, tzinfo=UTC), now) == "05:00"
