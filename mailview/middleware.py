@@ -43,14 +43,19 @@ class MailErrorMiddleware:
         log.warning(
             "mail error on %s: %s: %s", request.path, type(exception).__name__, exception.detail
         )
-        template = "mailview/_error.html" if request.GET.get("pane") else "mailview/error.html"
+        pane = bool(request.GET.get("pane"))
+        # "Try again" from the preview pane opens the full page, not the bare fragment.
+        query = request.GET.copy()
+        query.pop("pane", None)
+        retry_url = request.path + (f"?{query.urlencode()}" if query else "")
+        template = "mailview/_error.html" if pane else "mailview/error.html"
         return render(
             request,
             template,
             {
                 "error": exception,
                 "message": exception.user_message,
-                "retry_url": request.get_full_path(),
+                "retry_url": retry_url,
             },
             status=exception.status,
         )

@@ -73,7 +73,7 @@ def login(mail_server: MailServer, db: None) -> Callable[..., Client]:
 
 
 @pytest.fixture(scope="session")
-def live_server(dovecot: Dovecot) -> Iterator[LiveServer]:
+def daphne_server(dovecot: Dovecot) -> Iterator[LiveServer]:
     workdir = Path(tempfile.mkdtemp(prefix="webmail-live-"))
     try:
         with run_daphne(workdir, mail_env(dovecot)) as server:

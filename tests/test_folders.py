@@ -67,4 +67,3 @@ def test_noselect_folders_are_not_selectable():
 
 def test_inbox_unseen_is_the_inbox_count():
     assert build_tree([info("INBOX", unseen=7), info("Other", unseen=3)]).inbox_unseen == 7
-

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_demo_mailbox_renders(
-    page: Page, live_server: LiveServer, mail_user_factory: Callable[..., MailUser]
+    page: Page, daphne_server: LiveServer, mail_user_factory: Callable[..., MailUser]
 ) -> None:
     user = mail_user_factory("demo")
     now = datetime.now(UTC).replace(microsecond=0)
@@ -31,7 +31,7 @@ def test_demo_mailbox_renders(
     inbox_unseen = sum("S" not in flags for _msg, flags in folders["INBOX"])
     assert inbox_total > 50 and inbox_unseen > 0
 
-    log_in(page, live_server.url, user)
+    log_in(page, daphne_server.url, user)
 
     expect(page.locator("nav#folders li.folder .label")).to_have_text(
         ["Inbox", "Drafts", "Sent", "Junk", "Trash", "Archive", "Projects", "2026", "Reçus"]

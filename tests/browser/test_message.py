@@ -19,7 +19,7 @@ PREVIEW = "#preview article.message"
 
 
 def test_preview_pane_shows_message_on_click(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     subject = "Grüße aus Köln — 東京"
     alice.append("INBOX", make_message(subject="Older message", date=at(0)), when=at(0))
@@ -33,7 +33,7 @@ def test_preview_pane_shows_message_on_click(
         ),
         when=at(5),
     )
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
     row = page.locator(ROWS).first
     expect(row.locator(".c-subject a")).to_have_text(subject)
     expect(row.locator(".c-from")).to_have_text("Jürgen Müller")
@@ -54,7 +54,7 @@ def test_preview_pane_shows_message_on_click(
 
 
 def test_message_deep_link_in_nested_folder(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     alice.create_folder("Projects/2026")
     uid = alice.append(
@@ -67,9 +67,9 @@ def test_message_deep_link_in_nested_folder(
         ),
         when=at(3),
     )
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
 
-    page.goto(f"{live_server.url}/message/Projects/2026/{uid}/")
+    page.goto(f"{daphne_server.url}/message/Projects/2026/{uid}/")
 
     message = page.locator("main.message-page article.message")
     expect(message.locator("h2.subject")).to_have_text("Kick-off notes")
@@ -79,12 +79,12 @@ def test_message_deep_link_in_nested_folder(
     expect(folder_item(page, "Projects/2026")).to_have_class(re.compile(r"\bactive\b"))
 
     page.get_by_role("link", name="‹ Back to 2026").click()
-    expect(page).to_have_url(f"{live_server.url}/mail/Projects/2026/")
+    expect(page).to_have_url(f"{daphne_server.url}/mail/Projects/2026/")
     expect(page.locator("table.messages tr.row .c-subject a")).to_have_text(["Kick-off notes"])
 
 
 def test_keyboard_navigation_opens_message(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     fill(
         alice,
@@ -94,7 +94,7 @@ def test_keyboard_navigation_opens_message(
             for i in range(3)
         ],
     )
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
     rows = page.locator(ROWS)
 
     page.keyboard.press("j")
@@ -117,7 +117,7 @@ def test_keyboard_navigation_opens_message(
 
 
 def test_hostile_subject_is_shown_as_text(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     subject = '<img src=x onerror="window.__pwned=1">'
     sender_name = "<script>window.__pwned=2</script>"
@@ -131,7 +131,7 @@ def test_hostile_subject_is_shown_as_text(
         ),
         when=at(0),
     )
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
     row = page.locator(ROWS).first
 
     expect(row.locator(".c-subject a")).to_have_text(subject)
@@ -153,7 +153,7 @@ def test_hostile_subject_is_shown_as_text(
     # The message's own page escapes it too.
     href = row.locator(".c-subject a").get_attribute("href")
     assert href is not None
-    page.goto(live_server.url + href)
+    page.goto(daphne_server.url + href)
     expect(page.locator("article.message h2.subject")).to_have_text(subject)
     expect(page).to_have_title(f"{subject} – Webmail")
     expect(page.locator("main img, main script")).to_have_count(0)
@@ -161,7 +161,7 @@ def test_hostile_subject_is_shown_as_text(
 
 
 def test_preview_error_try_again_link_opens_full_page(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     """A message deleted after the list was shown: the preview's error box offers "Try again".
 
@@ -173,7 +173,7 @@ def test_preview_error_try_again_link_opens_full_page(
     """
     gone = alice.append("INBOX", make_message(subject="Deleted soon", date=at(1)), when=at(1))
     alice.append("INBOX", make_message(subject="Still here", date=at(0)), when=at(0))
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
     expect(page.locator(f"{ROWS} .c-subject a")).to_have_text(["Deleted soon", "Still here"])
     imap = alice.client()
     imap.select_folder("INBOX")
@@ -187,7 +187,7 @@ def test_preview_error_try_again_link_opens_full_page(
     with page.expect_navigation():
         error.get_by_role("link", name="Try again").click()
 
-    bug = "APP BUG: the preview's 'Try again' link leads to the bare ?pane=1 fragment"
+    bug = "the preview's 'Try again' link must open the full page, not the ?pane=1 fragment"
     expect(page, bug).not_to_have_url(re.compile(r"[?&]pane=1"))
     expect(page, bug).to_have_title(re.compile(r".+ – Webmail$"))
     expect(page.locator("header.topbar"), bug).to_be_visible()

@@ -19,7 +19,7 @@ SEEN = ("\\Seen",)
 
 
 def test_login_shows_inbox_with_folder_tree_and_unread_counts(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     fill(
         alice,
@@ -39,7 +39,7 @@ def test_login_shows_inbox_with_folder_tree_and_unread_counts(
         ],
     )
 
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
 
     # Inbox first, the special folders in their fixed order, then the user's own, nested.
     expect(page.locator("nav#folders li.folder .label")).to_have_text(
@@ -80,9 +80,9 @@ def test_login_shows_inbox_with_folder_tree_and_unread_counts(
 
 
 def test_wrong_password_shows_error_on_login_form(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{daphne_server.url}/accounts/login/")
     page.get_by_label("Email or username").fill(alice.username)
     page.get_by_label("Password").fill(alice.password + "-wrong")
     page.get_by_role("button", name="Log in").click()
@@ -96,10 +96,10 @@ def test_wrong_password_shows_error_on_login_form(
 
 
 def test_logout_returns_to_login_and_ends_session(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     uid = alice.append("INBOX", make_message(subject="Before logout", date=at(0)), when=at(0))
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
 
     page.get_by_role("button", name="Log out").click()
 
@@ -107,33 +107,33 @@ def test_logout_returns_to_login_and_ends_session(
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
     # The session is gone: the mailbox and a message page both send us back to the login form.
-    page.goto(f"{live_server.url}/mail/INBOX/")
+    page.goto(f"{daphne_server.url}/mail/INBOX/")
     expect(page).to_have_url(LOGIN_URL)
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     expect(page.locator("table.messages")).to_have_count(0)
 
-    page.goto(f"{live_server.url}/message/INBOX/{uid}/")
+    page.goto(f"{daphne_server.url}/message/INBOX/{uid}/")
     expect(page).to_have_url(LOGIN_URL)
     expect(page.get_by_text("Before logout")).to_have_count(0)
 
 
 def test_deep_link_before_login_opens_after_login(
-    page: Page, live_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     uid = alice.append("INBOX", make_message(subject="Linked message", date=at(0)), when=at(0))
 
-    page.goto(f"{live_server.url}/message/INBOX/{uid}/")
+    page.goto(f"{daphne_server.url}/message/INBOX/{uid}/")
     expect(page).to_have_url(LOGIN_URL)
     page.get_by_label("Email or username").fill(alice.username)
     page.get_by_label("Password").fill(alice.password)
     page.get_by_role("button", name="Log in").click()
 
-    expect(page).to_have_url(f"{live_server.url}/message/INBOX/{uid}/")
+    expect(page).to_have_url(f"{daphne_server.url}/message/INBOX/{uid}/")
     expect(page.locator("article.message h2.subject")).to_have_text("Linked message")
 
 
 def test_dates_follow_browser_time_zone(
-    browser: Browser, live_server: LiveServer, alice: MailUser
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     # The login form reports the browser's zone; the app then shows dates in it.
     alice.append("INBOX", make_message(subject="Tokyo time", date=at(0)), when=at(0))
@@ -141,7 +141,7 @@ def test_dates_follow_browser_time_zone(
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
-        log_in(page, live_server.url, alice)
+        log_in(page, daphne_server.url, alice)
         row = page.locator("table.messages tr.row").first
         # 2026-01-05 09:00 UTC is 18:00 in Tokyo.
         expect(row.locator(".c-date")).to_have_attribute("title", "Mon, 5 Jan 2026 18:00")
@@ -151,7 +151,7 @@ def test_dates_follow_browser_time_zone(
         context.close()
 
 
-def test_no_request_leaves_loopback(page: Page, live_server: LiveServer, alice: MailUser) -> None:
+def test_no_request_leaves_loopback(page: Page, daphne_server: LiveServer, alice: MailUser) -> None:
     fill(
         alice,
         "INBOX",
@@ -177,7 +177,7 @@ def test_no_request_leaves_loopback(page: Page, live_server: LiveServer, alice: 
     page.on("request", lambda request: urls.append(request.url))
     page.on("websocket", lambda ws: urls.append(ws.url))
 
-    log_in(page, live_server.url, alice)
+    log_in(page, daphne_server.url, alice)
     page.locator("table.messages tr.row").first.click()
     expect(page.locator("#preview article.message h2.subject")).to_have_text("Newsletter 2")
     page.locator("th.c-subject a").click()

@@ -1,0 +1,142 @@
+"""Where Daphne's CPU goes while it serves warm message-list pages (py-spy, sampling).
+
+    .venv/bin/pip install py-spy          # once
+    .venv/bin/python -m bench.profile_server [--messages 10000] [--seconds 15]
+
+Seeds a private Dovecot (INBOX only), serves the app with Daphne (tests.liveserver), logs one
+user in, and requests /mail/INBOX/ back to back while ``py-spy record`` samples the Daphne
+process (threads holding the GIL only, so the samples are CPU time of Python code, not waiting).
+Prints the share of the samples spent under the main parts of a request and the hottest
+functions (self time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.list_pages import USER, Folder, expected_rows, login, logout, seed, timed_page
+from tests.liveserver import mail_env, run_daphne
+from webmail.devmail.dovecot import Dovecot, remove_tree
+
+# (label, substring of a frame "function (file:line)") - a sample counts for a label if any
+# frame of its stack matches.
+PARTS = [
+    ("mailbox view (everything below)", "mailbox (mailview/views.py"),
+    ("  services.mailbox_page (IMAP work)", "mailbox_page (mailview/services.py"),
+    ("    imapclient FETCH response parsing", "parse_fetch_response (imapclient/"),
+    ("    MessageSummary rows (_summary)", "_summary (mailview/imap/client.py"),
+    ("      decode_text (RFC 2047 headers)", "decode_text (mailview/imap/client.py"),
+    ("    list_folders (LIST-STATUS + parsing)", "list_folders (mailview/imap/client.py"),
+    ("    socket reads (SSL)", "read (ssl.py"),
+    ("  render (template)", "render (django/shortcuts.py"),
+    ("session load (DB)", "load (django/contrib/sessions/backends/db.py"),
+    ("auth user (DB)", "get_user (django/contrib/auth/__init__.py"),
+    ("Preferences.for_user (DB)", "for_user (accounts/models.py"),
+    ("asgiref sync_to_async / thread hop", "asgiref/sync.py"),
+    ("Django ASGI handler (request/response)", "django/core/handlers/asgi.py"),
+    ("Daphne / Twisted", "twisted/"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(py_spy).exists():
+        raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
+
+    root = Path(tempfile.mkdtemp(prefix="webmail-spy-", dir="/var/tmp"))
+    root.chmod(0o755)
+    dovecot = Dovecot(root / "dovecot")
+    try:
+        dovecot.start()
+        seed(dovecot, [Folder("INBOX", args.messages)], load_users=0)
+        (root / "app").mkdir()
+        with run_daphne(root / "app", {**mail_env(dovecot), "LOG_LEVEL": "INFO"}) as server:
+            client = login(server.url, USER)
+            rows = expected_rows(args.messages)
+            for _ in range(30):
+                timed_page(client, "INBOX", rows)
+            stop = threading.Event()
+            count = 0
+
+            def load() -> None:
+                nonlocal count
+                while not stop.is_set():
+                    timed_page(client, "INBOX", rows)
+                    count += 1
+
+            thread = threading.Thread(target=load)
+            thread.start()
+            out = root / "spy.txt"
+            started = time.monotonic()
+            subprocess.run(
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(server.process.pid),
+                    "--duration",
+                    str(args.seconds),
+                    "--rate",
+                    str(args.rate),
+                    "--gil",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(out),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            stop.set()
+            thread.join()
+            elapsed = time.monotonic() - started
+            logout(client)
+            report(out.read_text(), count, elapsed, args)
+    finally:
+        dovecot.stop()
+        remove_tree(root)
+    return 0
+
+
+def report(raw: str, requests: int, elapsed: float, args: argparse.Namespace) -> None:
+    stacks: list[tuple[list[str], int]] = []
+    for line in raw.splitlines():
+        stack, _, n = line.rpartition(" ")
+        if stack and n.isdigit():
+            stacks.append((stack.split(";"), int(n)))
+    total = sum(n for _, n in stacks)
+    seconds = total / args.rate
+    print(
+        f"\n{requests} warm requests of /mail/INBOX/ ({args.messages:,} messages) in "
+        f"{elapsed:.1f} s; {total} GIL-holding samples = {seconds:.1f} s of Python CPU, "
+        f"{seconds / max(requests, 1) * 1000:.1f} ms per request\n"
+    )
+    print(f"{'part':48s} {'share':>7s} {'ms/request':>11s}")
+    for label, needle in PARTS:
+        n = sum(count for frames, count in stacks if any(needle in f for f in frames))
+        per_request = n / args.rate / max(requests, 1) * 1000
+        print(f"{label:48s} {n / total:7.1%} {per_request:11.2f}")
+    own: collections.Counter[str] = collections.Counter()
+    for frames, count in stacks:
+        own[frames[-1]] += count
+    print(f"\nhottest functions (self time), top {args.top}:")
+    for frame, n in own.most_common(args.top):
+        print(f"  {n / total:6.1%}  {frame}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
