@@ -43,6 +43,7 @@ import os
 import platform
 import resource
 import shlex
+import shutil
 import ssl
 import statistics
 import subprocess
@@ -62,7 +63,7 @@ import imapclient
 from bench.corpus import generate
 from mailview.imap.client import ROW_FETCH_ITEMS
 from tests.liveserver import mail_env, run_daphne
-from webmail.devmail.dovecot import Dovecot, remove_tree
+from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.maildir import folder_path, index_folder, write_maildir
 
 USER = "bench"
@@ -698,7 +699,10 @@ def render(
     )
     add(
         f"Load average (1, 5, 15 min) at the start: {info.get('loadavg', '?')}; at the end: "
-        f"{info.get('loadavg_end', '?')} (other jobs on the machine disturb the figures).  "
+        f"{info.get('loadavg_end', '?')}. CPU used outside Daphne, this client and Dovecot's "
+        f"long-lived processes during the cold/warm measurements (other jobs, plus our own "
+        f"logins' short-lived Dovecot processes and doveadm, about 0.1): "
+        f"{info.get('other_cpu_app_phase', '?')} cores of {info.get('cpus')}.  "
     )
     add(
         f"Rounds: {args.rounds} per folder (raw and cold), {args.warm} warm requests per cold "
@@ -906,6 +910,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"app at {server.url}")
             floor = http_floor(server.url, args.rounds * 2)
             app: dict[str, AppResult] = {}
+            meter = CpuMeter(server.process.pid, dovecot)
+            meter.start()
             for folder in by_size:
                 app[folder.name] = measure_app(
                     server.url, dovecot, folder, args.rounds, args.warm, server.process.pid
@@ -915,6 +921,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"app {folder.name}: cold median {ms(a.cold.median)} p95 {ms(a.cold.p95)}; "
                     f"warm median {ms(a.warm.median)} p95 {ms(a.warm.p95)}"
                 )
+            meter.stop()
+            info["other_cpu_app_phase"] = f"{meter.share('other'):.2f}"
+            log(f"other jobs used {meter.share('other'):.2f} cores during the cold/warm phase")
             serial = load = None
             probe = None
             if args.users:
@@ -951,7 +960,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             log(f"kept {root}")
         else:
-            remove_tree(root)
+            shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -495,14 +495,22 @@ def test_demo_command_seeds_once_and_stops_on_sigterm() -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     command = [sys.executable, "-m", "webmail.devmail.demo", "--root", str(root)]
     command += ["--user", "demo", "--password", "demo-pw"]
+    ports_file = root / "ports.json"
     try:
         for run in range(2):
             proc = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True
+                command,
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             try:
-                ports_file = root / "ports.json"
-                assert wait_for(ports_file.exists, timeout=60), "no ports.json"
+                ready = wait_for(
+                    lambda p=proc: ports_file.exists() or p.poll() is not None, timeout=60
+                )
+                assert ready and proc.poll() is None, "the demo command did not start"
                 info = json.loads(ports_file.read_text())
                 assert info["user"] == "demo" and info["password"] == "demo-pw"
                 context = ssl.create_default_context(cafile=info["ca_file"])
@@ -518,8 +526,9 @@ def test_demo_command_seeds_once_and_stops_on_sigterm() -> None:
                 client.logout()
             finally:
                 proc.send_signal(signal.SIGTERM)
-                stdout, _ = proc.communicate(timeout=30)
-            assert proc.returncode == 0
+                stdout, stderr = proc.communicate(timeout=30)
+                print(stdout, stderr)  # shown if the test fails
+            assert proc.returncode == 0, stderr
             lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
             assert any(line.get("imap_port") == info["imap_port"] for line in lines)
             assert any("seeded" in line for line in lines) == (run == 0)

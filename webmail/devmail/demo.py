@@ -839,7 +839,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         marker = root / f"seeded-{args.user}"
         if args.reseed or not marker.exists():
             marker.unlink(missing_ok=True)
-            dovecot.kick(args.user)
             shutil.rmtree(dovecot.maildir(args.user), ignore_errors=True)
             counts = seed_demo(dovecot, args.user, args.password)
             marker.write_text(json.dumps(counts, ensure_ascii=False) + "\n")

@@ -1,9 +1,14 @@
 """A private Dovecot 2.3 instance for development and tests.
 
 The instance lives entirely under one directory (config, runtime sockets, state, logs, TLS
-material, passwd-file and the Maildirs) and includes nothing from ``/etc/dovecot``, so several
+material, passwd-files and the Maildirs) and includes nothing from ``/etc/dovecot``, so several
 can run side by side and next to a system Dovecot. It listens on free loopback ports chosen
 when the object is built and kept across restarts.
+
+Layout under ``root``: ``dovecot.conf``; ``run/`` (base_dir), ``state/``, ``log/dovecot.log``;
+``tls/ca.crt``, ``tls/server.crt``, ``tls/server.key``; ``auth/users/<username>`` (one
+passwd-file per user, PLAIN passwords); ``mail/<username>/`` (Maildir++, owned by
+``webmail-vmail``).
 
 Typical use::
 
@@ -21,7 +26,6 @@ import ipaddress
 import os
 import pwd
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -37,7 +41,7 @@ import imapclient
 
 from .factories import message_bytes
 
-__all__ = ["MAIL_USER", "Dovecot", "ensure_mail_user", "free_port"]
+__all__ = ["MAIL_USER", "Dovecot", "append_message", "ensure_mail_user", "free_port"]
 
 #: System user owning the Maildirs (Dovecot refuses to access mail as root).
 MAIL_USER = "webmail-vmail"
@@ -644,8 +648,3 @@ def append_message(
     if match is None:
         raise RuntimeError(f"no APPENDUID in the APPEND response: {response!r}")
     return int(match.group(2))
-
-
-def remove_tree(path: Path) -> None:
-    """Remove a Dovecot root (or anything else) recursively, ignoring a missing path."""
-    shutil.rmtree(path, ignore_errors=True)
