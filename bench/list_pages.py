@@ -13,11 +13,13 @@ What it does, in one run (see docs/benchmarks.md for the figures and how to read
    (``doveadm index``) and warms its sort cache with one SORT and one FETCH per folder, so that
    everything measured is steady state. ``--users`` more users (default 50) get a 1,000-message
    INBOX each (hard links to the ``Thousand`` files: same content, their own Dovecot index).
-2. Raw IMAP: on one open, logged-in imapclient connection (STARTTLS, as the app connects), the
-   time of SELECT + UID SORT (REVERSE DATE) + UID FETCH of the first 50 UIDs with the items the
-   app fetches (ROW_FETCH_ITEMS), ``--rounds`` times per folder. Also split per command, the same
-   at the imaplib level (no imapclient parsing), and the IMAP work of a warm app page
-   (NOOP + LIST-STATUS + FETCH) for reference.
+2. Raw IMAP: on an open imapclient connection just logged in (STARTTLS, as the app connects;
+   the login is not timed), the time of SELECT + UID SORT (REVERSE DATE) + UID FETCH of the
+   first 50 UIDs with the items the app fetches (ROW_FETCH_ITEMS): the IMAP work of the app's
+   cold page, whose connection also comes straight from LOGIN. ``--rounds`` times per folder.
+   Also split per command, the same at the imaplib level (no imapclient parsing), the three
+   commands repeated on one long-open connection (re-SELECT), and the IMAP work of a warm app
+   page (NOOP + LIST-STATUS + FETCH) for reference.
 3. App over HTTP: the app served by Daphne (tests.liveserver.run_daphne), driven with httpx over
    loopback with keep-alive. Times are client-observed, so they include HTTP, ASGI and Django
    overhead besides the IMAP work. Cold: a new session (fresh client: GET the login form, POST
@@ -255,27 +257,43 @@ def warm_imap_round(client: imapclient.IMAPClient, folder: str, uids: list[int])
 
 @dataclass
 class RawResult:
+    # On a connection just logged in (nothing selected yet), as the app's cold page finds it.
     total: Samples = field(default_factory=Samples)
     select: Samples = field(default_factory=Samples)
     sort: Samples = field(default_factory=Samples)
     fetch: Samples = field(default_factory=Samples)
     wire: Samples = field(default_factory=Samples)
+    # The same three commands again and again on one long-open connection (re-SELECT).
+    reselect: Samples = field(default_factory=Samples)
     warm_imap: Samples = field(default_factory=Samples)
 
 
 def measure_raw(dovecot: Dovecot, folder: str, rounds: int) -> RawResult:
+    """Per round, a new logged-in connection (login not timed) and the timed commands on it:
+    the IMAP side of the app's cold page, whose connection also comes straight from LOGIN."""
     result = RawResult()
-    client = imap_connect(dovecot, USER, PASSWORD)
-    try:
-        raw_round(client, folder)  # not measured: the connection's first SELECT of the folder
-        for _ in range(rounds):
+    for i in range(rounds + 1):
+        client = imap_connect(dovecot, USER, PASSWORD)
+        try:
             sel, srt, fch = raw_round(client, folder)
+        finally:
+            client.logout()
+        if i:  # the first round only warms up
             result.select.add(sel)
             result.sort.add(srt)
             result.fetch.add(fch)
             result.total.add(sel + srt + fch)
-        for _ in range(rounds):
+    for _ in range(rounds):
+        client = imap_connect(dovecot, USER, PASSWORD)
+        try:
             result.wire.add(wire_round(client, folder))
+        finally:
+            client.logout()
+    client = imap_connect(dovecot, USER, PASSWORD)
+    try:
+        raw_round(client, folder)
+        for _ in range(rounds):
+            result.reselect.add(sum(raw_round(client, folder)))
         client.select_folder(folder)
         uids = client.sort(["REVERSE DATE"], "ALL", charset="UTF-8")[:PAGE_SIZE]
         for _ in range(rounds):
@@ -672,6 +690,23 @@ def machine() -> dict[str, str]:
         ).stdout.strip()
     with contextlib.suppress(OSError):
         info["loadavg"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    with contextlib.suppress(Exception):
+        root = Path(__file__).resolve().parent.parent
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", ".", ":!bench", ":!docs"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        info["commit"] = commit + (
+            " with uncommitted changes outside bench/ and docs/" if dirty else ""
+        )
     info["python"] = platform.python_version()
     info["kernel"] = platform.release()
     return info
@@ -700,10 +735,14 @@ def render(
     add(
         f"Load average (1, 5, 15 min) at the start: {info.get('loadavg', '?')}; at the end: "
         f"{info.get('loadavg_end', '?')}. CPU used outside Daphne, this client and Dovecot's "
-        f"long-lived processes during the cold/warm measurements (other jobs, plus our own "
-        f"logins' short-lived Dovecot processes and doveadm, about 0.1): "
-        f"{info.get('other_cpu_app_phase', '?')} cores of {info.get('cpus')}.  "
+        f"long-lived processes during the cold/warm measurements: "
+        f"{info.get('other_cpu_app_phase', '?')} cores of {info.get('cpus')} (other jobs, but "
+        f"also our own doveadm calls and each login's short-lived Dovecot processes, so not 0 "
+        f"on a quiet machine; the concurrency runs' 'rest of the machine' has neither).  "
     )
+    add(f"Code: commit {info.get('commit', '?')}.  ")
+    if args.dovecot_extra:
+        add(f"Dovecot extra configuration: `{args.dovecot_extra}`  ")
     add(
         f"Rounds: {args.rounds} per folder (raw and cold), {args.warm} warm requests per cold "
         f"session ({args.rounds * args.warm} warm samples); times in ms."
@@ -727,20 +766,23 @@ def render(
     add("")
     add(
         "Raw IMAP = SELECT + UID SORT (REVERSE DATE) + UID FETCH 50 (UID FLAGS ENVELOPE "
-        "RFC822.SIZE INTERNALDATE BODYSTRUCTURE) through imapclient on an open, logged-in "
-        "STARTTLS connection, including imapclient's parsing. Ratios use the medians."
+        "RFC822.SIZE INTERNALDATE BODYSTRUCTURE) through imapclient, including its parsing, on "
+        "an open STARTTLS connection just logged in (login not timed): the IMAP work of the "
+        "app's cold page, whose connection also comes straight from LOGIN. Ratios use the "
+        "medians."
     )
     add("")
     add("### Raw IMAP in detail (medians; p95 in parentheses)")
     add("")
     add(
         "| folder | SELECT | UID SORT | UID FETCH 50 | all three, imaplib (unparsed) "
+        "| all three, repeated on one open connection (re-SELECT) "
         "| IMAP work of a warm page: NOOP + LIST-STATUS + FETCH 50 |"
     )
-    add("|---|---:|---:|---:|---:|---:|")
+    add("|---|---:|---:|---:|---:|---:|---:|")
     for folder in folders:
         r = raw[folder.name]
-        cells = [r.select, r.sort, r.fetch, r.wire, r.warm_imap]
+        cells = [r.select, r.sort, r.fetch, r.wire, r.reselect, r.warm_imap]
         add(
             f"| {folder.name} | "
             + " | ".join(f"{ms(s.median)} ({ms(s.p95)})" for s in cells)
@@ -862,6 +904,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, help="also write the markdown block here")
     parser.add_argument("--keep", action="store_true", help="keep the Dovecot directory")
+    parser.add_argument(
+        "--dovecot-extra",
+        default="",
+        help="extra lines for the Dovecot config, e.g. 'mailbox_list_index_include_inbox = yes'",
+    )
     args = parser.parse_args(argv)
     args.command = " ".join(
         [
@@ -883,7 +930,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--users needs the Thousand folder")
     root = Path(tempfile.mkdtemp(prefix="webmail-bench-", dir="/var/tmp"))
     root.chmod(0o755)
-    dovecot = Dovecot(root / "dovecot")
+    dovecot = Dovecot(root / "dovecot", extra_config=args.dovecot_extra)
     info = machine()
     log(f"Dovecot root {root}")
     try:
