@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from . import services
 from .imap.session import MailSession
@@ -25,10 +26,18 @@ def mailbox(request: HttpRequest, folder: str) -> HttpResponse:
         page_size=request.preferences.page_size,
     )
     tree, page = services.mailbox_page(MailSession.for_request(request), req)
+    # Reversed once, not per row: message links are this prefix plus the UID.
+    message_prefix = reverse("mailview:message", args=[folder, 0])[: -len("0/")]
     return render(
         request,
         "mailview/mailbox.html",
-        {"tree": tree, "page": page, "folder": folder, "current": tree.find(folder)},
+        {
+            "tree": tree,
+            "page": page,
+            "folder": folder,
+            "current": tree.find(folder),
+            "message_prefix": message_prefix,
+        },
     )
 
 

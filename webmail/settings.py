@@ -190,6 +190,9 @@ WEBMAIL_POOL_WAIT = envfloat("WEBMAIL_POOL_WAIT", 15.0)  # how long a request wa
 
 WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
 
+# The folder tree (and its unread counts) is asked of the server at most this often per connection.
+WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
+
 WEBMAIL_PAGE_SIZES = (25, 50, 100, 200)
 WEBMAIL_DEFAULT_PAGE_SIZE = 50
 
