@@ -765,8 +765,9 @@ def render(
         )
     add("")
     add(
-        "Raw IMAP = SELECT + UID SORT (REVERSE DATE) + UID FETCH 50 (UID FLAGS ENVELOPE "
-        "RFC822.SIZE INTERNALDATE BODYSTRUCTURE) through imapclient, including its parsing, on "
+        "Raw IMAP = SELECT + UID SORT (REVERSE DATE) + UID FETCH 50 ("
+        + " ".join(i.decode() for i in ROW_FETCH_ITEMS)
+        + ") through imapclient, including its parsing, on "
         "an open STARTTLS connection just logged in (login not timed): the IMAP work of the "
         "app's cold page, whose connection also comes straight from LOGIN. Ratios use the "
         "medians."

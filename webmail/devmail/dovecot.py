@@ -441,6 +441,9 @@ userdb {{
 }}
 
 mail_location = maildir:{self.mail_dir}/%u
+# Keep INBOX in the mailbox list index too, so that STATUS of a big INBOX (the folder tree's
+# unread counts) is answered from the index instead of opening the INBOX (~30 ms at 100k).
+mailbox_list_index_include_inbox = yes
 mail_uid = {MAIL_USER}
 mail_gid = {MAIL_USER}
 first_valid_uid = 1
