@@ -16,7 +16,7 @@ import time
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.header import decode_header, make_header
 from typing import Any
@@ -456,13 +456,10 @@ class IMAPConnection:
             if subscribed_only and not is_subscribed:
                 continue
             info = FolderInfo(name, delimiter, flags, subscribed=is_subscribed)
-            messages = unseen = None
             if info.selectable:
                 status = self.folder_status(name)
-                messages, unseen = status.get("MESSAGES"), status.get("UNSEEN")
-            folders.append(
-                FolderInfo(name, delimiter, flags, is_subscribed, messages=messages, unseen=unseen)
-            )
+                info = replace(info, messages=status.get("MESSAGES"), unseen=status.get("UNSEEN"))
+            folders.append(info)
         return folders
 
     @staticmethod

@@ -81,18 +81,18 @@ class MailSession:
         Pass retry=False for work that must not run twice (it may have reached the
         server before the connection broke).
         """
-        if not retry:
-            with self.pool.lease(self.key, self.password, folder) as conn:
-                return fn(conn)
-        try:
-            with self.pool.lease(self.key, self.password, folder) as conn:
-                return fn(conn)
-        except ConnectionDropped:
-            # The server went away under us (restart, idle timeout, kick): the other idle
-            # connections of this key are most likely dead too.
-            self.pool.discard_idle(self.key)
-        with self.pool.lease(self.key, self.password, folder) as conn:
-            return fn(conn)
+        attempts = 2 if retry else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.pool.lease(self.key, self.password, folder) as conn:
+                    return fn(conn)
+            except ConnectionDropped:
+                if attempt == attempts:
+                    raise
+                # The server went away under us (restart, idle timeout, kick): the other idle
+                # connections of this key are most likely dead too.
+                self.pool.discard_idle(self.key)
+        raise AssertionError("unreachable")
 
     def end(self) -> int:
         """LOGOUT and close every pooled connection of this login."""
