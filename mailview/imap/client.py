@@ -64,6 +64,12 @@ ATTACHMENT_TYPES = re.compile(
     re.IGNORECASE,
 )
 MAX_FOLDER_NAME = 1000
+# Commands that leave every message's list row as it was. Any other command (STORE, MOVE, EXPUNGE,
+# APPEND, a FETCH that is not a PEEK...) forgets the rows this connection keeps.
+ROW_PRESERVING_COMMANDS = frozenset(
+    {"NOOP", "FETCH", "SORT", "SEARCH", "LIST", "STATUS", "NAMESPACE", "SELECT", "LOGIN", "LOGOUT"}
+)
+MAX_CACHED_ROWS = 2000
 # imaplib refuses response lines over 1 MB; the UID list of a SORT or SEARCH of a 160,000-message
 # folder is one line of more than that. Allow 64 MB.
 imaplib._MAXLINE = max(imaplib._MAXLINE, 64 * 1024 * 1024)
@@ -238,6 +244,10 @@ class IMAPConnection:
         # monotonic time they were made; gone with the connection.
         self.memo: dict[str, tuple[float, Any]] = {}
         self._sorted: dict[tuple[str, str], tuple[tuple[int, int, int], array]] = {}
+        # List rows of the selected folder by UID. Valid while the server reports no change: an
+        # untagged FETCH, EXPUNGE, VANISHED or EXISTS (another session's flag change, new or
+        # removed mail) or any command of ours that may change a message forgets them all.
+        self._rows: dict[int, MessageSummary] = {}
 
     # -- opening and closing ------------------------------------------------
 
@@ -320,6 +330,7 @@ class IMAPConnection:
         self.broken = True
         self.selected = None
         self._sorted.clear()
+        self._rows.clear()
         self.memo.clear()
         _shutdown(self._client)
 
@@ -332,6 +343,8 @@ class IMAPConnection:
             raise ConnectionDropped("connection already closed")
         self.commands += 1
         self.last_used = time.monotonic()
+        if command not in ROW_PRESERVING_COMMANDS:
+            self._rows.clear()
         try:
             yield
         except MailError:
@@ -358,6 +371,8 @@ class IMAPConnection:
     def _absorb_unsolicited(self) -> bool:
         """Drop untagged responses nobody asked for; True if they change the selected folder."""
         pending = self._client._imap.untagged_responses
+        if any(pending.get(key) for key in ("FETCH", "EXPUNGE", "VANISHED", "EXISTS")):
+            self._rows.clear()
         changed = False
         if self.selected is not None:
             if pending.get("EXPUNGE") or pending.get("VANISHED"):
@@ -513,6 +528,7 @@ class IMAPConnection:
                 return self.selected
         with self._translating("SELECT"):
             self.selected = None
+            self._rows.clear()
             response = self._client.select_folder(folder)
             self._client._imap.untagged_responses.clear()
         self.selected = MailboxState(
@@ -555,17 +571,34 @@ class IMAPConnection:
         return state, order, server_sorts
 
     def fetch_summaries(self, uids: Sequence[int]) -> list[MessageSummary]:
-        """List rows for `uids`, in the order given; UIDs that vanished are skipped."""
-        if not uids:
-            return []
-        with self._translating("FETCH"):
-            data = self._client.fetch(list(uids), ROW_FETCH_ITEMS)
-            self._absorb_unsolicited()
-        return [_summary(uid, data[uid]) for uid in uids if uid in data]
+        """List rows for `uids`, in the order given; UIDs that vanished are skipped.
+
+        Rows this connection fetched before, of the selected folder, are reused while the server
+        reports no change (see `_rows`); only the others are fetched.
+        """
+        rows = self._rows
+        missing = [uid for uid in uids if uid not in rows]
+        if missing:
+            with self._translating("FETCH"):
+                data = self._client.fetch(missing, ROW_FETCH_ITEMS)
+                self._absorb_unsolicited()
+            if len(rows) + len(missing) > MAX_CACHED_ROWS:
+                rows.clear()
+            # imapclient hands back every untagged FETCH that arrived with ours, including another
+            # session's flag change (keyed by sequence number): then nothing cached can be trusted.
+            trusted = self.selected is not None and all(key in missing for key in data)
+            if not trusted:
+                rows.clear()
+            fetched = {uid: _summary(uid, data[uid]) for uid in missing if uid in data}
+            if trusted:
+                rows.update(fetched)
+            return [row for row in (rows.get(uid) or fetched.get(uid) for uid in uids) if row]
+        return [rows[uid] for uid in uids]
 
     def fetch_parts(self, uid: int, items: Sequence[str]) -> dict[bytes, Any]:
         """Raw FETCH of one message (e.g. BODYSTRUCTURE, BODY.PEEK[1])."""
-        with self._translating("FETCH"):
+        peek_only = all("BODY[" not in item.upper() for item in items)
+        with self._translating("FETCH" if peek_only else "FETCH BODY"):
             data = self._client.fetch([uid], [i.encode() for i in items])
             self._absorb_unsolicited()
         return data.get(uid, {})

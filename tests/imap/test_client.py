@@ -193,6 +193,62 @@ def test_summaries_decode_subject_sender_flags_and_attachment(alice):
     conn.logout()
 
 
+def test_rows_of_an_unchanged_folder_are_not_fetched_again(alice):
+    uids = [alice.append("INBOX", make_message(subject=f"m{i}")) for i in range(3)]
+    conn = open_as(alice)
+    conn.select("INBOX")
+    first = conn.fetch_summaries(uids)
+    commands = conn.commands
+    conn.select("INBOX")
+    again = conn.fetch_summaries(list(reversed(uids)))
+    assert [row.uid for row in again] == list(reversed(uids))
+    assert again == list(reversed(first))
+    assert conn.commands == commands + 1  # the NOOP of select; no FETCH
+    conn.logout()
+
+
+def test_a_flag_set_by_another_session_shows_in_the_next_rows(alice):
+    uids = [alice.append("INBOX", make_message(subject=f"m{i}")) for i in range(3)]
+    conn = open_as(alice)
+    conn.select("INBOX")
+    assert not any(row.flagged for row in conn.fetch_summaries(uids))
+    other = alice.client()
+    other.select_folder("INBOX")
+    other.add_flags([uids[1]], ["\\Flagged"])
+    other.logout()
+    conn.select("INBOX")
+    rows = {row.uid: row for row in conn.fetch_summaries(uids)}
+    assert rows[uids[1]].flagged
+    assert not rows[uids[0]].flagged
+    conn.logout()
+
+
+def test_a_state_changing_command_forgets_the_rows(alice):
+    uid = alice.append("INBOX", make_message(subject="m"))
+    conn = open_as(alice)
+    conn.select("INBOX")
+    conn.fetch_summaries([uid])
+    with conn._translating("STORE"):  # what any flag, move or delete command goes through
+        conn._client.add_flags([uid], ["\\Seen"], silent=True)
+    (row,) = conn.fetch_summaries([uid])
+    assert row.seen
+    conn.logout()
+
+
+def test_rows_of_another_folder_are_not_served_after_reselect(alice):
+    alice.create_folder("Other")
+    inbox = alice.append("INBOX", make_message(subject="in inbox"))
+    other = alice.append("Other", make_message(subject="in other"))
+    assert inbox == other  # both folders start at UID 1
+    conn = open_as(alice)
+    conn.select("INBOX")
+    conn.fetch_summaries([inbox])
+    conn.select("Other")
+    (row,) = conn.fetch_summaries([other])
+    assert row.subject == "in other"
+    conn.logout()
+
+
 def test_missing_folder_is_folder_not_found(alice):
     conn = open_as(alice)
     with pytest.raises(FolderNotFound):
