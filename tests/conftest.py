@@ -20,7 +20,7 @@ from webmail.devmail.dovecot import Dovecot
 if TYPE_CHECKING:
     from tests.conftest_dovecot import MailUser
 
-pytest_plugins = ["tests.conftest_dovecot"]
+pytest_plugins = ["tests.conftest_dovecot", "tests.conftest_smtp"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
