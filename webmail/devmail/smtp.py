@@ -247,6 +247,8 @@ class SubmissionServer:
     def start(self) -> None:
         if self._controller is not None:
             return
+        # aiosmtpd logs every command at INFO; keep its warnings only.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         smtp_kwargs: dict[str, Any] = {
             "authenticator": _Authenticator(self.backend),
             "auth_required": True,
