@@ -40,7 +40,10 @@
     quill.on("text-change", function () { syncHtml(); markDirty(); });
     return quill;
   }
-  function syncHtml() { if (quill) htmlArea.value = quill.getSemanticHTML(); }
+  // Quill 2's semantic HTML turns every space into &nbsp;: give mail clients normal spaces back.
+  function syncHtml() {
+    if (quill) htmlArea.value = quill.getSemanticHTML().replace(/&nbsp;/g, " ");
+  }
   function loadHtml(markup) {
     var q = ensureQuill();
     if (!q) return;
