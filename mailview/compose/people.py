@@ -172,8 +172,9 @@ def suggestions(user: object, query: str, limit: int = 10) -> list[dict[str, str
     seen: set[str] = set()
 
     def add(label: str, value: str, kind: str) -> None:
-        if value.lower() not in seen and len(out) < limit:
-            seen.add(value.lower())
+        key = value.lower() if kind != "group" else "group:" + label
+        if key not in seen and len(out) < limit:
+            seen.add(key)
             out.append({"label": label, "value": value, "kind": kind})
 
     for contact in Contact.objects.filter(user=user).filter(
