@@ -16,11 +16,12 @@ from accounts.servers import MailServer, default_server
 from mailview.imap import pool as pool_module
 from tests.liveserver import LiveServer, mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
+from webmail.devmail.smtp import SubmissionServer
 
 if TYPE_CHECKING:
     from tests.conftest_dovecot import MailUser
 
-pytest_plugins = ["tests.conftest_dovecot"]
+pytest_plugins = ["tests.conftest_dovecot", "tests.conftest_smtp"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -73,10 +74,16 @@ def login(mail_server: MailServer, db: None) -> Callable[..., Client]:
 
 
 @pytest.fixture(scope="session")
-def daphne_server(dovecot: Dovecot) -> Iterator[LiveServer]:
+def daphne_server(dovecot: Dovecot, smtp_server: SubmissionServer) -> Iterator[LiveServer]:
     workdir = Path(tempfile.mkdtemp(prefix="webmail-live-"))
+    # Writing mail (issue 4): send through the test SMTP server, uploads in the workdir.
+    compose_env = {
+        **smtp_server.env(),
+        "WEBMAIL_DEFAULT_DOMAIN": "example.org",
+        "WEBMAIL_COMPOSE_DIR": str(workdir / "compose"),
+    }
     try:
-        with run_daphne(workdir, mail_env(dovecot)) as server:
+        with run_daphne(workdir, {**mail_env(dovecot), **compose_env}) as server:
             yield server
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -193,6 +193,14 @@ WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 
+# Writing mail (mailview.compose): the largest attachment accepted, where uploads wait (one
+# directory per user and message being written), the domain of logins without "@" (their default
+# identity), and how long to wait for the SMTP server.
+WEBMAIL_MAX_ATTACHMENT_SIZE = envint("WEBMAIL_MAX_ATTACHMENT_SIZE", 25 * 1024 * 1024)
+WEBMAIL_COMPOSE_DIR = envstr("WEBMAIL_COMPOSE_DIR") or str(BASE_DIR / "var" / "compose")
+WEBMAIL_DEFAULT_DOMAIN = envstr("WEBMAIL_DEFAULT_DOMAIN")
+WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
+
 WEBMAIL_PAGE_SIZES = (25, 50, 100, 200)
 WEBMAIL_DEFAULT_PAGE_SIZE = 50
 

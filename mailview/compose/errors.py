@@ -1,0 +1,72 @@
+"""The errors of writing and sending mail, each with a message fit to show a user."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ..imap.errors import MailError
+
+
+class ComposeError(MailError):
+    """Something the user wrote cannot be sent as it is."""
+
+    user_message = _("The message cannot be sent as it is.")
+    status = 400
+
+
+class InvalidAddress(ComposeError):
+    user_message = _("An address is not valid.")
+
+
+class HeaderInjection(ComposeError):
+    user_message = _("Line breaks are not allowed in this field.")
+
+
+class AttachmentProblem(ComposeError):
+    user_message = _("The attachment could not be added.")
+
+
+class ComposeNotFound(ComposeError):
+    user_message = _(
+        "This message is no longer being written here (it was sent or discarded). "
+        "Its last draft is in the Drafts folder."
+    )
+    status = 404
+
+
+class SendFailed(MailError):
+    """The SMTP server did not take the message. Nothing was sent."""
+
+    user_message = _("The message could not be sent.")
+    status = 502
+
+
+class SMTPUnavailable(SendFailed):
+    user_message = _(
+        "The outgoing mail server cannot be reached. It may be down; try again in a moment."
+    )
+    status = 503
+
+
+class SMTPTLSFailure(SendFailed):
+    user_message = _(
+        "A secure connection to the outgoing mail server could not be established "
+        "(its certificate could not be verified)."
+    )
+
+
+class SMTPAuthFailed(SendFailed):
+    user_message = _("The outgoing mail server did not accept your password.")
+    status = 401
+
+
+class RecipientRefused(SendFailed):
+    user_message = _("The outgoing mail server refused a recipient.")
+    status = 400
+
+
+class MessageTooBig(SendFailed):
+    user_message = _(
+        "The message is too big for the outgoing mail server. Remove or shrink attachments."
+    )
+    status = 413

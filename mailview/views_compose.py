@@ -1,0 +1,235 @@
+"""Compose views: start writing, the compose page, autosave, attachments, send, discard."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import ComposeSettings, Identity, RecentAddress
+
+from . import services
+from .compose import service
+from .compose.errors import ComposeError, SendFailed
+from .compose.store import ComposeState, ComposeStore, human_size
+from .imap.errors import MailError
+from .imap.session import MailSession
+
+log = logging.getLogger(__name__)
+
+
+def _store(request: HttpRequest) -> ComposeStore:
+    return ComposeStore(request.user.pk)
+
+
+def _identity(identities: list[Identity], wanted: str) -> Identity:
+    for identity in identities:
+        if str(identity.pk) == wanted:
+            return identity
+    return identities[0]
+
+
+@login_required
+def compose_start(request: HttpRequest) -> HttpResponse:
+    """GET /compose/ (new), ?kind=reply&folder=F&uid=N, or ?draft=N: then the compose page."""
+    store = _store(request)
+    identities = Identity.for_user(request.user)
+    prefs = ComposeSettings.for_user(request.user)
+    mail = MailSession.for_request(request)
+    kind = request.GET.get("kind", "")
+    uid = request.GET.get("uid", "")
+    draft = request.GET.get("draft", "")
+    if draft.isdigit():
+        start = service.open_draft(mail, store, identities, int(draft))
+    elif kind and uid.isdigit():
+        start = service.start_from_message(
+            mail,
+            store,
+            identities,
+            identities[0],
+            prefs,
+            kind,
+            request.GET.get("folder", "INBOX"),
+            int(uid),
+        )
+    else:
+        to = request.GET.get("to", "")
+        start = service.start_new(store, identities[0], prefs, to=to if len(to) < 2000 else "")
+    fields = asdict(start.fields)
+    fields["cursor"] = "top" if start.cursor_top else "bottom"
+    store.save_fields(start.state.compose_id, fields)
+    return redirect("compose:page", compose_id=start.state.compose_id)
+
+
+def _render(
+    request: HttpRequest,
+    state: ComposeState,
+    fields: dict[str, str],
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    identities = Identity.for_user(request.user)
+    tree = services.folder_tree(MailSession.for_request(request))
+    return render(
+        request,
+        "compose/compose.html",
+        {
+            "tree": tree,
+            "state": state,
+            "fields": fields,
+            "identities": identities,
+            "error": error,
+            "max_size": settings.WEBMAIL_MAX_ATTACHMENT_SIZE,
+            "max_size_human": human_size(settings.WEBMAIL_MAX_ATTACHMENT_SIZE),
+            "html_mode": fields.get("format") == "html",
+        },
+        status=status,
+    )
+
+
+@login_required
+def compose_page(request: HttpRequest, compose_id: str) -> HttpResponse:
+    store = _store(request)
+    state = store.load(compose_id)
+    return _render(request, state, store.load_fields(compose_id))
+
+
+def _post_fields(request: HttpRequest) -> tuple[service.ComposeFields, dict[str, str]]:
+    fields = service.ComposeFields.from_post(request.POST)
+    raw = asdict(fields)
+    raw["cursor"] = request.POST.get("cursor", "top")
+    return fields, raw
+
+
+@login_required
+@require_POST
+def compose_save(request: HttpRequest, compose_id: str) -> JsonResponse:
+    """Autosave: the draft goes to Drafts (replacing the previous version)."""
+    store = _store(request)
+    fields, raw = _post_fields(request)
+    mail = MailSession.for_request(request)
+    try:
+        with store.locked(compose_id) as state:
+            store.save_fields(compose_id, raw)
+            identity = _identity(Identity.for_user(request.user), fields.identity)
+            out = service.outgoing(fields, identity, state, store, lenient=True)
+            uid = service.save_draft(mail, store, state, out)
+    except MailError as exc:
+        log.info("draft not saved: %s", exc.detail)
+        return JsonResponse({"ok": False, "error": str(exc.user_message)}, status=exc.status)
+    return JsonResponse({"ok": True, "uid": uid})
+
+
+@login_required
+@require_POST
+def compose_send(request: HttpRequest, compose_id: str) -> HttpResponse:
+    store = _store(request)
+    fields, raw = _post_fields(request)
+    mail = MailSession.for_request(request)
+    with store.locked(compose_id) as state:
+        store.save_fields(compose_id, raw)
+        identity = _identity(Identity.for_user(request.user), fields.identity)
+        try:
+            out = service.outgoing(fields, identity, state, store)
+        except ComposeError as exc:
+            _save_quietly(mail, store, state, fields, identity)
+            return _render(request, state, raw, error=str(exc.user_message), status=exc.status)
+        try:
+            result = service.send(mail, store, state, out)
+        except SendFailed as exc:
+            log.info("send failed: %s: %s", type(exc).__name__, exc.detail)
+            text = str(exc.user_message) + " " + _("Your message is kept in Drafts.")
+            return _render(request, state, raw, error=text, status=exc.status)
+    _remember(request.user, result.recipients)
+    names = ", ".join(r.name or r.email for r in result.recipients[:5])
+    messages.success(request, _("Message sent to %(names)s.") % {"names": names})
+    for warning in result.warnings:
+        messages.warning(request, warning)
+    return redirect("mailview:mailbox", folder="INBOX")
+
+
+def _save_quietly(
+    mail: MailSession,
+    store: ComposeStore,
+    state: ComposeState,
+    fields: service.ComposeFields,
+    identity: Identity,
+) -> None:
+    try:
+        out = service.outgoing(fields, identity, state, store, lenient=True)
+        service.save_draft(mail, store, state, out)
+    except MailError as exc:
+        log.info("draft not saved: %s", exc.detail)
+
+
+def _remember(user: object, recipients: list) -> None:
+    for r in recipients:
+        obj, created = RecentAddress.objects.get_or_create(
+            user=user, email=r.email, defaults={"name": r.name}
+        )
+        if not created:
+            obj.times += 1
+            if r.name:
+                obj.name = r.name
+            obj.save()
+
+
+@login_required
+@require_POST
+def compose_discard(request: HttpRequest, compose_id: str) -> HttpResponse:
+    store = _store(request)
+    with store.locked(compose_id) as state:
+        service.delete_draft(MailSession.for_request(request), state)
+    store.discard(compose_id)
+    messages.success(request, _("Message discarded."))
+    return redirect("mailview:mailbox", folder="INBOX")
+
+
+def _attachment_json(state: ComposeState) -> list[dict[str, object]]:
+    return [
+        {"id": a.id, "filename": a.filename, "size": a.size, "size_human": human_size(a.size)}
+        for a in state.attachments
+    ]
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, compose_id: str) -> JsonResponse:
+    from .compose.build import guess_type
+
+    store = _store(request)
+    files = request.FILES.getlist("file")
+    if not files:
+        return JsonResponse({"ok": False, "error": _("No file was received.")}, status=400)
+    try:
+        with store.locked(compose_id) as state:
+            for upload in files:
+                store.add_attachment(
+                    state,
+                    upload.name or "attachment",
+                    guess_type(upload.name or "", upload.content_type),
+                    upload.chunks(),
+                )
+    except MailError as exc:
+        return JsonResponse({"ok": False, "error": str(exc.user_message)}, status=exc.status)
+    return JsonResponse({"ok": True, "attachments": _attachment_json(state)})
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, compose_id: str, attachment_id: str) -> JsonResponse:
+    store = _store(request)
+    try:
+        with store.locked(compose_id) as state:
+            store.remove_attachment(state, attachment_id)
+    except MailError as exc:
+        return JsonResponse({"ok": False, "error": str(exc.user_message)}, status=exc.status)
+    return JsonResponse({"ok": True, "attachments": _attachment_json(state)})

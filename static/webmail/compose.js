@@ -1,0 +1,298 @@
+// Compose page: rich-text editor toggle, autosave to Drafts, attachments, address autocomplete.
+(function () {
+  "use strict";
+  var form = document.getElementById("compose");
+  if (!form) return;
+
+  var AUTOSAVE_MS = 3000;
+  var textArea = document.getElementById("c-text");
+  var htmlArea = document.getElementById("c-html");
+  var editorWrap = document.getElementById("c-editor-wrap");
+  var statusEl = document.getElementById("c-status");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var quill = null;
+  var dirty = false;
+  var saving = false;
+  var leaving = false;
+
+  function setStatus(text) { statusEl.textContent = text; }
+  function markDirty() { dirty = true; }
+  function htmlMode() { return form.querySelector("input[name=format]:checked").value === "html"; }
+
+  // -- the editor -------------------------------------------------------------------------------
+  function escapeHtml(s) {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+  function textToHtml(text) {
+    return text.split(/\n{2,}/).map(function (block) {
+      return "<p>" + escapeHtml(block).replace(/\n/g, "<br>") + "</p>";
+    }).join("");
+  }
+  function ensureQuill() {
+    if (quill || !window.Quill) return quill;
+    quill = new window.Quill("#c-editor", {
+      theme: "snow",
+      modules: {
+        toolbar: [["bold", "italic", "underline", "strike"], [{ header: [1, 2, 3, false] }],
+          [{ list: "ordered" }, { list: "bullet" }], ["blockquote", "code-block", "link"], ["clean"]]
+      }
+    });
+    quill.on("text-change", function () { syncHtml(); markDirty(); });
+    return quill;
+  }
+  // Quill 2's semantic HTML turns every space into &nbsp;: give mail clients normal spaces back.
+  function syncHtml() {
+    if (quill) htmlArea.value = quill.getSemanticHTML().replace(/&nbsp;/g, " ");
+  }
+  function loadHtml(markup) {
+    var q = ensureQuill();
+    if (!q) return;
+    q.setContents(q.clipboard.convert({ html: markup || "" }), "silent");
+    syncHtml();
+  }
+  function showMode(html) {
+    textArea.hidden = html;
+    editorWrap.hidden = !html;
+  }
+  form.querySelectorAll("input[name=format]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      if (htmlMode()) {
+        loadHtml(textToHtml(textArea.value));
+        showMode(true);
+        quill && quill.focus();
+      } else {
+        syncHtml();
+        textArea.value = quill ? quill.getText().replace(/\n$/, "") : textArea.value;
+        showMode(false);
+        textArea.focus();
+      }
+      markDirty();
+    });
+  });
+  if (htmlMode()) { loadHtml(htmlArea.value); showMode(true); }
+
+  // -- where the cursor starts ----------------------------------------------------------------
+  var toField = document.getElementById("c-to");
+  var kind = form.dataset.kind;
+  if (!toField.value) {
+    toField.focus();
+  } else if (htmlMode() && quill) {
+    quill.setSelection(form.dataset.cursor === "bottom" ? quill.getLength() : 0, 0);
+  } else {
+    var pos = form.dataset.cursor === "bottom" && (kind === "reply" || kind === "reply_all") ? textArea.value.length : 0;
+    textArea.focus();
+    textArea.setSelectionRange(pos, pos);
+    textArea.scrollTop = pos ? textArea.scrollHeight : 0;
+  }
+
+  // -- autosave ---------------------------------------------------------------------------------
+  form.addEventListener("input", markDirty);
+  form.addEventListener("change", markDirty);
+
+  function formData() { syncHtml(); return new FormData(form); }
+  function save(manual) {
+    if (saving || leaving) return Promise.resolve();
+    saving = true;
+    dirty = false;
+    setStatus("Saving draft…");
+    return fetch(form.dataset.saveUrl, {
+      method: "POST", body: formData(), credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" }
+    }).then(function (response) {
+      return response.json().catch(function () { return { ok: false, error: "The draft could not be saved." }; });
+    }).then(function (data) {
+      if (data.ok) {
+        form.dataset.draftUid = data.uid;
+        setStatus("Draft saved at " + new Date().toLocaleTimeString());
+      } else {
+        dirty = true;
+        setStatus(data.error || "The draft could not be saved.");
+      }
+    }).catch(function () {
+      dirty = true;
+      setStatus("The draft could not be saved (no connection); retrying.");
+    }).finally(function () { saving = false; });
+  }
+  setInterval(function () { if (dirty) save(false); }, AUTOSAVE_MS);
+  document.getElementById("c-save").addEventListener("click", function () { save(true); });
+
+  function saveOnLeave() {
+    if (!dirty || leaving) return;
+    dirty = false;
+    var data = formData();
+    if (!(navigator.sendBeacon && navigator.sendBeacon(form.dataset.saveUrl, data))) {
+      fetch(form.dataset.saveUrl, { method: "POST", body: data, keepalive: true, credentials: "same-origin" });
+    }
+  }
+  window.addEventListener("pagehide", saveOnLeave);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") saveOnLeave();
+  });
+  form.addEventListener("submit", function () { syncHtml(); leaving = true; dirty = false; });
+
+  // -- attachments ------------------------------------------------------------------------------
+  var maxSize = parseInt(form.dataset.maxSize, 10);
+  var list = document.getElementById("c-attachments");
+  var attachError = document.getElementById("c-attach-error");
+  var uploadBox = document.getElementById("c-upload");
+  var progress = document.getElementById("c-progress");
+  var uploadLabel = document.getElementById("c-upload-label");
+
+  function showAttachError(text) { attachError.textContent = text; attachError.hidden = !text; }
+  function sizeText(n) {
+    if (n < 1024) return n + " bytes";
+    if (n < 1048576) return (n / 1024).toFixed(1) + " KB";
+    return (n / 1048576).toFixed(1) + " MB";
+  }
+  function renderAttachments(items) {
+    list.textContent = "";
+    items.forEach(function (a) {
+      var li = document.createElement("li");
+      li.dataset.id = a.id;
+      var name = document.createElement("span");
+      name.className = "att-name";
+      name.textContent = a.filename;
+      var size = document.createElement("span");
+      size.className = "muted";
+      size.textContent = " (" + sizeText(a.size) + ") ";
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "linkish att-remove";
+      remove.dataset.id = a.id;
+      remove.textContent = "Remove";
+      li.append(name, size, remove);
+      list.appendChild(li);
+    });
+  }
+  function upload(files) {
+    showAttachError("");
+    var ok = [];
+    var refused = [];
+    Array.prototype.forEach.call(files, function (file) {
+      if (file.size > maxSize) refused.push("“" + file.name + "” is larger than the limit of " + form.dataset.maxSizeHuman + ".");
+      else ok.push(file);
+    });
+    if (refused.length) showAttachError(refused.join(" "));
+    if (!ok.length) return;
+    var data = new FormData();
+    ok.forEach(function (file) { data.append("file", file, file.name); });
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.dataset.uploadUrl);
+    xhr.setRequestHeader("X-CSRFToken", csrf);
+    uploadBox.hidden = false;
+    progress.value = 0;
+    uploadLabel.textContent = "Uploading " + ok.map(function (f) { return f.name; }).join(", ") + "…";
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total);
+    });
+    xhr.addEventListener("load", function () {
+      uploadBox.hidden = true;
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+      if (data && data.ok) { renderAttachments(data.attachments); markDirty(); }
+      else showAttachError((data && data.error) || "The upload failed.");
+    });
+    xhr.addEventListener("error", function () {
+      uploadBox.hidden = true;
+      showAttachError("The upload failed (no connection).");
+    });
+    xhr.send(data);
+  }
+  var fileInput = document.getElementById("c-files");
+  fileInput.addEventListener("change", function () { upload(fileInput.files); fileInput.value = ""; });
+  list.addEventListener("click", function (e) {
+    var button = e.target.closest(".att-remove");
+    if (!button) return;
+    fetch(form.dataset.removeUrl.replace("ATTACHMENT", button.dataset.id), {
+      method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin"
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      if (data.ok) { renderAttachments(data.attachments); markDirty(); }
+      else showAttachError(data.error);
+    });
+  });
+  var dropzone = document.body;
+  ["dragenter", "dragover"].forEach(function (type) {
+    dropzone.addEventListener(type, function (e) {
+      if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, "Files") >= 0) {
+        e.preventDefault();
+        form.classList.add("dropping");
+      }
+    });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    dropzone.addEventListener(type, function () { form.classList.remove("dropping"); });
+  });
+  dropzone.addEventListener("drop", function (e) {
+    if (e.dataTransfer && e.dataTransfer.files.length) {
+      e.preventDefault();
+      upload(e.dataTransfer.files);
+    }
+  });
+
+  // -- address autocomplete -----------------------------------------------------------------------
+  form.querySelectorAll("input[data-autocomplete]").forEach(function (input) {
+    var box = document.createElement("ul");
+    box.className = "ac-list";
+    box.setAttribute("role", "listbox");
+    box.id = input.id + "-list";
+    box.hidden = true;
+    input.setAttribute("aria-controls", box.id);
+    input.setAttribute("aria-autocomplete", "list");
+    input.parentNode.appendChild(box);
+    var active = -1;
+    var timer = null;
+    var seq = 0;
+
+    function lastToken() {
+      var parts = input.value.split(/[,;]/);
+      return parts[parts.length - 1].trim();
+    }
+    function choose(value) {
+      var parts = input.value.split(/[,;]/);
+      parts[parts.length - 1] = " " + value;
+      input.value = parts.join(",").replace(/^\s+/, "") + ", ";
+      box.hidden = true;
+      markDirty();
+      input.focus();
+    }
+    function highlight(i) {
+      var items = box.querySelectorAll("li");
+      items.forEach(function (li, n) { li.setAttribute("aria-selected", n === i ? "true" : "false"); });
+      active = i;
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = lastToken();
+      if (q.length < 2) { box.hidden = true; return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        fetch(form.dataset.autocompleteUrl + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            if (mine !== seq) return;
+            box.textContent = "";
+            data.results.forEach(function (item) {
+              var li = document.createElement("li");
+              li.setAttribute("role", "option");
+              li.textContent = item.label;
+              li.dataset.value = item.value;
+              li.className = "ac-" + item.kind;
+              li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(item.value); });
+              box.appendChild(li);
+            });
+            box.hidden = !data.results.length;
+            highlight(-1);
+          });
+      }, 150);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (box.hidden) return;
+      var items = box.querySelectorAll("li");
+      if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if ((e.key === "Enter" || e.key === "Tab") && active >= 0) { e.preventDefault(); choose(items[active].dataset.value); }
+      else if (e.key === "Escape") { box.hidden = true; }
+    });
+    input.addEventListener("blur", function () { setTimeout(function () { box.hidden = true; }, 150); });
+  });
+})();
