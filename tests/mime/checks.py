@@ -8,7 +8,8 @@ from bleach._vendor import html5lib
 
 from mailview.mime.sanitize import ALLOWED_TAGS
 
-FRAME_TAGS = {"html", "head", "body", "meta", "title"}
+DOCUMENT_TAGS = {"html", "head", "body"}
+FRAME_TAGS = {"meta"}
 SAFE_DATA = re.compile(r"data:image/(png|gif|jpeg|jpg|webp|bmp);base64,[A-Za-z0-9+/=]*")
 
 
@@ -24,7 +25,7 @@ def assert_inert(markup: str, *, remote_allowed: bool = False, frame: bool = Fal
         if not isinstance(tag, str):
             continue  # comments
         assert "}" not in tag, f"foreign element {tag}"
-        allowed = ALLOWED_TAGS | (FRAME_TAGS if frame else set())
+        allowed = ALLOWED_TAGS | DOCUMENT_TAGS | (FRAME_TAGS if frame else set())
         assert tag in allowed, f"element {tag} kept"
         for name, value in element.attrib.items():
             lname = name.lower()
