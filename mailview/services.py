@@ -11,9 +11,7 @@ from django.conf import settings
 
 from .folders import FolderTree, build_tree
 from .imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
-from .imap.errors import MessageNotFound
 from .imap.session import MailSession
-from .mime.parse import MessageText, read_message_text
 
 DEFAULT_SORT = "date"
 
@@ -124,27 +122,3 @@ def mailbox_page(mail: MailSession, req: ListRequest) -> tuple[FolderTree, ListP
         return _tree(conn), page
 
     return mail.run(read, folder=req.folder)
-
-
-def message_text(mail: MailSession, folder: str, uid: int) -> MessageText:
-    """Headers and the text of one message (fetching only the parts it needs)."""
-    check_folder_name(folder)
-    return mail.run(lambda conn: _message(conn, folder, uid), folder=folder)
-
-
-def _message(conn: IMAPConnection, folder: str, uid: int) -> MessageText:
-    conn.select(folder)
-    result = read_message_text(conn, uid)
-    if result is None:
-        raise MessageNotFound(f"UID {uid} in {folder}")
-    return result
-
-
-def message_page(mail: MailSession, folder: str, uid: int) -> tuple[FolderTree, MessageText]:
-    """The folder tree and one message, on one leased connection."""
-    check_folder_name(folder)
-
-    def read(conn: IMAPConnection) -> tuple[FolderTree, MessageText]:
-        return _tree(conn), _message(conn, folder, uid)
-
-    return mail.run(read, folder=folder)

@@ -39,17 +39,3 @@ def mailbox(request: HttpRequest, folder: str) -> HttpResponse:
             "message_prefix": message_prefix,
         },
     )
-
-
-@login_required
-def message(request: HttpRequest, folder: str, uid: int) -> HttpResponse:
-    mail = MailSession.for_request(request)
-    if request.GET.get("pane"):
-        msg = services.message_text(mail, folder, uid)
-        return render(request, "mailview/_message.html", {"msg": msg, "folder": folder})
-    tree, msg = services.message_page(mail, folder, uid)
-    return render(
-        request,
-        "mailview/message.html",
-        {"tree": tree, "msg": msg, "folder": folder, "current": tree.find(folder)},
-    )

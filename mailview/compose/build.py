@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from ..mime.parse import html_to_text
+from ..mime.text import html_to_text
 from .addresses import Recipient, check_single_line
 from .sanitize import clean_outgoing_html
 

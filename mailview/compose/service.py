@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from ..imap.client import IMAPConnection, check_folder_name, decode_text
 from ..imap.errors import MailError, MessageNotFound
 from ..imap.session import MailSession
-from ..mime.parse import html_to_text
+from ..mime.text import html_to_text
 from .addresses import Recipient, check_single_line, format_recipients, parse_addresses
 from .build import (
     DRAFT_INFO_HEADER,

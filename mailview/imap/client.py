@@ -672,6 +672,25 @@ class IMAPConnection:
         if self.selected is not None:
             self.selected = None  # EXISTS changed: the next select() asks again
 
+    # -- reading messages (message view, parts, attachments) ----------------
+
+    def mark_seen(self, uid: int) -> None:
+        """STORE +FLAGS.SILENT (\\Seen) on one message of the selected folder."""
+        with self._translating("STORE"):
+            self._client.add_flags([uid], [b"\\Seen"], silent=True)
+            self._absorb_unsolicited()
+
+    def fetch_section(self, uid: int, section: str, offset: int, length: int) -> bytes | None:
+        """BODY.PEEK[section]<offset.length> of one message; None if the message is gone."""
+        with self._translating("FETCH"):
+            data = self._client.fetch([uid], [f"BODY.PEEK[{section}]<{offset}.{length}>".encode()])
+            self._absorb_unsolicited()
+        items = data.get(uid)
+        if not items:
+            return None
+        prefix = f"BODY[{section}]".encode()
+        return next((v for k, v in items.items() if k.startswith(prefix)), None) or b""
+
 
 def _is_server_refusal(text: str) -> bool:
     """Whether an imaplib/imapclient error is the server's NO or BAD (the connection is fine)."""

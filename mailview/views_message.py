@@ -1,0 +1,214 @@
+"""The message view, its sandboxed HTML frame, parts, downloads and the trusted-sender form."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlencode
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from . import reading, services
+from .imap.session import MailSession
+from .models import TrustedSender
+
+log = logging.getLogger(__name__)
+
+# Downloads never run anything, whatever they claim to be.
+DOWNLOAD_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+
+
+def _prefs(request: HttpRequest, name: str, default: object) -> object:
+    return getattr(getattr(request, "preferences", None), name, default)
+
+
+def _remote_policy(request: HttpRequest) -> Callable[[str], bool]:
+    """Whether to load remote content for a message from `sender`."""
+    wanted = (
+        request.GET.get("remote") == "1" or _prefs(request, "remote_content", "block") == "allow"
+    )
+    user = request.user
+    return lambda sender: wanted or TrustedSender.trusts(user, sender)
+
+
+def _part_url(folder: str, uid: int) -> Callable[[str], str]:
+    prefix = reverse("mailview:message_part", args=[folder, uid, "1"])[: -len("1/")]
+    return lambda section: f"{prefix}{section}/?inline=1"
+
+
+def _links(request: HttpRequest, folder: str, uid: int) -> dict[str, str]:
+    """The message's own URL with this view's choices (part, view, remote), and variants."""
+    base = reverse("mailview:message", args=[folder, uid])
+    keep = {k: request.GET.get(k, "") for k in ("part", "view", "remote")}
+
+    def url(**changes: str) -> str:
+        query = {k: v for k, v in {**keep, **changes}.items() if v}
+        return base + ("?" + urlencode(query) if query else "")
+
+    return {
+        "current": url(),
+        "page": url(),
+        "text": url(view="text"),
+        "html": url(view="html"),
+        "remote": url(remote="1"),
+    }
+
+
+@login_required
+def message(request: HttpRequest, folder: str, uid: int) -> HttpResponse:
+    view_mode = request.GET.get("view")
+    prefer_html = bool(_prefs(request, "prefer_html", True))
+    if view_mode in ("html", "text"):
+        prefer_html = view_mode == "html"
+    req = reading.ViewRequest(
+        folder=folder,
+        uid=uid,
+        part=request.GET.get("part", ""),
+        prefer_html=prefer_html,
+        allow_remote=request.GET.get("remote") == "1"
+        or _prefs(request, "remote_content", "block") == "allow",
+        mark_seen=bool(_prefs(request, "mark_read_on_open", True)),
+    )
+    pane = bool(request.GET.get("pane"))
+    trusts = _remote_policy(request)
+    tree, msg = reading.message_view(
+        MailSession.for_request(request),
+        req,
+        _part_url(folder, uid),
+        lambda sender: trusts(sender),
+        tree=None if pane else services._tree,
+    )
+    context = {
+        "msg": msg,
+        "folder": folder,
+        "pane": pane,
+        "message_url": reverse("mailview:message", args=[folder, uid]),
+        "links": _links(request, folder, uid),
+        "frame_query": urlencode({"remote": "1"}) if msg.remote_allowed else "",
+        "trusted": bool(msg.sender_email) and TrustedSender.trusts(request.user, msg.sender_email),
+    }
+    if pane:
+        return render(request, "mailview/_message.html", context)
+    context.update({"tree": tree, "current": tree.find(folder) if tree else None})
+    return render(request, "mailview/message.html", context)
+
+
+def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str:
+    """The frame's policy: no script, nothing but this message's own parts (and, if allowed,
+    remote images and styles); links may open new tabs outside the sandbox.
+
+    allow-same-origin (never with allow-scripts) lets the frame's requests for cid: images carry
+    the session cookie; with no script able to run, nothing in the frame can use that origin."""
+    parts = request.build_absolute_uri(reverse("mailview:message_part", args=[folder, uid, "1"]))
+    parts = parts[: -len("1/")].replace(";", "%3B").replace(",", "%2C").replace(" ", "%20")
+    images = f"{parts} data:" + (" https: http:" if remote else "")
+    return (
+        f"default-src 'none'; img-src {images}; style-src 'unsafe-inline'"
+        + ("; font-src https: http:" if remote else "")
+        + "; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
+        "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+    )
+
+
+@login_required
+@xframe_options_sameorigin
+def message_frame(request: HttpRequest, folder: str, uid: int, section: str) -> HttpResponse:
+    policy = _remote_policy(request)
+    decided: list[bool] = []
+
+    def allow(sender: str) -> bool:
+        decided.append(policy(sender))
+        return decided[-1]
+
+    body = reading.message_frame(
+        MailSession.for_request(request), folder, uid, section, _part_url(folder, uid), allow
+    )
+    response = render(request, "mailview/message/frame.html", {"body": body})
+    response["Content-Security-Policy"] = _frame_csp(request, folder, uid, any(decided))
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _download_response(
+    stream: AsyncIterator[bytes], download: reading.Download, *, inline: bool
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        stream, content_type=reading.content_type_for(download.mimetype, inline=inline)
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not inline, filename=download.filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    if inline and download.mimetype == "application/pdf":
+        # Chromium's PDF viewer refuses a sandboxed document; it runs no page script either way.
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response["Content-Security-Policy"] = DOWNLOAD_CSP
+    return response
+
+
+async def _session(request: HttpRequest) -> MailSession:
+    return await sync_to_async(MailSession.for_request)(request)
+
+
+@login_required
+async def message_part(
+    request: HttpRequest, folder: str, uid: int, section: str
+) -> HttpResponseBase:
+    """One part: shown inline (raster images, PDF) with ?inline=1, otherwise a download."""
+    mail = await _session(request)
+    download = await sync_to_async(reading.part_download)(mail, folder, uid, section)
+    inline = request.GET.get("inline") == "1" and download.mimetype in reading.PREVIEW_TYPES
+    stream = reading.stream_part(mail, folder, uid, download)
+    return _download_response(stream, download, inline=inline)
+
+
+@login_required
+async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpResponseBase:
+    """The raw message: shown as text, or with ?download=1 as a .eml file."""
+    mail = await _session(request)
+    download = await sync_to_async(reading.raw_message)(mail, folder, uid)
+    stream = reading.stream_part(mail, folder, uid, download)
+    if request.GET.get("download") == "1":
+        return _download_response(stream, download, inline=False)
+    response = _download_response(stream, download, inline=True)
+    response["Content-Type"] = "text/plain; charset=utf-8"
+    return response
+
+
+@login_required
+async def message_zip(request: HttpRequest, folder: str, uid: int) -> HttpResponseBase:
+    """Every attachment in one zip, streamed as it is written."""
+    mail = await _session(request)
+    subject, downloads = await sync_to_async(reading.attachments_of)(mail, folder, uid)
+    stream = reading.stream_zip(mail, folder, uid, downloads, timezone.localtime())
+    name = reading.safe_filename(f"{subject or 'attachments'}"[:100] + ".zip")
+    download = reading.Download("", name, "application/zip", "8bit", 0)
+    return _download_response(stream, download, inline=False)
+
+
+@login_required
+@require_POST
+def trust_sender(request: HttpRequest) -> HttpResponse:
+    """ "Always show remote content from this sender"; back to the message."""
+    TrustedSender.add(request.user, request.POST.get("email", "")[:320])
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("mailview:home")
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    return redirect(target)

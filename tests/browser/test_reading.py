@@ -1,0 +1,223 @@
+"""Reading hostile and rich mail in Chromium: the sandboxed frame, remote content, inline
+images and attachment downloads. Remote images come from a second HTTP server on 127.0.0.2."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import at, log_in
+from tests.conftest_dovecot import MailUser
+from tests.liveserver import LiveServer
+from tests.mime.corpus import PNG, related_message
+from webmail.devmail.factories import make_message
+
+pytestmark = pytest.mark.browser
+
+ROWS = "table.messages tr.row"
+PREVIEW = "#preview article.message"
+
+
+class RemoteServer:
+    """A "remote" image host on another loopback address; remembers every path asked for."""
+
+    def __init__(self) -> None:
+        hits: list[str] = []
+        self.hits = hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(PNG)))
+                self.end_headers()
+                self.wfile.write(PNG)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self.url = f"http://127.0.0.2:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def remote() -> Iterator[RemoteServer]:
+    server = RemoteServer()
+    yield server
+    server.close()
+
+
+def record_requests(page: Page) -> list[str]:
+    urls: list[str] = []
+    page.context.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def hostile_html(remote: RemoteServer) -> str:
+    return (
+        "<p>Quarterly <b>newsletter</b></p>"
+        "<script>window.parent.__pwned = 1; window.top.__pwned = 1;</script>"
+        f'<img id="tracker" src="{remote.url}/track.png" alt="tracker">'
+        f'<div style="background-image: url({remote.url}/bg.png)">styled</div>'
+        f"<style>@import url({remote.url}/x.css); p {{ color: #333 }}</style>"
+        '<img src="x" onerror="window.parent.__pwned = 2">'
+        '<svg><script>window.parent.__pwned = 3</script><animate attributeName="href" '
+        'to="javascript:parent.__pwned=4"/></svg>'
+        '<a id="out" href="https://example.org/">read online</a>'
+        '<form action="https://evil.example/"><input name="password"></form>'
+    )
+
+
+def test_html_message_runs_no_script_and_loads_nothing_remote_until_asked(
+    page: Page, daphne_server: LiveServer, alice: MailUser, remote: RemoteServer
+) -> None:
+    alice.append(
+        "INBOX",
+        make_message(
+            subject="Newsletter",
+            sender="News <news@shop.example>",
+            date=at(1),
+            text="plain version",
+            html=hostile_html(remote),
+        ),
+        when=at(1),
+    )
+    log_in(page, daphne_server.url, alice)
+    requests = record_requests(page)
+
+    page.locator(ROWS).first.click()
+    preview = page.locator(PREVIEW)
+    expect(preview.locator("h2.subject")).to_have_text("Newsletter")
+    bar = preview.locator(".remote-bar")
+    expect(bar).to_contain_text("Remote content blocked (3 items)")
+    iframe = preview.locator("iframe.body-html")
+    expect(iframe).to_have_attribute("sandbox", re.compile(r"^(?!.*allow-scripts)"))
+    frame = page.frame_locator("#preview iframe.body-html")
+    expect(frame.locator("b")).to_have_text("newsletter")
+    expect(frame.locator("#out")).to_have_attribute("rel", "noopener noreferrer")
+    expect(frame.locator("#out")).to_have_attribute("target", "_blank")
+    expect(frame.locator("script, svg, form, input")).to_have_count(0)
+    expect(frame.locator("#tracker")).not_to_have_attribute("src", re.compile(".+"))
+
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    hosts = {urlsplit(url).netloc for url in requests}
+    assert hosts == {urlsplit(daphne_server.url).netloc}, requests
+    assert remote.hits == []
+
+    bar.get_by_role("link", name="Show remote content").click()
+    expect(preview.locator(".remote-bar")).to_have_count(0)
+    expect(frame.locator("#tracker")).to_have_attribute("src", f"{remote.url}/track.png")
+    frame.locator("#tracker").evaluate(
+        "img => img.complete && img.naturalWidth > 0 ? true : "
+        "new Promise(resolve => img.addEventListener('load', () => resolve(true)))"
+    )
+    assert "/track.png" in remote.hits
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_always_for_this_sender_loads_remote_content_next_time(
+    page: Page, daphne_server: LiveServer, alice: MailUser, remote: RemoteServer
+) -> None:
+    for minute in (1, 2):
+        alice.append(
+            "INBOX",
+            make_message(
+                subject=f"Promo {minute}",
+                sender="Deals <deals@shop.example>",
+                date=at(minute),
+                text=None,
+                html=f'<p>Deal</p><img id="pic" src="{remote.url}/deal{minute}.png">',
+            ),
+            when=at(minute),
+        )
+    log_in(page, daphne_server.url, alice)
+    page.locator(ROWS).first.click()
+    preview = page.locator(PREVIEW)
+    preview.get_by_role("button", name="Always for this sender").click()
+    frame = page.frame_locator("#preview iframe.body-html")
+    expect(frame.locator("#pic")).to_have_attribute("src", f"{remote.url}/deal2.png")
+    expect(preview.locator(".remote-bar")).to_have_count(0)
+
+    page.locator(ROWS).nth(1).click()
+    expect(preview.locator("h2.subject")).to_have_text("Promo 1")
+    expect(frame.locator("#pic")).to_have_attribute("src", f"{remote.url}/deal1.png")
+    expect(preview.locator(".remote-bar")).to_have_count(0)
+
+
+def test_inline_cid_image_is_displayed(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    uid = alice.append(
+        "INBOX",
+        related_message(
+            '<p>Our logo:</p><img id="logo" src="cid:logo@example.org" alt="logo">',
+            {"logo@example.org": PNG},
+            subject="With logo",
+        ),
+    )
+    log_in(page, daphne_server.url, alice)
+    requests = record_requests(page)
+    page.goto(f"{daphne_server.url}/message/INBOX/{uid}/")
+    frame = page.frame_locator("main iframe.body-html")
+    logo = frame.locator("#logo")
+    expect(logo).to_have_attribute("src", re.compile(rf"^/message-part/INBOX/{uid}/2\.2/"))
+    loaded = logo.evaluate(
+        "img => img.complete ? img.naturalWidth : new Promise(resolve => {"
+        " img.addEventListener('load', () => resolve(img.naturalWidth));"
+        " img.addEventListener('error', () => resolve(0)); })"
+    )
+    assert loaded == 1
+    expect(page.locator(".remote-bar")).to_have_count(0)
+    assert {urlsplit(url).netloc for url in requests} == {urlsplit(daphne_server.url).netloc}
+
+
+def test_attachment_download_and_plain_text_features(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    data = bytes(range(256)) * 4096  # 1 MB
+    uid = alice.append(
+        "INBOX",
+        make_message(
+            subject="Report attached",
+            text=(
+                "Figures at https://example.org/figures\n\n"
+                "> Earlier you wrote:\n> send the report\n"
+            ),
+            attachments=[("report/../Q1 <final>.bin", "application/octet-stream", data)],
+        ),
+    )
+    log_in(page, daphne_server.url, alice)
+    page.goto(f"{daphne_server.url}/message/INBOX/{uid}/")
+    body = page.locator("main .body-text")
+    expect(body.get_by_role("link", name="https://example.org/figures")).to_have_attribute(
+        "target", "_blank"
+    )
+    quote = body.locator("details.quoted")
+    expect(quote.locator("summary")).to_have_text("Quoted text")
+    expect(quote.locator("blockquote")).to_contain_text("send the report")
+
+    attachment = page.locator(".attachments li.attachment")
+    expect(attachment.locator(".name")).to_have_text("Q1 <final>.bin")
+    expect(attachment.locator(".size")).to_have_text("1.0 MB")
+    with page.expect_download() as info:
+        attachment.locator(".name").click()
+    download = info.value
+    assert (
+        download.suggested_filename == "Q1 _final_.bin"
+        or download.suggested_filename.startswith("Q1")
+    )
+    with open(download.path(), "rb") as f:
+        assert f.read() == data

@@ -1,0 +1,69 @@
+"""Structural checks on sanitized HTML: parse it as a browser would and inspect the tree."""
+
+from __future__ import annotations
+
+import re
+
+from bleach._vendor import html5lib
+
+from mailview.mime.sanitize import ALLOWED_TAGS
+
+DOCUMENT_TAGS = {"html", "head", "body"}
+FRAME_TAGS = {"meta"}
+SAFE_DATA = re.compile(r"data:image/(png|gif|jpeg|jpg|webp|bmp);base64,[A-Za-z0-9+/=]*")
+
+
+def elements(markup: str):
+    document = html5lib.parse(markup, namespaceHTMLElements=False)
+    return list(document.iter())
+
+
+def assert_inert(markup: str, *, remote_allowed: bool = False, frame: bool = False) -> None:
+    """No script, handler, active URL, foreign content, loader or frame-escaping CSS."""
+    for element in elements(markup):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # comments
+        assert "}" not in tag, f"foreign element {tag}"
+        allowed = ALLOWED_TAGS | DOCUMENT_TAGS | (FRAME_TAGS if frame else set())
+        assert tag in allowed, f"element {tag} kept"
+        for name, value in element.attrib.items():
+            lname = name.lower()
+            assert not lname.startswith("on"), f"handler {name} on {tag}"
+            assert ":" not in lname, f"namespaced attribute {name}"
+            assert lname not in ("srcset", "poster", "background", "action", "formaction")
+            if lname in ("href", "src"):
+                check_url(value, remote_allowed=remote_allowed, image=(lname == "src"))
+            if lname == "style":
+                check_css(value, remote_allowed=remote_allowed)
+        if tag == "style":
+            css = element.text or ""
+            assert "<" not in css
+            check_css(css, remote_allowed=remote_allowed)
+
+
+def check_url(value: str, *, remote_allowed: bool, image: bool) -> None:
+    value = value.strip()
+    lowered = re.sub(r"[\x00-\x20]", "", value).lower()
+    if lowered.startswith("data:"):
+        assert image and SAFE_DATA.fullmatch(re.sub(r"\s", "", value)), value
+    elif lowered.startswith(("http://", "https://")):
+        assert remote_allowed or not image, value
+    elif lowered.startswith("mailto:"):
+        assert not image, value
+    elif lowered.startswith("#"):
+        assert not image
+    else:
+        assert image and value.startswith("/message-part/"), value
+
+
+def check_css(css: str, *, remote_allowed: bool) -> None:
+    lowered = css.lower()
+    for word in ("expression", "behavior", "binding", "@import", "@font-face", "var(", "\\"):
+        assert word not in lowered, (word, css)
+    assert not re.search(r"position\s*:\s*(fixed|absolute|sticky)", lowered), css
+    for url in re.findall(r"url\(\s*['\"]?([^'\")]*)", lowered):
+        if url.startswith(("http://", "https://")):
+            assert remote_allowed, css
+        else:
+            assert url.startswith("/message-part/"), css
