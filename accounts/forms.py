@@ -43,4 +43,16 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Preferences
-        fields = ["time_zone", "page_size"]
+        fields = [
+            "time_zone",
+            "page_size",
+            "prefer_html",
+            "remote_content",
+            "mark_read_on_open",
+            "delete_action",
+            "conversation_view",
+        ]
+        widgets = {
+            "remote_content": forms.RadioSelect,
+            "delete_action": forms.RadioSelect,
+        }
