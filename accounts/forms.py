@@ -56,3 +56,18 @@ class PreferencesForm(forms.ModelForm):
             "remote_content": forms.RadioSelect,
             "delete_action": forms.RadioSelect,
         }
+
+    # Choices left out of a POST keep their current value (a form that predates them still works).
+    KEEP_IF_MISSING = ("remote_content", "delete_action")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.KEEP_IF_MISSING:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self.KEEP_IF_MISSING:
+            if not data.get(name):
+                data[name] = getattr(self.instance, name)
+        return data
