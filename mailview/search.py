@@ -92,8 +92,8 @@ class SearchQuery:
     def criteria(self) -> list[SearchToken]:
         """IMAP SEARCH keys: Atoms made here, user text as plain str (quoted later)."""
         keys: list[SearchToken] = []
-        if self.text:
-            t = self.text
+        t = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in self.text).strip()
+        if t:
             keys += [Atom("OR"), Atom("OR"), Atom("OR")]
             keys += [Atom("SUBJECT"), t, Atom("FROM"), t, Atom("TO"), t, Atom("BODY"), t]
         if self.since:
