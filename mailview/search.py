@@ -26,6 +26,15 @@ MAX_TEXT = 500
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=MAX_TEXT, strip=True)
+    within = forms.ChoiceField(
+        label=_("Look in"),
+        choices=[
+            ("all", _("Subject, sender, recipients and text")),
+            ("headers", _("Subject, sender and recipients only (faster)")),
+        ],
+        required=False,
+        initial="all",
+    )
     folder = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
     scope = forms.ChoiceField(
         label=_("Where"),
@@ -62,6 +71,7 @@ class SearchQuery:
     folder: str
     all_folders: bool = False
     text: str = ""
+    body: bool = True
     since: date | None = None
     until: date | None = None
     unread: bool = False
@@ -76,6 +86,7 @@ class SearchQuery:
             folder=data["folder"],
             all_folders=data.get("scope") == "all",
             text=data.get("q") or "",
+            body=data.get("within") != "headers",
             since=data.get("since"),
             until=data.get("until"),
             unread=bool(data.get("unread")),
@@ -94,8 +105,11 @@ class SearchQuery:
         keys: list[SearchToken] = []
         t = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in self.text).strip()
         if t:
-            keys += [Atom("OR"), Atom("OR"), Atom("OR")]
-            keys += [Atom("SUBJECT"), t, Atom("FROM"), t, Atom("TO"), t, Atom("BODY"), t]
+            if self.body:
+                keys += [Atom("OR")]
+            keys += [Atom("OR"), Atom("OR"), Atom("SUBJECT"), t, Atom("FROM"), t, Atom("TO"), t]
+            if self.body:
+                keys += [Atom("BODY"), t]
         if self.since:
             keys += [Atom("SINCE"), Atom(imap_date(self.since))]
         if self.until:

@@ -84,6 +84,9 @@ def test_quick_search_looks_in_subject_from_to_and_body_newest_first(alice, logi
     assert found(client.get("/search/", {"q": "erin@example.com"})) == ["Holiday photos"]
     assert found(client.get("/search/", {"q": "Grüße"})) == ["Grüße aus München"]
     assert found(client.get("/search/", {"q": "nothing-like-this"})) == []
+    # Headers only: the body match (Holiday photos) drops out.
+    headers_only = client.get("/search/", {"q": "budget", "within": "headers"})
+    assert found(headers_only) == ["Lunch?", "Quarterly budget"]
 
 
 @pytest.mark.parametrize(
