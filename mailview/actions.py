@@ -8,9 +8,11 @@ which the view keeps in the session so the last one can be taken back.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -104,8 +106,8 @@ def parse_selection(folder: str | None, uids: list[str], refs: list[str]) -> dic
 def find_role(conn: IMAPConnection, role: str) -> str | None:
     """The folder with special-use `role` (e.g. "\\Trash"), or one with a usual name."""
     made = conn.memo.get("special")
-    if made is None:
-        made = (0.0, conn.special_use_folders())
+    if made is None or time.monotonic() - made[0] > settings.WEBMAIL_FOLDER_TREE_TTL:
+        made = (time.monotonic(), conn.special_use_folders())
         conn.memo["special"] = made
     folders: list[FolderInfo] = made[1]
     for info in folders:

@@ -298,3 +298,18 @@ def test_parse_selection_rejects_garbage():
         "INBOX": [3, 4],
         "A/B": [7],
     }
+
+
+def test_open_message_page_has_the_actions_and_leaves_after_a_move(alice, login):
+    uid = alice.append("INBOX", make_message(subject="open me"))
+    client = login(alice)
+    page = client.get(f"/message/INBOX/{uid}/").content.decode()
+    assert 'class="message-actions toolbar"' in page
+    assert f'href="/export/eml/INBOX/{uid}/"' in page
+    response = post(client, folder="INBOX", uid=[uid], action="flag", next=f"/message/INBOX/{uid}/")
+    assert response["Location"] == f"/message/INBOX/{uid}/"
+    response = post(
+        client, folder="INBOX", uid=[uid], action="archive", next=f"/message/INBOX/{uid}/"
+    )
+    assert response["Location"] == "/mail/INBOX/"  # the message is gone from this folder
+    assert subjects_in(alice, "Archive") == ["open me"]
