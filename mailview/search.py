@@ -187,7 +187,8 @@ def run_search(
         by_folder.setdefault(name, []).append(uid)
     fetched: dict[tuple[str, int], MessageSummary] = {}
     for name, uids in by_folder.items():
-        conn.select(name)
+        if conn.selected is None or conn.selected.name != name:
+            conn.select(name)  # one folder: still selected from its SORT, no second NOOP
         for summary in conn.fetch_summaries(uids):
             fetched[(name, summary.uid)] = summary
     for name, uid in window:
