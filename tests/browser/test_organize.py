@@ -226,3 +226,37 @@ def test_export_then_import_round_trip(
     folder_item(page, "Restored").locator("a").click()
     expect(page.locator(ROWS)).to_have_count(5)
     expect(page).to_have_url(re.compile(r"/mail/Restored/$"))
+
+
+def test_conversation_view_collapses_threads_and_opens_them(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    root = "<root@example.org>"
+    fill(
+        alice,
+        "INBOX",
+        [
+            (make_message(subject="Trip", message_id=root, date=at(1)), ("\\Seen",), at(1)),
+            (make_message(subject="Other", date=at(2)), ("\\Seen",), at(2)),
+            (
+                make_message(subject="Re: Trip", in_reply_to=root, references=[root], date=at(3)),
+                (),
+                at(3),
+            ),
+        ],
+    )
+    log_in(page, daphne_server.url, alice)
+    page.get_by_role("link", name="Conversations").click()
+    head = page.locator("tr.row.thread").first
+    expect(head.locator(".thread-count")).to_have_text("2")
+    expect(head.locator(".c-subject a").last).to_have_text("Re: Trip")
+    expect(page.locator("tr.thread-child")).to_be_hidden()
+    head.locator(".thread-count").click()
+    expect(page.locator("tr.thread-child .c-subject a")).to_have_text(["Trip"])
+    # Ticking the collapsed thread acts on the whole conversation.
+    head.locator(".c-check input").first.check()
+    page.get_by_role("button", name="Archive", exact=True).click()
+    expect(page.locator(".flash")).to_contain_text("Archived 2 messages.")
+    assert imap_subjects(alice, "Archive") == ["Re: Trip", "Trip"]
+    page.get_by_role("link", name="List view").click()
+    assert subjects(page) == ["Other"]
