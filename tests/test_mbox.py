@@ -202,3 +202,30 @@ def test_bob_cannot_export_or_import_into_alices_folders(alice, bob, login):
         {"folder": "Private", "files": [SimpleUploadedFile("x.eml", b"Subject: x\r\n\r\ny\r\n")]},
     )
     assert len(message_ids(alice, "Private")) == 1
+
+
+def test_import_reports_what_the_server_refused(dovecot_factory, settings, login):
+    from tests.conftest import point_at
+    from tests.conftest_dovecot import _user_factory
+
+    server = dovecot_factory(extra_config="plugin {\n  quota_rule = *:storage=20K\n}\n")
+    point_at(settings, server)
+    make, _users = _user_factory(server)
+    dave = make("dave")
+    small = message_bytes(make_message(subject="fits", message_id="<fits@example.org>"))
+    big = message_bytes(
+        make_message(subject="too big", attachments=[("b.bin", "application/x-b", b"x" * 60_000)])
+    )
+    response = login(dave).post(
+        "/folders/import/",
+        {
+            "folder": "INBOX",
+            "files": [SimpleUploadedFile("a.eml", small), SimpleUploadedFile("b.eml", big)],
+        },
+    )
+    html = response.content.decode()
+    assert "1 message imported into INBOX." in html
+    assert 'b.eml</span>: <span class="why">the mail server refused it:' in html
+    assert "quota" in html.lower(), html[html.find('class="why"') :][:300]
+    assert message_ids(dave, "INBOX") == ["<fits@example.org>"]
+    dave.close()
