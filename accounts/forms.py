@@ -43,4 +43,31 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Preferences
-        fields = ["time_zone", "page_size"]
+        fields = [
+            "time_zone",
+            "page_size",
+            "prefer_html",
+            "remote_content",
+            "mark_read_on_open",
+            "delete_action",
+            "conversation_view",
+        ]
+        widgets = {
+            "remote_content": forms.RadioSelect,
+            "delete_action": forms.RadioSelect,
+        }
+
+    # Choices left out of a POST keep their current value (a form that predates them still works).
+    KEEP_IF_MISSING = ("remote_content", "delete_action")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.KEEP_IF_MISSING:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self.KEEP_IF_MISSING:
+            if not data.get(name):
+                data[name] = getattr(self.instance, name)
+        return data

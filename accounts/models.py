@@ -19,6 +19,22 @@ class Preferences(models.Model):
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     page_size = models.PositiveSmallIntegerField(_("messages per page"), default=50)
+    # Reading and organizing mail (issue 3).
+    prefer_html = models.BooleanField(_("show HTML rather than plain text"), default=True)
+    remote_content = models.CharField(
+        _("remote content"),
+        max_length=8,
+        choices=[("block", _("Block (ask each time)")), ("allow", _("Always load"))],
+        default="block",
+    )
+    mark_read_on_open = models.BooleanField(_("mark messages read when opened"), default=True)
+    delete_action = models.CharField(
+        _("delete"),
+        max_length=8,
+        choices=[("trash", _("Move to Trash")), ("delete", _("Delete permanently"))],
+        default="trash",
+    )
+    conversation_view = models.BooleanField(_("group messages into conversations"), default=False)
 
     class Meta:
         verbose_name = _("preferences")

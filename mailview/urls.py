@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_message
+from . import views, views_actions, views_folders, views_message
 
 app_name = "mailview"
 urlpatterns = [
@@ -28,4 +28,17 @@ urlpatterns = [
     ),
     path("message-zip/<path:folder>/<int:uid>/", views_message.message_zip, name="message_zip"),
     path("trusted-senders/", views_message.trust_sender, name="trust_sender"),
+    # Organizing (issue 3): actions, search, folder management, import and export.
+    path("actions/", views_actions.message_action, name="message_action"),
+    path("actions/undo/", views_actions.undo_action, name="undo_action"),
+    path("actions/empty/", views_actions.empty_folder, name="empty_folder"),
+    path("search/", views_actions.search_results, name="search"),
+    path("folders/", views_folders.manage, name="folders"),
+    path("folders/create/", views_folders.create, name="folder_create"),
+    path("folders/rename/", views_folders.rename, name="folder_rename"),
+    path("folders/delete/", views_folders.delete, name="folder_delete"),
+    path("folders/subscribe/", views_folders.subscribe, name="folder_subscribe"),
+    path("folders/import/", views_folders.import_messages, name="folder_import"),
+    path("export/mbox/<path:folder>/", views_folders.export_mbox, name="export_mbox"),
+    path("export/eml/<path:folder>/<int:uid>/", views_folders.export_eml, name="export_eml"),
 ]

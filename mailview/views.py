@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import services
+from . import services, views_actions
 from .imap.session import MailSession
 
 
@@ -18,6 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mailbox(request: HttpRequest, folder: str) -> HttpResponse:
+    if views_actions.conversation_view(request):
+        return views_actions.thread_list(request, folder)
     req = services.ListRequest.from_query(
         folder,
         sort=request.GET.get("sort"),

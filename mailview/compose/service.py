@@ -282,7 +282,7 @@ def _fetch_original(mail: MailSession, folder: str, uid: int) -> EmailMessage:
 
     def op(conn: IMAPConnection) -> bytes | None:
         conn.select(folder)
-        return conn.fetch_raw(uid)
+        return conn.fetch_message(uid)
 
     raw = mail.run(op, folder=folder)
     if raw is None:

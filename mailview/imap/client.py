@@ -67,7 +67,8 @@ MAX_FOLDER_NAME = 1000
 # Commands that leave every message's list row as it was. Any other command (STORE, MOVE, EXPUNGE,
 # APPEND, a FETCH that is not a PEEK...) forgets the rows this connection keeps.
 ROW_PRESERVING_COMMANDS = frozenset(
-    {"NOOP", "FETCH", "SORT", "SEARCH", "LIST", "STATUS", "NAMESPACE", "SELECT", "LOGIN", "LOGOUT"}
+    {"NOOP", "FETCH", "SORT", "SEARCH", "THREAD", "LIST", "STATUS", "NAMESPACE", "SELECT", "LOGIN"}
+    | {"LOGOUT", "GETQUOTAROOT"}
 )
 MAX_CACHED_ROWS = 2000
 # imaplib refuses response lines over 1 MB; the UID list of a SORT or SEARCH of a 160,000-message
@@ -633,7 +634,7 @@ class IMAPConnection:
         self.memo.pop("tree", None)
         return int(match.group(2)) if match else None
 
-    def fetch_raw(self, uid: int) -> bytes | None:
+    def fetch_message(self, uid: int) -> bytes | None:
         """The whole message ``uid`` of the selected folder (without setting \\Seen)."""
         with self._translating("FETCH"):
             data = self._client.fetch([uid], [b"BODY.PEEK[]"])
@@ -691,6 +692,293 @@ class IMAPConnection:
         prefix = f"BODY[{section}]".encode()
         return next((v for k, v in items.items() if k.startswith(prefix)), None) or b""
 
+    # -- organizing: actions, search, threads, folder admin (issue 3) -------------------------
+    # User text only ever reaches the server through `imap_string` (a quoted string or a
+    # literal); folder names go through check_folder_name and imapclient's quoting.
+
+    def forget(self, folder: str) -> None:
+        """Drop what this connection remembers about `folder` after we changed it ourselves.
+
+        Our own EXPUNGE responses are consumed by the command, so a later NOOP would not
+        report them: the folder must be selected afresh and its cached orders rebuilt.
+        """
+        self._sorted = {k: v for k, v in self._sorted.items() if k[0] != folder}
+        for key in [
+            k for k in self.memo if k in ("tree", "special") or k.startswith(f"{folder}\0")
+        ]:
+            self.memo.pop(key, None)
+        if self.selected is not None and self.selected.name == folder:
+            self.selected = None
+
+    def store_flags(self, uids: Sequence[int], flags: Sequence[str], add: bool) -> None:
+        """+FLAGS or -FLAGS on messages of the selected folder (silently)."""
+        if not uids:
+            return
+        with self._translating("STORE"):
+            if add:
+                self._client.add_flags(list(uids), list(flags), silent=True)
+            else:
+                self._client.remove_flags(list(uids), list(flags), silent=True)
+            self._absorb_unsolicited()
+        self.memo.pop("tree", None)
+
+    def copy_messages(self, uids: Sequence[int], target: str) -> CopyResult:
+        """UID COPY to `target`; the new UIDs where the server says them (UIDPLUS)."""
+        check_folder_name(target)
+        if not uids:
+            return CopyResult(target, None, {})
+        with self._translating("COPY"):
+            self._client._imap.untagged_responses.pop("COPYUID", None)
+            self._client.copy(list(uids), target)
+            result = self._copyuid(target)
+            self._absorb_unsolicited()
+        self.forget(target)
+        return result
+
+    def move_messages(self, uids: Sequence[int], target: str) -> CopyResult:
+        """UID MOVE (RFC 6851), or COPY + \\Deleted + UID EXPUNGE without it."""
+        check_folder_name(target)
+        if not uids or self.selected is None:
+            return CopyResult(target, None, {})
+        source = self.selected.name
+        if not self.has("MOVE"):
+            result = self.copy_messages(uids, target)
+            self.expunge_messages(uids, source)
+            return result
+        with self._translating("MOVE"):
+            self._client._imap.untagged_responses.pop("COPYUID", None)
+            self._client.move(list(uids), target)
+            result = self._copyuid(target)
+            self._absorb_unsolicited()
+        self.forget(source)
+        self.forget(target)
+        return result
+
+    def expunge_messages(self, uids: Sequence[int], folder: str | None = None) -> None:
+        """Delete messages of the selected folder for good: \\Deleted, then UID EXPUNGE.
+
+        Without UIDPLUS a plain EXPUNGE also removes other messages already marked \\Deleted.
+        """
+        if not uids or self.selected is None:
+            return
+        folder = folder or self.selected.name
+        with self._translating("EXPUNGE"):
+            self._client.add_flags(list(uids), ["\\Deleted"], silent=True)
+            if self.has("UIDPLUS"):
+                self._client.uid_expunge(list(uids))
+            else:
+                self._client.expunge()
+            self._absorb_unsolicited()
+        self.forget(folder)
+
+    def expunge_all(self, folder: str) -> int:
+        """Delete every message of `folder` (emptying Trash or Junk); how many there were."""
+        state = self.select(folder)
+        if state.exists:
+            with self._translating("EXPUNGE"):
+                self._client.add_flags("1:*", ["\\Deleted"], silent=True)
+                self._client.expunge()
+                self._absorb_unsolicited()
+        self.forget(folder)
+        return state.exists
+
+    def _copyuid(self, target: str) -> CopyResult:
+        """The mapping from a COPYUID response code: old UID -> new UID."""
+        codes = self._client._imap.untagged_responses.pop("COPYUID", None) or []
+        for code in reversed(codes):
+            text = code.decode("ascii", "replace") if isinstance(code, bytes) else str(code)
+            parts = text.split()
+            if len(parts) >= 3 and parts[0].isdigit():
+                try:
+                    old, new = parse_uid_set(parts[1]), parse_uid_set(parts[2].rstrip("]"))
+                except ValueError:
+                    break
+                if len(old) == len(new):
+                    return CopyResult(target, int(parts[0]), dict(zip(old, new, strict=True)))
+        return CopyResult(target, None, {})
+
+    def search_sorted(
+        self, folder: str, criteria: Sequence[SearchToken], key: str = "date"
+    ) -> tuple[MailboxState, list[int], bool]:
+        """UIDs matching `criteria` in ascending `key` order (SORT), else in arrival order.
+
+        Without SORT: ESEARCH (RETURN (ALL)) where offered, else SEARCH. Results are kept per
+        connection while the folder's (UIDVALIDITY, UIDNEXT, EXISTS) is unchanged, so the
+        pages of one search cost one SORT.
+        """
+        state = self.select(folder)
+        args = [_criterion(token) for token in criteria] or [b"ALL"]
+        server_sorts = self.has("SORT")
+        memo_key = f"{folder}\0search\0{key if server_sorts else ''}\0{b' '.join(args)!r}"
+        made = self.memo.get(memo_key)
+        if made is not None and made[1][0] == state.signature:
+            return state, made[1][1], server_sorts
+        with self._translating("SEARCH"):
+            if server_sorts:
+                criterion = SORT_KEYS.get(key, "DATE")
+                if criterion == "FROM" and self.has("SORT=DISPLAY"):
+                    criterion = "DISPLAYFROM"
+                data = self._client._raw_command_untagged(
+                    b"SORT", [f"({criterion})".encode(), b"UTF-8", *args]
+                )
+                uids = _ints(data)
+            elif self.has("ESEARCH"):
+                data = self._client._raw_command_untagged(
+                    b"SEARCH",
+                    [b"RETURN", b"(ALL)", b"CHARSET", b"UTF-8", *args],
+                    response_name="ESEARCH",
+                )
+                uids = _esearch_all(data)
+            else:
+                data = self._client._raw_command_untagged(b"SEARCH", [b"CHARSET", b"UTF-8", *args])
+                uids = sorted(_ints(data))
+            changed = self._absorb_unsolicited()
+        if not changed:
+            stale = [k for k in self.memo if "\0search\0" in k]
+            if len(stale) >= 8:
+                self.memo.pop(stale[0], None)
+            self.memo[memo_key] = (time.monotonic(), (state.signature, uids))
+        return state, uids, server_sorts
+
+    def thread_references(self, folder: str) -> list[list[int]] | None:
+        """THREAD=REFERENCES of the whole folder as lists of UIDs (None without it)."""
+        if not self.has("THREAD=REFERENCES"):
+            return None
+        self.select(folder)
+        with self._translating("THREAD"):
+            raw = self._client.thread("REFERENCES", "ALL", charset="UTF-8")
+            self._absorb_unsolicited()
+        return [_flatten_thread(item) for item in raw]
+
+    def fetch_thread_headers(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """Message-ID, In-Reply-To and References headers of `uids` (raw header block)."""
+        out: dict[int, bytes] = {}
+        items = [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"]
+        for start in range(0, len(uids), 5000):
+            chunk = list(uids[start : start + 5000])
+            with self._translating("FETCH"):
+                data = self._client.fetch(chunk, items)
+                self._absorb_unsolicited()
+            for uid, values in data.items():
+                out[uid] = (
+                    next((v for k, v in values.items() if k.startswith(b"BODY[HEADER")), b"") or b""
+                )
+        return out
+
+    def fetch_raw(self, uids: Sequence[int]) -> list[RawMessage]:
+        """Whole messages (BODY.PEEK[]), with INTERNALDATE and FLAGS, in the order given."""
+        if not uids:
+            return []
+        with self._translating("FETCH"):
+            data = self._client.fetch(list(uids), [b"BODY.PEEK[]", b"INTERNALDATE", b"FLAGS"])
+            self._absorb_unsolicited()
+        return [
+            RawMessage(
+                uid=uid,
+                data=data[uid].get(b"BODY[]") or b"",
+                internaldate=data[uid].get(b"INTERNALDATE"),
+                flags=tuple(
+                    f.decode("ascii", "replace")
+                    for f in data[uid].get(b"FLAGS", ())
+                    if f != b"\\Recent"
+                ),
+            )
+            for uid in uids
+            if uid in data
+        ]
+
+    def append_message(
+        self, folder: str, data: bytes, flags: Sequence[str] = (), when: datetime | None = None
+    ) -> int | None:
+        """APPEND one message; its new UID where the server says it (APPENDUID)."""
+        check_folder_name(folder)
+        with self._translating("APPEND"):
+            response = self._client.append(folder, data, flags=tuple(flags), msg_time=when)
+            self._absorb_unsolicited()
+        self.forget(folder)
+        text = response.decode("ascii", "replace") if isinstance(response, bytes) else response
+        match = re.search(r"\[APPENDUID \d+ (\d+)\]", str(text))
+        return int(match.group(1)) if match else None
+
+    def create_folder(self, name: str) -> None:
+        check_folder_name(name)
+        with self._translating("CREATE"):
+            self._client.create_folder(name)
+            self._absorb_unsolicited()
+        self.memo.pop("tree", None)
+        self.memo.pop("special", None)
+
+    def rename_folder(self, old: str, new: str) -> None:
+        check_folder_name(old)
+        check_folder_name(new)
+        if self.selected is not None and self.selected.name == old:
+            self.unselect()
+        with self._translating("RENAME"):
+            self._client.rename_folder(old, new)
+            self._absorb_unsolicited()
+        self.forget(old)
+
+    def delete_folder(self, name: str) -> None:
+        check_folder_name(name)
+        if self.selected is not None and self.selected.name == name:
+            self.unselect()
+        with self._translating("DELETE"):
+            self._client.delete_folder(name)
+            self._absorb_unsolicited()
+        self.forget(name)
+
+    def set_subscribed(self, name: str, subscribed: bool) -> None:
+        check_folder_name(name)
+        with self._translating("SUBSCRIBE" if subscribed else "UNSUBSCRIBE"):
+            if subscribed:
+                self._client.subscribe_folder(name)
+            else:
+                self._client.unsubscribe_folder(name)
+            self._absorb_unsolicited()
+        self.memo.pop("tree", None)
+
+    def unselect(self) -> None:
+        """Leave the selected folder (UNSELECT, or CLOSE, which expunges nothing we did not)."""
+        if self.selected is None:
+            return
+        with self._translating("UNSELECT"):
+            if self.has("UNSELECT"):
+                self._client.unselect_folder()
+            else:
+                self._client.close_folder()
+            self._absorb_unsolicited()
+        self.forget(self.selected.name if self.selected else "")
+        self.selected = None
+
+    def special_use_folders(self) -> list[FolderInfo]:
+        """Every folder with its flags (special-use where the server has it), no counts."""
+        imap = self._client._imap
+        args = ['""', '"*"']
+        if self.has("SPECIAL-USE") and self.has("LIST-EXTENDED"):
+            args.append("RETURN (SPECIAL-USE)")
+        with self._translating("LIST"):
+            typ, data = imap._simple_command("LIST", *args)
+            if typ != "OK":
+                raise CommandFailed(f"LIST: {data}")
+            _, listed = imap._untagged_response(typ, data, "LIST")
+            self._absorb_unsolicited()
+        return [FolderInfo(name, delim, flags) for flags, delim, name in self._parse_list(listed)]
+
+    def quota(self, folder: str = "INBOX") -> list[QuotaUsage]:
+        """GETQUOTAROOT: the quotas that apply to `folder` ([] when the server has none)."""
+        if not self.has("QUOTA"):
+            return []
+        check_folder_name(folder)
+        with self._translating("GETQUOTAROOT"):
+            _roots, quotas = self._client.get_quota_root(folder)
+            self._absorb_unsolicited()
+        return [
+            QuotaUsage(str(q.quota_root), str(q.resource).upper(), int(q.usage), int(q.limit))
+            for q in quotas
+        ]
+
+    # -- end of organizing (issue 3) ----------------------------------------------------------
+
 
 def _is_server_refusal(text: str) -> bool:
     """Whether an imaplib/imapclient error is the server's NO or BAD (the connection is fine)."""
@@ -722,3 +1010,114 @@ __all__ = [
     "check_folder_name",
     "decode_text",
 ]
+# -- organizing (issue 3): search tokens, UID sets, COPYUID ----------------------------------
+
+
+class Atom(str):
+    """A search keyword or value we made ourselves (never user text): sent as it is."""
+
+    __slots__ = ()
+
+
+SearchToken = str  # an Atom, or any other str = user text, sent as a quoted string or literal
+_ATOM_OK = re.compile(r"^[A-Za-z0-9:*,.\-()]+$")
+
+
+def imap_string(text: str) -> bytes:
+    """User text as an IMAP string: quoted when it is plain ASCII, else a literal.
+
+    Control characters (CR and LF above all) are replaced by spaces first: they mean nothing in
+    a search and CR LF inside a quoted string would end the command early.
+    """
+    cleaned = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+    raw = cleaned.encode("utf-8")
+    if raw.isascii():
+        return b'"' + raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    return _Literal(raw)
+
+
+class _Literal(imapclient.imapclient._literal):
+    """Bytes that imapclient sends as a literal ({n}), never inline."""
+
+
+def _criterion(token: SearchToken) -> bytes:
+    if isinstance(token, Atom):
+        if not _ATOM_OK.match(token):
+            raise ValueError(f"not a search atom: {token!r}")
+        return token.encode("ascii")
+    return imap_string(token)
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """Where COPY or MOVE put messages: the target's UIDVALIDITY and old UID -> new UID."""
+
+    target: str
+    uidvalidity: int | None
+    uids: dict[int, int]
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    uid: int
+    data: bytes
+    internaldate: datetime | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuotaUsage:
+    root: str
+    resource: str  # STORAGE (in KiB) or MESSAGE
+    usage: int
+    limit: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.usage / self.limit)) if self.limit else 0
+
+
+def parse_uid_set(text: str) -> list[int]:
+    """ "1:3,7" -> [1, 2, 3, 7] (ranges in either direction, as RFC 4315 allows)."""
+    out: list[int] = []
+    for part in text.split(","):
+        if ":" in part:
+            a, b = (int(x) for x in part.split(":", 1))
+            lo, hi = min(a, b), max(a, b)
+            if hi - lo > 1_000_000:
+                raise ValueError("UID range too large")
+            out.extend(range(lo, hi + 1))
+        else:
+            out.append(int(part))
+    return out
+
+
+def _ints(data: Sequence[Any]) -> list[int]:
+    out: list[int] = []
+    for line in data:
+        if not line:
+            continue
+        if isinstance(line, tuple):
+            line = b" ".join(x for x in line if isinstance(x, bytes))
+        out.extend(int(x) for x in line.split() if x.isdigit())
+    return out
+
+
+def _esearch_all(data: Sequence[Any]) -> list[int]:
+    for line in data:
+        if not line:
+            continue
+        text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
+        match = re.search(r"\bALL\s+([0-9:,]+)", text, re.IGNORECASE)
+        if match:
+            return sorted(parse_uid_set(match.group(1)))
+    return []
+
+
+def _flatten_thread(item: Any) -> list[int]:
+    if isinstance(item, int):
+        return [item]
+    out: list[int] = []
+    for sub in item:
+        out.extend(_flatten_thread(sub))
+    return out

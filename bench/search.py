@@ -1,0 +1,230 @@
+"""Benchmark of the quick search: the app over HTTP against raw IMAP, same server, same run.
+
+Run from the repository root (as root: the Maildirs are chowned to the mail user)::
+
+    .venv/bin/python -m bench.search                     # 100,000-message INBOX
+    .venv/bin/python -m bench.search --messages 5000     # a quick try
+
+1. Starts a private Dovecot and seeds user ``bench`` with an INBOX of ``--messages`` realistic
+   messages (bench.corpus, written straight into the Maildir, indexed once), as bench.list_pages.
+2. Picks ``--rounds`` different words of the corpus (a different one per round: the app keeps
+   a search's result per connection for paging, and a repeated word would be served from it).
+   One untimed pass of every search first, so Dovecot's caches and the page cache are warm for
+   both sides.
+3. For each word, alternately raw first or app first:
+   - raw IMAP on one logged-in connection with INBOX selected: ``UID SORT (DATE) UTF-8``
+     with the app's quick-search criteria (OR OR OR SUBJECT w FROM w TO w BODY w), then
+     ``UID FETCH`` of the newest 50 with the list's items: the IMAP work of the app's search
+     page; and the same criteria as a plain ``UID SEARCH`` (the server's search cost alone);
+   - the app: ``GET /search/?q=w&folder=INBOX`` in a logged-in session (httpx, keep-alive,
+     client-observed, so HTTP + ASGI + Django + rendering are included).
+4. Reports medians and p95; app overhead = app median - raw SORT+FETCH median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from bench.corpus import _WORDS
+from bench.list_pages import (
+    PAGE_SIZE,
+    PASSWORD,
+    USER,
+    Folder,
+    Samples,
+    http_floor,
+    imap_connect,
+    log,
+    login,
+    machine,
+    ms,
+    pc,
+    seed,
+)
+from mailview.imap.client import ROW_FETCH_ITEMS
+from tests.liveserver import mail_env, run_daphne
+from webmail.devmail.dovecot import Dovecot
+
+ROW_MARK = b'<tr class="row'
+
+
+def criteria(word: str) -> list[bytes]:
+    quoted = b'"' + word.encode() + b'"'
+    return [b"OR", b"OR", b"SUBJECT", quoted, b"FROM", quoted, b"TO", quoted]
+
+
+BODY = True
+
+
+def quick(word: str) -> list[bytes]:
+    """The app's quick-search criteria: headers, and the text unless --within headers."""
+    quoted = b'"' + word.encode() + b'"'
+    if not BODY:
+        return criteria(word)
+    return [b"OR", *criteria(word), b"BODY", quoted]
+
+
+def raw_search(client, word: str) -> tuple[float, float, int]:  # noqa: ANN001
+    """(SORT + FETCH seconds, SEARCH seconds, hits)."""
+    t0 = pc()
+    data = client._raw_command_untagged(b"SORT", [b"(DATE)", b"UTF-8", *quick(word)])
+    uids = [int(x) for line in data if line for x in line.split()]
+    newest = list(reversed(uids[-PAGE_SIZE:]))
+    if newest:
+        client.fetch(newest, ROW_FETCH_ITEMS)
+    t1 = pc()
+    client._raw_command_untagged(b"SEARCH", [b"CHARSET", b"UTF-8", *quick(word)])
+    t2 = pc()
+    return t1 - t0, t2 - t1, len(uids)
+
+
+def raw_page(client, newest: list[int]) -> float:  # noqa: ANN001
+    """NOOP + UID FETCH of 50 rows: the IMAP work of a search page whose result is kept."""
+    t0 = pc()
+    client.noop()
+    if newest:
+        client.fetch(newest, ROW_FETCH_ITEMS)
+    return pc() - t0
+
+
+def newest_uids(client, word: str) -> list[int]:  # noqa: ANN001
+    data = client._raw_command_untagged(b"SORT", [b"(DATE)", b"UTF-8", *quick(word)])
+    uids = [int(x) for line in data if line for x in line.split()]
+    return list(reversed(uids[-PAGE_SIZE:]))
+
+
+def app_search(client: httpx.Client, word: str, hits: int) -> float:
+    t0 = pc()
+    within = "all" if BODY else "headers"
+    response = client.get("/search/", params={"q": word, "folder": "INBOX", "within": within})
+    elapsed = pc() - t0
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:500]}")
+    rows = response.content.count(ROW_MARK)
+    if rows != min(PAGE_SIZE, hits):
+        raise RuntimeError(f"{rows} rows for {word!r}, expected {min(PAGE_SIZE, hits)}")
+    return elapsed
+
+
+def row(samples: Samples) -> str:
+    return f"{ms(samples.median)} | {ms(samples.p95)}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=100_000, help="INBOX size (100,000)")
+    parser.add_argument("--rounds", type=int, default=30, help="different words searched (30)")
+    parser.add_argument(
+        "--within",
+        choices=["all", "headers"],
+        default="all",
+        help="quick search in subject/from/to and the text (all) or the headers only",
+    )
+    parser.add_argument("--output", type=Path, help="also write the markdown block here")
+    args = parser.parse_args(argv)
+    args.command = " ".join(
+        [
+            ".venv/bin/python -m bench.search",
+            *map(shlex.quote, sys.argv[1:] if argv is None else argv),
+        ]
+    )
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    global BODY
+    BODY = args.within == "all"
+    words = sorted(set(_WORDS))[: args.rounds]
+    root = Path(tempfile.mkdtemp(prefix="webmail-bench-search-", dir="/var/tmp"))
+    root.chmod(0o755)
+    dovecot = Dovecot(root / "dovecot")
+    info = machine()
+    raw_total, raw_search_only, app, paired = Samples(), Samples(), Samples(), Samples()
+    # The same page again: the search result is kept per connection, so this is the app's
+    # own work (HTTP, Django, NOOP + FETCH of 50 rows, rendering) without the server's search.
+    app_again, raw_again = Samples(), Samples()
+    hits: dict[str, int] = {}
+    try:
+        dovecot.start()
+        t0 = pc()
+        seed(dovecot, [Folder("INBOX", args.messages)], 0)
+        log(f"seeded {args.messages:,} in {pc() - t0:.1f} s")
+        imap = imap_connect(dovecot, USER, PASSWORD)
+        imap.select_folder("INBOX")
+        t0 = pc()
+        for word in words:
+            hits[word] = raw_search(imap, word)[2]
+        log(f"warm-up pass over {len(words)} words: {pc() - t0:.1f} s")
+        workdir = root / "app"
+        workdir.mkdir()
+        with run_daphne(workdir, {**mail_env(dovecot), "LOG_LEVEL": "INFO"}) as server:
+            floor = http_floor(server.url, 40)
+            client = login(server.url, USER)
+            client.get("/mail/INBOX/").raise_for_status()  # the session's connection is warm
+            client.get("/search/", params={"q": "warm-up-word", "folder": "INBOX"})
+            for i, word in enumerate(words):
+                if i % 2:
+                    app.add(app_search(client, word, hits[word]))
+                total, alone, _n = raw_search(imap, word)
+                raw_total.add(total)
+                raw_search_only.add(alone)
+                if not i % 2:
+                    app.add(app_search(client, word, hits[word]))
+                paired.add(app.values[-1] - total)
+                app_again.add(app_search(client, word, hits[word]))
+                raw_again.add(raw_page(imap, newest_uids(imap, word)))
+                log(
+                    f"{word!r}: {hits[word]:,} hits; raw SORT+FETCH {ms(total)} ms, "
+                    f"SEARCH {ms(alone)} ms, app {ms(app.values[-1])} ms"
+                )
+            client.close()
+        imap.logout()
+        with contextlib.suppress(OSError):
+            info["loadavg_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        overhead = app.median - raw_total.median
+        report = f"""\
+### Results: {args.messages:,}-message INBOX, {len(words)} different words, `--within {args.within}`
+
+Command: `{args.command}`
+
+| | median ms | p95 ms |
+|---|---|---|
+| raw `UID SEARCH` (server's search alone) | {row(raw_search_only)} |
+| raw `UID SORT (DATE)` with the criteria + `UID FETCH` of 50 rows | {row(raw_total)} |
+| app `GET /search/?q=…` (client-observed, HTTP included) | {row(app)} |
+| HTTP floor (small static file) | {row(floor)} |
+| app, the same search page again (result kept: no SEARCH) | {row(app_again)} |
+| raw `NOOP` + `UID FETCH` of the same 50 rows | {row(raw_again)} |
+
+App overhead over the raw SORT + FETCH: **{ms(overhead)} ms** (difference of the medians;
+target ≤ 10 ms); median of the per-word differences {ms(paired.median)} ms; over the plain
+SEARCH: {ms(app.median - raw_search_only.median)} ms. Without the search itself (the second
+request of each word, whose result the connection keeps): app {ms(app_again.median)} ms against
+{ms(raw_again.median)} ms of raw IMAP for the same rows, i.e. the app's own work is
+**{ms(app_again.median - raw_again.median)} ms** median.
+Hits per word: {min(hits.values()):,} to {max(hits.values()):,}.
+
+Machine: {info.get("cpu", "?")}, {info.get("cpus", "?")} CPUs, {info.get("ram", "?")};
+{info.get("dovecot", "Dovecot ?")}; Python {info.get("python", "?")}; commit
+{info.get("commit", "?")}; load average at the end {info.get("loadavg_end", "?")}.
+"""
+        print(report)
+        if args.output:
+            args.output.write_text(report)
+    finally:
+        dovecot.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

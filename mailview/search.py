@@ -1,0 +1,210 @@
+"""Search: the quick box (subject, from, to, body) and the advanced form, in one folder or all.
+
+The server searches (SORT with the search criteria where it has SORT, else ESEARCH or SEARCH).
+User text becomes IMAP strings in the facade (`imap_string`: quoted, or a literal), never part
+of a command line; everything else in the criteria is made here from validated values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .folders import FolderTree
+from .imap.client import Atom, IMAPConnection, MessageSummary, SearchToken, check_folder_name
+from .imap.session import MailSession
+from .services import _tree
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MAX_TEXT = 500
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=MAX_TEXT, strip=True)
+    within = forms.ChoiceField(
+        label=_("Look in"),
+        choices=[
+            ("all", _("Subject, sender, recipients and text")),
+            ("headers", _("Subject, sender and recipients only (faster)")),
+        ],
+        required=False,
+        initial="all",
+    )
+    folder = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+    scope = forms.ChoiceField(
+        label=_("Where"),
+        choices=[("folder", _("This folder")), ("all", _("All folders"))],
+        required=False,
+        initial="folder",
+        widget=forms.RadioSelect,
+    )
+    since = forms.DateField(
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    unread = forms.BooleanField(label=_("Unread only"), required=False)
+    flagged = forms.BooleanField(label=_("Flagged only"), required=False)
+    attachment = forms.BooleanField(label=_("Has attachment"), required=False)
+    larger = forms.IntegerField(label=_("Larger than (KB)"), required=False, min_value=0)
+    smaller = forms.IntegerField(label=_("Smaller than (KB)"), required=False, min_value=1)
+
+    def clean_folder(self) -> str:
+        return check_folder_name(self.cleaned_data.get("folder") or "INBOX")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    folder: str
+    all_folders: bool = False
+    text: str = ""
+    body: bool = True
+    since: date | None = None
+    until: date | None = None
+    unread: bool = False
+    flagged: bool = False
+    attachment: bool = False
+    larger_kb: int | None = None
+    smaller_kb: int | None = None
+
+    @classmethod
+    def from_form(cls, data: dict[str, Any]) -> SearchQuery:
+        return cls(
+            folder=data["folder"],
+            all_folders=data.get("scope") == "all",
+            text=data.get("q") or "",
+            body=data.get("within") != "headers",
+            since=data.get("since"),
+            until=data.get("until"),
+            unread=bool(data.get("unread")),
+            flagged=bool(data.get("flagged")),
+            attachment=bool(data.get("attachment")),
+            larger_kb=data.get("larger"),
+            smaller_kb=data.get("smaller"),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return self.criteria() == []
+
+    def criteria(self) -> list[SearchToken]:
+        """IMAP SEARCH keys: Atoms made here, user text as plain str (quoted later)."""
+        keys: list[SearchToken] = []
+        t = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in self.text).strip()
+        if t:
+            if self.body:
+                keys += [Atom("OR")]
+            keys += [Atom("OR"), Atom("OR"), Atom("SUBJECT"), t, Atom("FROM"), t, Atom("TO"), t]
+            if self.body:
+                keys += [Atom("BODY"), t]
+        if self.since:
+            keys += [Atom("SINCE"), Atom(imap_date(self.since))]
+        if self.until:
+            keys += [Atom("BEFORE"), Atom(imap_date(self.until + timedelta(days=1)))]
+        if self.unread:
+            keys.append(Atom("UNSEEN"))
+        if self.flagged:
+            keys.append(Atom("FLAGGED"))
+        if self.attachment:
+            # The same heuristic as the list's paper clip: a multipart/mixed message.
+            keys += [Atom("HEADER"), Atom("Content-Type"), "multipart/mixed"]
+        if self.larger_kb is not None:
+            keys += [Atom("LARGER"), Atom(str(int(self.larger_kb) * 1024))]
+        if self.smaller_kb is not None:
+            keys += [Atom("SMALLER"), Atom(str(int(self.smaller_kb) * 1024))]
+        return keys
+
+
+def imap_date(value: date) -> str:
+    """RFC 3501 date (1-Feb-2026), independent of the locale."""
+    return f"{value.day}-{MONTHS[value.month - 1]}-{value.year}"
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    folder: str
+    folder_label: str
+    message: MessageSummary
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: SearchQuery
+    rows: list[SearchRow]
+    total: int
+    pages: int
+    page: int
+    page_size: int
+    folders_searched: int
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+
+def run_search(
+    conn: IMAPConnection, query: SearchQuery, tree: FolderTree, page: int, page_size: int
+) -> SearchPage:
+    """Search, then fetch only the rows of the page asked for."""
+    criteria = query.criteria()
+    if query.all_folders:
+        folders = [node for node in tree.nodes if node.selectable]
+    else:
+        node = tree.find(query.folder)
+        folders = [node] if node is not None else []
+        if node is None:
+            check_folder_name(query.folder)
+    labels = {node.name: node.label for node in folders}
+    names = [node.name for node in folders] or [query.folder]
+    hits: list[tuple[str, int]] = []
+    for name in names:
+        _state, uids, _sorted = conn.search_sorted(name, criteria, "date")
+        hits.extend((name, uid) for uid in reversed(uids))  # newest first
+    total = len(hits)
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    window = hits[(page - 1) * page_size : page * page_size]
+    rows: list[SearchRow] = []
+    by_folder: dict[str, list[int]] = {}
+    for name, uid in window:
+        by_folder.setdefault(name, []).append(uid)
+    fetched: dict[tuple[str, int], MessageSummary] = {}
+    for name, uids in by_folder.items():
+        if conn.selected is None or conn.selected.name != name:
+            conn.select(name)  # one folder: still selected from its SORT, no second NOOP
+        for summary in conn.fetch_summaries(uids):
+            fetched[(name, summary.uid)] = summary
+    for name, uid in window:
+        summary = fetched.get((name, uid))
+        if summary is not None:
+            rows.append(SearchRow(name, labels.get(name, name), summary))
+    return SearchPage(query, rows, total, pages, page, page_size, len(names))
+
+
+def search_page(
+    mail: MailSession, query: SearchQuery, page: int, page_size: int
+) -> tuple[FolderTree, SearchPage]:
+    """The folder tree and one page of results, on one leased connection."""
+
+    def read(conn: IMAPConnection) -> tuple[FolderTree, SearchPage]:
+        tree = _tree(conn)
+        return tree, run_search(conn, query, tree, page, page_size)
+
+    return mail.run(read, folder=query.folder)

@@ -1,0 +1,177 @@
+"""Folder management page, folder changes, import and export."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import folder_admin, mbox, services
+from .imap.client import check_folder_name
+from .imap.errors import InvalidName
+from .imap.session import MailSession
+from .views_actions import safe_next
+
+MAX_IMPORT_FILES = 20
+
+
+def download_name(text: str, suffix: str) -> str:
+    """A file name from a folder name or subject: no paths, no control characters."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    text = re.sub(r'[\\/:*?"<>|]+', "_", text).strip(" .")[:100]
+    return (text or "mail") + suffix
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    tree, overview = folder_admin.overview(MailSession.for_request(request))
+    return render(
+        request,
+        "mailview/folders/manage.html",
+        {"tree": tree, "overview": overview, "folder": "", "parents": overview.rows},
+    )
+
+
+def _back(request: HttpRequest) -> str:
+    return safe_next(request, reverse("mailview:folders"))
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    name = folder_admin.create_folder(
+        MailSession.for_request(request),
+        request.POST.get("name", ""),
+        request.POST.get("parent", ""),
+    )
+    messages.success(request, _("Folder %(name)s created.") % {"name": name})
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest) -> HttpResponse:
+    new_name = folder_admin.rename_folder(
+        MailSession.for_request(request),
+        request.POST.get("folder", ""),
+        request.POST.get("name", ""),
+    )
+    messages.success(request, _("Folder renamed to %(name)s.") % {"name": new_name})
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest) -> HttpResponse:
+    name = check_folder_name(request.POST.get("folder", ""))
+    mail = MailSession.for_request(request)
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "mailview/actions_confirm.html",
+            {
+                "tree": services.folder_tree(mail),
+                "title": _("Delete folder?"),
+                "text": _(
+                    "The folder %(name)s and every message in it will be deleted permanently."
+                )
+                % {"name": name},
+                "fields": [("folder", name)],
+                "action_url": request.path,
+                "cancel_url": reverse("mailview:folders"),
+                "folder": "",
+            },
+        )
+    folder_admin.delete_folder(mail, name)
+    messages.success(request, _("Folder %(name)s deleted.") % {"name": name})
+    return redirect(reverse("mailview:folders"))
+
+
+@login_required
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("folder", "")
+    on = request.POST.get("subscribed") == "1"
+    folder_admin.set_subscribed(MailSession.for_request(request), name, on)
+    text = _("%(name)s is shown in the folder list.") if on else _("%(name)s is hidden.")
+    messages.success(request, text % {"name": name})
+    return redirect(_back(request))
+
+
+@login_required
+def import_messages(request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST: APPEND the uploaded .eml/.mbox files; the report page."""
+    mail = MailSession.for_request(request)
+    report = None
+    folder = request.POST.get("folder") or request.GET.get("folder") or "INBOX"
+    error = None
+    if request.method == "POST":
+        folder = check_folder_name(folder)
+        files = request.FILES.getlist("files")
+        if not files:
+            error = _("Choose one or more .eml or .mbox files.")
+        elif len(files) > MAX_IMPORT_FILES:
+            error = _("At most %(n)d files at once.") % {"n": MAX_IMPORT_FILES}
+        else:
+
+            def items():  # noqa: ANN202 - a generator over every uploaded message
+                for upload in files:
+                    name = download_name(upload.name or "upload", "")
+                    first = upload.read(5)
+                    upload.seek(0)
+                    yield from mbox.messages_of(name, upload, first)
+
+            report = mbox.import_messages(mail, folder, items())
+    tree = services.folder_tree(mail)
+    return render(
+        request,
+        "mailview/folders/import.html",
+        {
+            "tree": tree,
+            "folder": folder,
+            "current": tree.find(folder),
+            "report": report,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def export_mbox(request: HttpRequest, folder: str) -> StreamingHttpResponse:
+    mail = MailSession.for_request(request)
+    uids = mbox.folder_uids(mail, folder)  # validates the folder and raises if it is missing
+    response = StreamingHttpResponse(
+        mbox.mbox_stream(mail, folder, uids), content_type="application/mbox"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, download_name(folder.replace("/", "-"), ".mbox")
+    )
+    response["X-Message-Count"] = str(len(uids))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def export_eml(request: HttpRequest, folder: str, uid: int) -> StreamingHttpResponse:
+    if uid <= 0:
+        raise InvalidName("uid", user_message=_("Invalid message."))
+    mail = MailSession.for_request(request)
+    first = mbox.first_chunk(mail, folder, uid)
+    response = StreamingHttpResponse(
+        mbox.eml_stream(mail, folder, uid, first), content_type="message/rfc822"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, download_name(f"message-{uid}", ".eml")
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

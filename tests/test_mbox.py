@@ -1,0 +1,231 @@
+"""Export (mbox, .eml) and import (APPEND) against the real Dovecot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from mailview import mbox
+from webmail.devmail.factories import make_message, message_bytes
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def body_of(response) -> bytes:
+    """The whole streamed body (the view streams from an async iterator)."""
+    content = response.streaming_content
+    if hasattr(content, "__aiter__"):
+
+        async def collect() -> bytes:
+            return b"".join([chunk async for chunk in content])
+
+        return asyncio.run(collect())
+    return b"".join(content)
+
+
+def message_ids(user, folder: str) -> list[str]:
+    client = user.client()
+    client.select_folder(folder, readonly=True)
+    uids = client.search("ALL")
+    if not uids:
+        return []
+    data = client.fetch(uids, ["ENVELOPE"])
+    return sorted(data[u][b"ENVELOPE"].message_id.decode() for u in uids)
+
+
+def test_mbox_entry_escapes_from_lines_and_split_mbox_restores_them():
+    raw = (
+        b"From: a@example.org\r\nSubject: x\r\n\r\nFrom the start\r\n>From quoted\r\n"
+        b"From here\r\nend\r\n"
+    )
+    entry = mbox.mbox_entry(raw, T0)
+    assert entry.startswith(b"From MAILER-DAEMON Fri May 01 09:00:00 2026\n")
+    assert b"\n>From the start\n>>From quoted\n>From here\n" in entry
+    text = entry + mbox.mbox_entry(b"Subject: second\r\n\r\nbody\r\n", None)
+    parsed = list(mbox.split_mbox(text.splitlines(keepends=True)))
+    assert [data for data, _when in parsed] == [raw, b"Subject: second\r\n\r\nbody\r\n"]
+    assert parsed[0][1] == T0
+
+
+def test_looks_like_message_and_status_flags():
+    assert mbox.looks_like_message(b"Subject: hi\r\n\r\nbody\r\n") is None
+    assert mbox.looks_like_message(b"   \r\n") == "empty"
+    assert mbox.looks_like_message(b"just some text\r\n") == "no mail headers"
+    head = b"Subject: x\r\nStatus: RO\r\nX-Status: AF\r\n\r\nbody\r\n"
+    assert set(mbox.flags_from_status(head)) == {"\\Seen", "\\Flagged", "\\Answered"}
+
+
+def test_export_folder_as_mbox(alice, login):
+    for i in range(3):
+        alice.append(
+            "Projects",
+            make_message(subject=f"p{i}", text="From the team\n", date=T0),
+            when=T0 + timedelta(minutes=i),
+        )
+    response = login(alice).get("/export/mbox/Projects/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/mbox"
+    assert response["Content-Disposition"] == 'attachment; filename="Projects.mbox"'
+    assert response["X-Message-Count"] == "3"
+    data = body_of(response)
+    assert data.count(b"\nFrom MAILER-DAEMON ") == 2 and data.startswith(b"From MAILER-DAEMON")
+    assert data.count(b"\n>From the team") == 3
+    messages = list(mbox.split_mbox(data.splitlines(keepends=True)))
+    assert [m[1] for m in messages] == [T0 + timedelta(minutes=i) for i in range(3)]
+
+
+def test_export_streams_in_batches(alice, login, monkeypatch):
+    monkeypatch.setattr(mbox, "EXPORT_BATCH", 2)
+    for i in range(5):
+        alice.append("INBOX", make_message(subject=f"m{i}"))
+    response = login(alice).get("/export/mbox/INBOX/")
+    chunks = []
+
+    async def collect() -> None:
+        async for chunk in response.streaming_content:
+            chunks.append(chunk)
+
+    asyncio.run(collect())
+    assert len(chunks) == 3  # 2 + 2 + 1 messages, one FETCH each
+    assert b"".join(chunks).count(b"Subject: m") == 5
+
+
+def test_export_one_message_as_eml_in_chunks(alice, login, monkeypatch):
+    monkeypatch.setattr(mbox, "CHUNK", 64 * 1024)
+    msg = make_message(
+        subject="big", attachments=[("blob.bin", "application/octet-stream", os.urandom(300_000))]
+    )
+    uid = alice.append("INBOX", msg)
+    response = login(alice).get(f"/export/eml/INBOX/{uid}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "message/rfc822"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert body_of(response) == message_bytes(msg)
+    assert login(alice).get(f"/export/eml/INBOX/{uid + 99}/").status_code == 404
+
+
+def test_import_eml_and_mbox_reports_imported_and_failed(alice, login):
+    eml = message_bytes(make_message(subject="single", message_id="<single@example.org>"))
+    good = [
+        make_message(subject=f"from mbox {i}", message_id=f"<m{i}@example.org>", text="From x\n")
+        for i in range(3)
+    ]
+    mbox_data = b"".join(mbox.mbox_entry(message_bytes(m), T0) for m in good[:2])
+    mbox_data += b"From MAILER-DAEMON Fri May 01 09:00:00 2026\nthis is not a message\n\n"
+    mbox_data += mbox.mbox_entry(message_bytes(good[2]), T0)
+    response = login(alice).post(
+        "/folders/import/",
+        {
+            "folder": "INBOX",
+            "files": [
+                SimpleUploadedFile("one.eml", eml, "message/rfc822"),
+                SimpleUploadedFile("archive.mbox", mbox_data, "application/mbox"),
+                SimpleUploadedFile("empty.eml", b"", "message/rfc822"),
+            ],
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "4 messages imported into INBOX." in html
+    assert "2 failed:" in html
+    assert 'archive.mbox #3</span>: <span class="why">no mail headers' in html
+    assert 'empty.eml</span>: <span class="why">empty' in html
+    assert message_ids(alice, "INBOX") == sorted(
+        ["<single@example.org>", "<m0@example.org>", "<m1@example.org>", "<m2@example.org>"]
+    )
+    # The ">From x" line of the body was unquoted again.
+    client = alice.client()
+    client.select_folder("INBOX")
+    bodies = client.fetch(client.search(["SUBJECT", "from mbox 0"]), ["BODY[TEXT]"])
+    assert next(iter(bodies.values()))[b"BODY[TEXT]"].startswith(b"From x")
+
+
+def test_import_of_a_message_with_nul_bytes_is_reported(alice, login):
+    # NUL bytes cannot be sent in an APPEND literal: refused before it reaches the server.
+    bad = b"Subject: nul\r\n\r\nbody \x00 here\r\n"
+    response = login(alice).post(
+        "/folders/import/",
+        {"folder": "INBOX", "files": [SimpleUploadedFile("nul.eml", bad)]},
+    )
+    html = response.content.decode()
+    assert "0 messages imported" in html and "contains NUL bytes" in html
+
+
+def test_import_without_files_or_into_a_bad_folder(alice, login):
+    client = login(alice)
+    response = client.post("/folders/import/", {"folder": "INBOX"})
+    assert response.status_code == 400 and "Choose one or more" in response.content.decode()
+    response = client.post(
+        "/folders/import/",
+        {"folder": "No\r\nSuch", "files": [SimpleUploadedFile("a.eml", b"Subject: a\r\n\r\nb")]},
+    )
+    assert response.status_code == 400
+
+
+def test_round_trip_export_then_import_elsewhere(alice, login):
+    for i in range(4):
+        alice.append(
+            "Source",
+            make_message(subject=f"trip {i}", message_id=f"<trip{i}@example.org>"),
+            flags=["\\Seen"] if i % 2 else [],
+            when=T0 + timedelta(days=i),
+        )
+    client = login(alice)
+    exported = body_of(client.get("/export/mbox/Source/"))
+    alice.create_folder("Target")
+    response = client.post(
+        "/folders/import/",
+        {"folder": "Target", "files": [SimpleUploadedFile("Source.mbox", exported)]},
+    )
+    assert "4 messages imported into Target." in response.content.decode()
+    assert message_ids(alice, "Target") == message_ids(alice, "Source")
+    imap = alice.client()
+    imap.select_folder("Target", readonly=True)
+    dates = sorted(
+        v[b"INTERNALDATE"] for v in imap.fetch(imap.search("ALL"), ["INTERNALDATE"]).values()
+    )
+    assert [d.astimezone(UTC) for d in dates] == [T0 + timedelta(days=i) for i in range(4)]
+
+
+def test_bob_cannot_export_or_import_into_alices_folders(alice, bob, login):
+    alice.append("Private", make_message(subject="secret"))
+    bob_client = login(bob)
+    assert bob_client.get("/export/mbox/Private/").status_code == 404
+    assert bob_client.get("/export/eml/Private/1/").status_code == 404
+    bob_client.post(
+        "/folders/import/",
+        {"folder": "Private", "files": [SimpleUploadedFile("x.eml", b"Subject: x\r\n\r\ny\r\n")]},
+    )
+    assert len(message_ids(alice, "Private")) == 1
+
+
+def test_import_reports_what_the_server_refused(dovecot_factory, settings, login):
+    from tests.conftest import point_at
+    from tests.conftest_dovecot import _user_factory
+
+    server = dovecot_factory(extra_config="plugin {\n  quota_rule = *:storage=20K\n}\n")
+    point_at(settings, server)
+    make, _users = _user_factory(server)
+    dave = make("dave")
+    small = message_bytes(make_message(subject="fits", message_id="<fits@example.org>"))
+    big = message_bytes(
+        make_message(subject="too big", attachments=[("b.bin", "application/x-b", b"x" * 60_000)])
+    )
+    response = login(dave).post(
+        "/folders/import/",
+        {
+            "folder": "INBOX",
+            "files": [SimpleUploadedFile("a.eml", small), SimpleUploadedFile("b.eml", big)],
+        },
+    )
+    html = response.content.decode()
+    assert "1 message imported into INBOX." in html
+    assert 'b.eml</span>: <span class="why">the mail server refused it:' in html
+    assert "quota" in html.lower(), html[html.find('class="why"') :][:300]
+    assert message_ids(dave, "INBOX") == ["<fits@example.org>"]
+    dave.close()

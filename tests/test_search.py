@@ -1,0 +1,240 @@
+"""Search against the real Dovecot: quick and advanced, one folder or all, and injection."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from mailview.imap.client import Atom, IMAPConnection, imap_string
+from mailview.imap.session import MailSession
+from mailview.search import SearchQuery
+from tests.browser.helpers import fill
+from webmail.devmail.factories import make_message
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def found(response) -> list[str]:
+    html = response.content.decode()
+    return re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', html)
+
+
+def seed(user) -> None:
+    fill(
+        user,
+        "INBOX",
+        [
+            (
+                make_message(
+                    subject="Quarterly budget",
+                    sender="Carol <carol@example.com>",
+                    date=T0,
+                    text="Numbers attached.\n",
+                    attachments=[("b.pdf", "application/pdf", b"%PDF-1.4 " + b"0" * 3000)],
+                ),
+                ("\\Seen",),
+                T0,
+            ),
+            (
+                make_message(
+                    subject="Lunch?",
+                    sender="Dave <dave@example.com>",
+                    to="Budget Team <team@example.com>",
+                    date=T0 + timedelta(days=1),
+                    text="Pizza at noon\n",
+                ),
+                ("\\Flagged",),
+                T0 + timedelta(days=1),
+            ),
+            (
+                make_message(
+                    subject="Holiday photos",
+                    sender="Erin <erin@example.com>",
+                    date=T0 + timedelta(days=2),
+                    text="The budget for the trip was fine. " + "x" * 20000 + "\n",
+                ),
+                ("\\Seen",),
+                T0 + timedelta(days=2),
+            ),
+            (
+                make_message(
+                    subject="Grüße aus München",
+                    sender="Jürgen <j@example.de>",
+                    date=T0 + timedelta(days=3),
+                    text="Schöne Grüße\n",
+                ),
+                (),
+                T0 + timedelta(days=3),
+            ),
+        ],
+    )
+
+
+def test_quick_search_looks_in_subject_from_to_and_body_newest_first(alice, login):
+    seed(alice)
+    client = login(alice)
+    response = client.get("/search/", {"q": "budget", "folder": "INBOX"})
+    assert response.status_code == 200
+    # Subject, To (Budget Team) and body; newest first.
+    assert found(response) == ["Holiday photos", "Lunch?", "Quarterly budget"]
+    assert "1–3 of 3" in response.content.decode()
+    assert found(client.get("/search/", {"q": "erin@example.com"})) == ["Holiday photos"]
+    assert found(client.get("/search/", {"q": "Grüße"})) == ["Grüße aus München"]
+    assert found(client.get("/search/", {"q": "nothing-like-this"})) == []
+    # Headers only: the body match (Holiday photos) drops out.
+    headers_only = client.get("/search/", {"q": "budget", "within": "headers"})
+    assert found(headers_only) == ["Lunch?", "Quarterly budget"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"unread": "on"}, ["Grüße aus München", "Lunch?"]),
+        ({"flagged": "on"}, ["Lunch?"]),
+        ({"attachment": "on"}, ["Quarterly budget"]),
+        ({"larger": "15"}, ["Holiday photos"]),
+        ({"smaller": "2"}, ["Grüße aus München", "Lunch?"]),
+        ({"since": "2026-03-02", "until": "2026-03-03"}, ["Holiday photos", "Lunch?"]),
+        ({"q": "budget", "until": "2026-03-01"}, ["Quarterly budget"]),
+    ],
+)
+def test_advanced_search(alice, login, params, expected):
+    seed(alice)
+    response = login(alice).get("/search/", {"folder": "INBOX", **params})
+    assert found(response) == expected
+
+
+def test_scope_all_folders_and_the_folder_column(alice, login):
+    seed(alice)
+    alice.append("Projects", make_message(subject="Budget 2027"))
+    client = login(alice)
+    only_inbox = found(client.get("/search/", {"q": "budget 2027", "folder": "INBOX"}))
+    assert only_inbox == []
+    everywhere = client.get("/search/", {"q": "budget", "folder": "INBOX", "scope": "all"})
+    assert sorted(found(everywhere)) == sorted(
+        ["Holiday photos", "Lunch?", "Quarterly budget", "Budget 2027"]
+    )
+    html = everywhere.content.decode()
+    assert 'value="Projects/' in html  # selection values carry the folder
+    assert "in " in html and "folders" in html
+
+
+def test_results_are_paged_and_keep_the_actions(alice, login):
+    fill(
+        alice,
+        "INBOX",
+        [(make_message(subject=f"Report {i:03d}"), (), T0 + timedelta(hours=i)) for i in range(60)],
+    )
+    client = login(alice)
+    first = client.get("/search/", {"q": "report", "folder": "INBOX"})
+    assert len(found(first)) == 50
+    html = first.content.decode()
+    assert "1–50 of 60" in html
+    assert 'id="actions-form"' in html and 'name="m"' in html
+    second = client.get("/search/", {"q": "report", "folder": "INBOX", "page": "2"})
+    assert found(second) == [f"Report {i:03d}" for i in range(9, -1, -1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'foo" OR ALL',
+        'foo" ALL "',
+        "foo\r\nA1 LOGOUT",
+        "foo\r\n",
+        "foo) OR (ALL",
+        "{5}",
+        "foo {3+}\r\nabc",
+        "\\",
+        "*",
+        "%",
+        'ö" OR ALL',
+        "\x00\x01",
+    ],
+)
+def test_search_text_cannot_inject_imap(alice, login, text):
+    seed(alice)
+    client = login(alice)
+    response = client.get("/search/", {"q": text, "folder": "INBOX"})
+    assert response.status_code == 200
+    assert found(response) == []  # matched nothing: the text was searched for, not obeyed
+    # The connection is still fine afterwards.
+    assert len(found(client.get("/search/", {"q": "budget", "folder": "INBOX"}))) == 3
+
+
+def test_imap_string_quotes_or_sends_a_literal():
+    assert imap_string('a "b" \\c') == b'"a \\"b\\" \\\\c"'
+    assert imap_string("x\r\ny") == b'"x  y"'
+    literal = imap_string("Grüße")
+    assert bytes(literal) == "Grüße".encode()
+    assert type(literal).__name__ == "_Literal"
+    with pytest.raises(ValueError):
+        from mailview.imap.client import _criterion
+
+        _criterion(Atom("ALL\r\nLOGOUT"))
+
+
+def test_without_sort_esearch_and_plain_search_find_the_same(alice, mail_server):
+    seed(alice)
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+    query = SearchQuery(folder="INBOX", text="budget")
+
+    def run(drop: set[str]):
+        def go(conn: IMAPConnection):
+            conn._capabilities = conn.capabilities - drop
+            conn.memo.clear()
+            return conn.search_sorted("INBOX", query.criteria())
+
+        return mail.run(go)
+
+    _s, sorted_uids, server_sorted = run(set())
+    assert server_sorted
+    _s, esearch, server_sorted = run({"SORT"})
+    assert not server_sorted
+    _s, plain, _ = run({"SORT", "ESEARCH"})
+    assert sorted(sorted_uids) == esearch == plain
+    assert len(plain) == 3
+
+
+def test_bad_dates_and_sizes_are_form_errors(alice, login):
+    client = login(alice)
+    response = client.get("/search/", {"since": "2026-05-01", "until": "2026-01-01"})
+    assert response.status_code == 200
+    assert "The start date is after the end date." in response.content.decode()
+    response = client.get("/search/", {"q": "x", "larger": "-5"})
+    assert response.status_code == 200 and "form-error" in response.content.decode()
+    response = client.get("/search/", {"q": "x", "folder": "IN\r\nBOX"})
+    assert response.status_code == 400
+
+
+def test_empty_search_shows_the_form(alice, login):
+    response = login(alice).get("/search/", {"folder": "INBOX", "advanced": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="since"' in html and '<details class="advanced" open' in html
+
+
+def test_bob_does_not_find_alices_mail(alice, bob, login):
+    seed(alice)
+    bob_client = login(bob)
+    assert found(bob_client.get("/search/", {"q": "budget", "scope": "all"})) == []
+    assert login(alice).get("/search/", {"q": "budget"}).status_code == 200
+
+
+def test_query_criteria_are_built_from_validated_values():
+    query = SearchQuery(
+        folder="INBOX", since=date(2026, 2, 1), until=date(2026, 2, 3), larger_kb=2, unread=True
+    )
+    assert query.criteria() == [
+        "SINCE",
+        "1-Feb-2026",
+        "BEFORE",
+        "4-Feb-2026",
+        "UNSEEN",
+        "LARGER",
+        "2048",
+    ]
+    assert all(isinstance(t, Atom) for t in query.criteria())
