@@ -211,6 +211,14 @@
     else if (key === "e") submitAction("action", "archive");
     else if (key === "#" || key === "Delete") submitAction("action", "delete");
     else if (key === "!") submitAction("action", "junk");
+    else if (key === "r" || key === "a" || key === "f" || key === "c") {
+      // Reply, reply all, forward: the open message's own links (preview pane or message page).
+      var selector = {r: ".message-actions .act-reply", a: ".message-actions .act-reply-all",
+        f: ".message-actions .act-forward", c: "a.compose-button"}[key];
+      var link = document.querySelector(selector);
+      if (!link) return;
+      window.location.href = link.href;
+    }
     else if (key === "z") {
       var undo = document.getElementById("undo-form");
       if (undo && document.querySelector('button[form="undo-form"]')) undo.requestSubmit();

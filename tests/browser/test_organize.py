@@ -159,6 +159,23 @@ def test_keyboard_help_overlay(page: Page, daphne_server: LiveServer, alice: Mai
     expect(help_box).to_be_hidden()
 
 
+def test_r_replies_to_the_message_in_the_preview_and_c_composes(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    fill_inbox(alice, 2)
+    log_in(page, daphne_server.url, alice)
+    page.keyboard.press("j")  # the first row opens in the preview pane
+    expect(page.locator("#preview .message-actions .act-reply")).to_be_visible()
+    expect(page.locator("#preview .subject")).to_have_text("Message 1")
+    page.keyboard.press("r")
+    expect(page).to_have_url(re.compile(r"/compose/\?kind=reply&"))
+    expect(page.locator("#c-subject")).to_have_value("Re: Message 1")
+    page.goto(f"{daphne_server.url}/mail/INBOX/")
+    page.keyboard.press("c")
+    expect(page).to_have_url(re.compile(r"/compose/$"))
+    expect(page.locator("#c-subject")).to_have_value("")
+
+
 def test_folder_create_rename_delete(
     page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
