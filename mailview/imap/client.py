@@ -27,6 +27,7 @@ from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.response_parser import parse_response
 
 from accounts.servers import MailServer
+from webmail.metrics import observe_imap_command
 
 from .errors import (
     AuthenticationFailed,
@@ -332,6 +333,7 @@ class IMAPConnection:
             raise ConnectionDropped("connection already closed")
         self.commands += 1
         self.last_used = time.monotonic()
+        started = time.perf_counter()  # hosted: command latency for /metrics
         try:
             yield
         except MailError:
@@ -354,6 +356,7 @@ class IMAPConnection:
             raise CommandFailed(text) from None
         finally:
             self.last_used = time.monotonic()
+            observe_imap_command(command, time.perf_counter() - started)
 
     def _absorb_unsolicited(self) -> bool:
         """Drop untagged responses nobody asked for; True if they change the selected folder."""
