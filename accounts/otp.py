@@ -9,6 +9,7 @@ password is there after the second step and never anywhere else.
 
 from __future__ import annotations
 
+import math
 import time
 from base64 import b32encode
 from typing import Any
@@ -17,6 +18,7 @@ import segno
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -90,20 +92,41 @@ def complete_login(request: HttpRequest, user: Any, state: dict[str, Any]) -> st
 # -- devices --------------------------------------------------------------------------------------
 
 
+class CodeThrottled(Exception):
+    """Wrong codes in a row: django-otp refuses to check codes for a while (doubling each time)."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"wait {seconds} s")
+        self.seconds = seconds
+
+
+def _throttle_wait(device: Any) -> int | None:
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return None
+    until = (data or {}).get("locked_until")
+    if until is None:
+        return 1
+    return max(1, math.ceil((until - timezone.now()).total_seconds()))
+
+
 def verify_code(user: Any, code: str) -> bool:
-    """A current authenticator code, or an unused recovery code (which is then used up)."""
+    """A current authenticator code, or an unused recovery code (which is then used up).
+
+    Raises CodeThrottled while django-otp holds the device back after wrong codes.
+    """
     code = "".join(code.split()).lower()
     if not code or len(code) > 16:
         return False
-    if code.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            if device.verify_token(code):
-                return True
-        return False
-    for device in StaticDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(code):
-            return True
-    return False
+    devices = list(
+        TOTPDevice.objects.filter(user=user, confirmed=True)
+        if code.isdigit()
+        else StaticDevice.objects.filter(user=user, confirmed=True)
+    )
+    waits = [_throttle_wait(d) for d in devices]
+    if devices and all(w is not None for w in waits):
+        raise CodeThrottled(min(w for w in waits if w is not None))
+    return any(d.verify_token(code) for d, w in zip(devices, waits, strict=True) if w is None)
 
 
 def enrolment_device(user: Any) -> TOTPDevice:

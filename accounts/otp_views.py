@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -16,6 +16,14 @@ from . import audit, otp
 from .models import AuditEvent
 
 NEW_CODES = "_otp_new_codes"
+
+
+def throttled_message(exc: otp.CodeThrottled) -> str:
+    return ngettext(
+        "Too many wrong codes. Wait %(n)d second and try again.",
+        "Too many wrong codes. Wait %(n)d seconds and try again.",
+        exc.seconds,
+    ) % {"n": exc.seconds}
 
 
 class CodeForm(forms.Form):
@@ -39,13 +47,17 @@ def verify(request: HttpRequest) -> HttpResponse:
     user, state = found
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if otp.verify_code(user, form.cleaned_data["code"]):
-            return redirect(otp.complete_login(request, user, state))
+        error = _("This code is not valid. Try the current one from your app.")
+        try:
+            if otp.verify_code(user, form.cleaned_data["code"]):
+                return redirect(otp.complete_login(request, user, state))
+        except otp.CodeThrottled as exc:
+            error = throttled_message(exc)
         audit.record(AuditEvent.OTP_FAILED, user.get_username(), request)
         if otp.count_failure(request, state):
             messages.error(request, _("Too many wrong codes. Please log in again."))
             return redirect("accounts:login")
-        form.add_error("code", _("This code is not valid. Try the current one from your app."))
+        form.add_error("code", error)
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 
@@ -116,15 +128,20 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     required = otp.required_for(user)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action")
-        if not otp.verify_code(user, form.cleaned_data["code"]):
+        try:
+            valid = otp.verify_code(user, form.cleaned_data["code"])
+        except otp.CodeThrottled as exc:
+            valid = None
+            form.add_error("code", throttled_message(exc))
+        if valid is False:
             audit.record(AuditEvent.OTP_FAILED, user, request)
             form.add_error("code", _("This code is not valid."))
-        elif action == "disable" and not required:
+        elif valid and action == "disable" and not required:
             otp.disable(user)
             audit.record(AuditEvent.OTP_DISABLED, user, request)
             messages.success(request, _("Two-factor authentication is off."))
             return redirect("accounts:two_factor")
-        elif action == "codes":
+        elif valid and action == "codes":
             request.session[NEW_CODES] = {"codes": otp.new_recovery_codes(user), "next": "/"}
             return redirect("accounts:otp_codes")
     return render(
