@@ -122,10 +122,11 @@ class WorkerGaugesCollector:
 
 
 def _registry() -> CollectorRegistry:
-    registry = CollectorRegistry(auto_describe=False)
+    """This scrape's metrics: counters and histograms (of all workers, with several), gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
+        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = _SingleProcessRegistry()
