@@ -45,7 +45,18 @@ def database_from_url(url: str) -> dict[str, object]:
             path = path[1:]
         elif path.startswith("/"):  # sqlite:///relative/path
             path = str(BASE_DIR / path[1:]) if not Path(path).is_absolute() else path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path or ":memory:",
+            # Several threads (and worker processes) write: transactions take the write lock when
+            # they begin and wait for it, instead of failing with "database is locked" when a
+            # read would have to become a write; WAL lets readers go on during a write.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
