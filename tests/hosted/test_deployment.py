@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -104,14 +108,47 @@ def test_https_behind_a_proxy_redirects_plain_http_and_sends_hsts(settings):
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
+@contextmanager
+def launcher_database(workdir: Path) -> Iterator[str]:
+    """The database the launched workers use: PostgreSQL in the hosted run, else SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{workdir / 'db.sqlite3'}"
+        return
+    import psycopg
+
+    parsed = urlsplit(url)
+    name = f"webmail_serve_{secrets.token_hex(4)}"
+    admin = {
+        "host": parsed.hostname,
+        "port": parsed.port or 5432,
+        "user": parsed.username or "postgres",
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parsed._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def test_the_launcher_serves_with_two_worker_processes_on_one_socket(dovecot):
+    """The hosted stack in small: two workers, and in the hosted run PostgreSQL and Redis."""
     workdir = Path(tempfile.mkdtemp(prefix="webmail-serve-"))
+    with launcher_database(workdir) as database_url:
+        serve_two_workers(workdir, database_url, dovecot)
+
+
+def serve_two_workers(workdir: Path, database_url: str, dovecot) -> None:
     port = free_port()
     env = {
         **os.environ,
         **mail_env(dovecot),
         "DJANGO_SETTINGS_MODULE": "webmail.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "launcher-test-secret-key-0123456789",
         "WEBMAIL_WORKER_INTERVAL": "0.5",
     }
