@@ -1,12 +1,21 @@
-# The webmail image. `docker compose up` runs it with the demo mailbox (docker-compose.yml).
+# The webmail image: Daphne workers (scripts/serve), migrations at start; the same image runs
+# the development mail server of docker-compose.yml (docker/mailserver.py, Dovecot inside).
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd dovecot-lmtpd \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      dovecot-imapd dovecot-lmtpd curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -e ".[hosted]"
 COPY . .
-ENV BIND=0.0.0.0 PORT=8000
+# Static files collected at build time (WhiteNoise serves them from STATIC_ROOT).
+ENV STATIC_ROOT=/app/staticfiles
+RUN SECRET_KEY=build-only .venv/bin/python manage.py collectstatic --noinput -v 0
+ENV BIND=0.0.0.0 PORT=8000 WEBMAIL_WORKERS=2 WEBMAIL_PROXY_HEADERS=true
 EXPOSE 8000
-CMD ["scripts/run"]
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s \
+  CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
+# Migrate, then serve. On the very first start two replicas may race on a migration: the loser
+# exits and is restarted (restart: unless-stopped in docker-compose.yml), then finds it done.
+CMD ["sh", "-c", ".venv/bin/python manage.py migrate --noinput && exec scripts/serve"]

@@ -9,14 +9,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from mailview.imap.client import IMAPConnection
-from mailview.imap.errors import AuthenticationFailed
+from mailview.imap.errors import AuthenticationFailed, MailError
 from mailview.imap.pool import PoolKey, get_pool, password_fingerprint
 
 from .servers import server_for_login
 
 log = logging.getLogger(__name__)
+
+
+class AccountDisabled(MailError):
+    """The password is right but an admin disabled the account (or the Django user)."""
+
+    user_message = _("This account is disabled. Ask your administrator.")
+    status = 403
 
 
 def normalise_login(username: str) -> str:
@@ -31,8 +39,11 @@ class IMAPBackend(BaseBackend):
     connection that checked the password goes into the pool, so the first page
     after login does not log in again.
 
-    Server problems (unreachable, TLS, timeout) propagate as MailError so that
-    the login form can name them; a refused password returns None.
+    Server problems (unreachable, TLS, timeout), a refused domain and a disabled
+    account propagate as MailError so that the login form can name them; a refused
+    password returns None. Local accounts (staff created with createsuperuser, who
+    have a usable password) never authenticate here, and the admin's login form
+    (`local_only=True`) never asks IMAP.
     """
 
     def authenticate(
@@ -42,7 +53,7 @@ class IMAPBackend(BaseBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        if not username or not password:
+        if not username or not password or kwargs.get("local_only"):
             return None
         login = normalise_login(username)
         if not login or any(ord(c) < 32 for c in login) or any(ord(c) < 32 for c in password):
@@ -54,15 +65,24 @@ class IMAPBackend(BaseBackend):
             log.info("login refused by %s", server)
             return None
         user_model = get_user_model()
+        existing = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: login}).first()
+        if existing is not None and existing.has_usable_password():
+            conn.logout()
+            log.warning("a mail login matched a local (staff) account; refused")
+            return None
+        from .sessions import account_enabled
+
+        if (existing is not None and not self.user_can_authenticate(existing)) or (
+            not account_enabled(login)
+        ):
+            conn.logout()
+            raise AccountDisabled(f"account {login!r} is disabled")
         user, created = user_model._default_manager.get_or_create(
             **{user_model.USERNAME_FIELD: login}
         )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        if not self.user_can_authenticate(user):
-            conn.logout()
-            return None
         get_pool().adopt(PoolKey(login, server, password_fingerprint(login, password)), conn)
         return user
 

@@ -27,6 +27,15 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except MailError as exc:
+            from .backends import AccountDisabled
+            from .servers import LoginRefused
+
+            if isinstance(exc, LoginRefused | AccountDisabled):
+                from . import audit
+                from .models import AuditEvent
+
+                login = (self.cleaned_data.get("username") or "").strip()
+                audit.record(AuditEvent.LOGIN_REFUSED, login, self.request, reason=exc.detail)
             raise forms.ValidationError(str(exc.user_message), code="mail_server") from None
 
 

@@ -22,3 +22,39 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class AdminNetworkMiddleware:
+    """The admin (and /metrics) answer only to clients inside WEBMAIL_ADMIN_NETWORKS: 404 else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.http import Http404
+
+        from .net import address_allowed, client_ip
+
+        path = request.path_info
+        guarded = path.startswith("/" + settings.WEBMAIL_ADMIN_PATH) or path == "/metrics"
+        if guarded and not address_allowed(client_ip(request), settings.WEBMAIL_ADMIN_NETWORKS):
+            raise Http404("not here")
+        return self.get_response(request)
+
+
+class SessionActivityMiddleware:
+    """Keeps the session's "last seen" (cheaply); a session ended elsewhere is logged out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth.models import AnonymousUser
+
+        from .sessions import touch
+
+        if request.user.is_authenticated and not touch(request):
+            request.session.flush()
+            request.user = AnonymousUser()
+        return self.get_response(request)

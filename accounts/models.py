@@ -174,3 +174,200 @@ class RecentAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# -- Hosted deployment: domains, mail accounts, sessions, audit log ----------------------------
+
+SECURITY_FIELD_CHOICES = [
+    ("ssl", _("TLS (implicit)")),
+    ("starttls", _("STARTTLS")),
+    ("none", _("none (loopback only)")),
+]
+
+
+class Domain(models.Model):
+    """A mail domain and the servers its users log in to (user@name)."""
+
+    name = models.CharField(_("domain name"), max_length=253, unique=True)
+    imap_host = models.CharField(_("IMAP host"), max_length=253)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=8, choices=SECURITY_FIELD_CHOICES, default="ssl"
+    )
+    smtp_host = models.CharField(_("SMTP host"), max_length=253, blank=True)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=465)
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=8, choices=SECURITY_FIELD_CHOICES, default="ssl"
+    )
+    ca_file = models.CharField(
+        _("CA file"),
+        max_length=500,
+        blank=True,
+        help_text=_("Path of an extra CA certificate (PEM) to trust."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    require_2fa = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_("Users must set up an authenticator app at their next login."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name = self.name.strip().lower()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+        from .servers import MailServer
+
+        self.name = self.name.strip().lower()
+        if not self.name or "@" in self.name or any(c.isspace() for c in self.name):
+            raise ValidationError({"name": _("Enter a domain name such as example.org.")})
+        ca = self.ca_file or None
+        try:
+            MailServer(self.imap_host, self.imap_port, self.imap_security, ca)
+            if self.smtp_host:
+                MailServer(self.smtp_host, self.smtp_port, self.smtp_security, ca)
+        except ImproperlyConfigured as exc:
+            raise ValidationError(str(exc)) from None
+        if ca:
+            import ssl
+
+            try:
+                ssl.create_default_context().load_verify_locations(cafile=ca)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValidationError(
+                    {"ca_file": _("Cannot load this CA file: %s") % exc}
+                ) from None
+
+
+class MailAccount(models.Model):
+    """Admin-facing record of a mail user who has logged in at least once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_account"
+    )
+    login = models.CharField(_("login"), max_length=254, unique=True)
+    enabled = models.BooleanField(
+        _("enabled"),
+        default=True,
+        help_text=_("Disabling ends the account's sessions at once."),
+    )
+    last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
+    last_login_address = models.GenericIPAddressField(_("last login from"), null=True, blank=True)
+    created = models.DateTimeField(_("first login"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["login"]
+        verbose_name = _("mail account")
+        verbose_name_plural = _("mail accounts")
+
+    def __str__(self) -> str:
+        return self.login
+
+    @property
+    def domain(self) -> str:
+        return self.login.rpartition("@")[2] if "@" in self.login else ""
+
+
+class ActiveSession(models.Model):
+    """A logged-in browser session (mirrors a row of Django's session table)."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="active_sessions"
+    )
+    login = models.CharField(_("login"), max_length=254, db_index=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    started = models.DateTimeField(_("started"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return f"{self.login} from {self.address or '?'}"
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log. Never holds a password, a message or its content."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
+    LOGIN_REFUSED = "login_refused"
+    LOGOUT = "logout"
+    SESSION_ENDED = "session_ended"
+    MESSAGE_SENT = "message_sent"
+    OTP_ENROLLED = "otp_enrolled"
+    OTP_DISABLED = "otp_disabled"
+    OTP_FAILED = "otp_failed"
+    ADMIN_ACTION = "admin_action"
+    EVENT_CHOICES = [
+        (LOGIN, _("login")),
+        (LOGIN_FAILED, _("failed login")),
+        (LOGIN_THROTTLED, _("login throttled")),
+        (LOGIN_REFUSED, _("login refused")),
+        (LOGOUT, _("logout")),
+        (SESSION_ENDED, _("session ended")),
+        (MESSAGE_SENT, _("message sent")),
+        (OTP_ENROLLED, _("two-factor enrolled")),
+        (OTP_DISABLED, _("two-factor disabled")),
+        (OTP_FAILED, _("two-factor code refused")),
+        (ADMIN_ACTION, _("admin action")),
+    ]
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    event = models.CharField(_("event"), max_length=32, choices=EVENT_CHOICES, db_index=True)
+    login = models.CharField(_("login"), max_length=254, blank=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["event", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event} {self.login}"
+
+
+class WorkerReport(models.Model):
+    """The live figures a worker process reported last (dashboard and /metrics)."""
+
+    worker = models.CharField(max_length=100, unique=True)  # host:pid
+    updated = models.DateTimeField()
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["worker"]
+
+    def __str__(self) -> str:
+        return self.worker
+
+
+class EndedLogin(models.Model):
+    """A login whose mail sessions were ended: every worker process closes what it holds."""
+
+    login = models.CharField(max_length=254)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.login

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
 from mailview.imap.pool import get_pool
@@ -12,6 +12,7 @@ from .credentials import forget_password
 #: Sent with ``login=<mail login>`` whenever a user's mail sessions end in this process: logout,
 #: an admin's "end session", a disabled account. Receivers release what they hold for the login
 #: (pooled IMAP connections here; IDLE watchers and websockets where live mail is wired in).
+#: (accounts.sessions also passes ``session_key=`` when one admin-ended session caused it.)
 mail_sessions_ended = Signal()
 
 
@@ -19,6 +20,9 @@ mail_sessions_ended = Signal()
 def end_mail_connections(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """Logging out wipes the sealed password and ends the login's mail sessions."""
     if request is not None:
+        from .sessions import record_logout
+
+        record_logout(request, user)
         forget_password(request)
     if user is not None:
         mail_sessions_ended.send(sender=end_mail_connections, login=user.get_username())
@@ -28,3 +32,27 @@ def end_mail_connections(sender: Any, request: Any, user: Any, **kwargs: Any) ->
 def close_pooled_connections(sender: Any, login: str, **kwargs: Any) -> None:
     """LOGOUT on every pooled connection of the login (also those leased at this moment)."""
     get_pool().close_login(login)
+
+
+@receiver(user_logged_in)
+def track_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """The session row, the mail account's last login, the audit entry."""
+    if request is not None:
+        from .sessions import record_login
+
+        record_login(request, user)
+
+
+@receiver(user_login_failed)
+def audit_failed_login(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    """A refused password (or a throttled attempt) goes to the audit log, without the password."""
+    from . import audit
+    from .models import AuditEvent
+    from .throttling import attempted_login
+
+    if getattr(request, "axes_locked_out", False):
+        return  # accounts.throttling records the throttled attempt
+    audit.record(AuditEvent.LOGIN_FAILED, attempted_login(request, credentials), request)
+    from webmail.metrics import count_login
+
+    count_login("failure")

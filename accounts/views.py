@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from . import otp
 from .credentials import KEY_COOKIE, seal_password
 from .forms import LoginForm, PreferencesForm
 from .models import Preferences
@@ -20,9 +21,17 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.get_user()
-        seal_password(self.request, response, form.cleaned_data["password"], user.pk)
+        if otp.second_step_needed(user):
+            # Password accepted; the code (or the enrolment of an authenticator) comes next.
+            # The password is sealed into the session now, exactly as for a one-step login.
+            step = "accounts:otp_verify" if otp.has_authenticator(user) else "accounts:otp_enrol"
+            response = redirect(step)
+            seal_password(self.request, response, form.cleaned_data["password"], user.pk)
+            otp.start_pending(self.request, user, self.get_success_url())
+        else:
+            response = super().form_valid(form)
+            seal_password(self.request, response, form.cleaned_data["password"], user.pk)
         prefs = Preferences.for_user(user)
         browser_zone = form.cleaned_data.get("time_zone") or ""
         if prefs.time_zone == "UTC" and browser_zone in zoneinfo.available_timezones():

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import ComposeSettings, Identity, RecentAddress
+from accounts import audit
+from accounts.models import AuditEvent, ComposeSettings, Identity, RecentAddress
 
 from . import services
 from .compose import service
@@ -149,6 +150,13 @@ def compose_send(request: HttpRequest, compose_id: str) -> HttpResponse:
             text = str(exc.user_message) + " " + _("Your message is kept in Drafts.")
             return _render(request, state, raw, error=text, status=exc.status)
     _remember(request.user, result.recipients)
+    audit.record(
+        AuditEvent.MESSAGE_SENT,
+        request.user,
+        request,
+        recipients=len(result.recipients),
+        size=result.size,
+    )
     names = ", ".join(r.name or r.email for r in result.recipients[:5])
     messages.success(request, _("Message sent to %(names)s.") % {"names": names})
     for warning in result.warnings:

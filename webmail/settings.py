@@ -8,6 +8,7 @@ mail server on loopback).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -44,7 +45,18 @@ def database_from_url(url: str) -> dict[str, object]:
             path = path[1:]
         elif path.startswith("/"):  # sqlite:///relative/path
             path = str(BASE_DIR / path[1:]) if not Path(path).is_absolute() else path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path or ":memory:",
+            # Several threads (and worker processes) write: transactions take the write lock when
+            # they begin and wait for it, instead of failing with "database is locked" when a
+            # read would have to become a write; WAL lets readers go on during a write.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
@@ -58,13 +70,34 @@ def database_from_url(url: str) -> dict[str, object]:
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
 
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
+
+
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = envstr("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
-ALLOWED_HOSTS = [h for h in envstr("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+# WEBMAIL_PRODUCTION=true (the hosted stack) refuses to start without a real SECRET_KEY and
+# ALLOWED_HOSTS from the environment; the embedded demo and the tests run without it.
+WEBMAIL_PRODUCTION = envbool("WEBMAIL_PRODUCTION", False)
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = envstr("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+if WEBMAIL_PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if len(envstr("SECRET_KEY")) < 32 or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "WEBMAIL_PRODUCTION is on: set SECRET_KEY to a random value of 32 characters or more"
+        )
+    if not envlist("ALLOWED_HOSTS"):
+        raise ImproperlyConfigured(
+            "WEBMAIL_PRODUCTION is on: set ALLOWED_HOSTS to the host names the webmail answers to"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("WEBMAIL_PRODUCTION is on: DEBUG must be off")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "webmail.apps.WebmailAdminConfig",  # django.contrib.admin with the webmail's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,11 +105,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "mailview",
 ]
 
 MIDDLEWARE = [
+    "webmail.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "webmail.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,6 +124,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.AdminNetworkMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
+    "axes.middleware.AxesMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "mailview.middleware.MailErrorMiddleware",
 ]
@@ -116,7 +157,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Mail users authenticate against IMAP; Django staff (createsuperuser) with a local password.
+# django-axes first: it refuses attempts from a locked-out address or account before IMAP is asked.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "accounts.backends.IMAPBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -139,7 +182,11 @@ SESSION_COOKIE_SECURE = WEBMAIL_HTTPS
 CSRF_COOKIE_SECURE = WEBMAIL_HTTPS
 if WEBMAIL_HTTPS:
     SECURE_HSTS_SECONDS = envint("WEBMAIL_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("WEBMAIL_HSTS_INCLUDE_SUBDOMAINS", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("WEBMAIL_SSL_REDIRECT", True)
+    # /healthz answers over plain HTTP too, for load balancers probing the backend directly.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -163,6 +210,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    # One cache shared by all worker processes (and hosts).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": envstr("WEBMAIL_CACHE_PREFIX", "webmail"),
         }
     }
 else:
@@ -189,6 +244,44 @@ WEBMAIL_POOL_HEALTH_CHECK_AFTER = envfloat("WEBMAIL_POOL_HEALTH_CHECK_AFTER", 30
 WEBMAIL_POOL_WAIT = envfloat("WEBMAIL_POOL_WAIT", 15.0)  # how long a request waits for a free slot
 
 WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
+# Networks (CIDR, comma-separated) from which the admin and /metrics can be reached; others get
+# a 404. Empty: from anywhere.
+WEBMAIL_ADMIN_NETWORKS = envlist("WEBMAIL_ADMIN_NETWORKS")
+
+# -- Hosted deployment (accounts: domains, sessions, audit, throttling, 2FA) --------------------
+# Logins as user@domain go to the servers of that Domain (admin). A bare username, and while this
+# is true a domain that is not configured, goes to the default server above. Off by default in
+# production: logins for unknown domains are refused there.
+WEBMAIL_DEFAULT_SERVER_ANY_DOMAIN = envbool(
+    "WEBMAIL_DEFAULT_SERVER_ANY_DOMAIN", not WEBMAIL_PRODUCTION
+)
+# Audit log entries older than this many days are deleted (automatically, at most hourly, and by
+# `manage.py prune_audit`).
+WEBMAIL_AUDIT_RETENTION_DAYS = envint("WEBMAIL_AUDIT_RETENTION_DAYS", 180)
+# A session's "last seen" is written at most this often (seconds).
+WEBMAIL_SESSION_TOUCH_INTERVAL = envint("WEBMAIL_SESSION_TOUCH_INTERVAL", 60)
+# Each worker process reports its live figures (dashboard, /metrics) and picks up sessions ended
+# by other workers this often (seconds), from a thread started by the ASGI application.
+WEBMAIL_WORKER_INTERVAL = envfloat("WEBMAIL_WORKER_INTERVAL", 2.0)
+# How many recent errors each worker keeps in memory for the dashboard.
+WEBMAIL_RECENT_ERRORS = envint("WEBMAIL_RECENT_ERRORS", 50)
+# Two-factor authentication: the issuer name shown in authenticator apps.
+WEBMAIL_OTP_ISSUER = envstr("WEBMAIL_OTP_ISSUER", "Webmail")
+OTP_TOTP_ISSUER = WEBMAIL_OTP_ISSUER
+
+# Login throttling (django-axes): after this many failed logins from one client address, or for
+# one account, further attempts are refused for the cool-off period.
+AXES_FAILURE_LIMIT = envint("WEBMAIL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("WEBMAIL_LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_login"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records logins
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
@@ -208,8 +301,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # The last errors of this worker, in memory, for the admin dashboard.
+        "recent": {
+            "class": "webmail.metrics.RecentErrorsHandler",
+            "level": "ERROR",
+            "size": WEBMAIL_RECENT_ERRORS,
+        },
+    },
+    "root": {"handlers": ["console", "recent"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         # imapclient logs every command (LOGIN with its password included) at DEBUG:
         # never let that through, whatever LOG_LEVEL says.

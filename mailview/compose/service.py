@@ -21,6 +21,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from django.utils.translation import gettext as _
 
+from accounts.servers import smtp_server_for_login
+
 from ..imap.client import IMAPConnection, check_folder_name, decode_text
 from ..imap.errors import MailError, MessageNotFound
 from ..imap.session import MailSession
@@ -37,7 +39,7 @@ from .build import (
 )
 from .errors import ComposeError, InvalidAddress, SendFailed
 from .sanitize import clean_outgoing_html
-from .smtp import smtp_server_for_login, submit
+from .smtp import submit
 from .store import ComposeState, ComposeStore
 
 log = logging.getLogger(__name__)
@@ -216,6 +218,7 @@ def delete_draft(mail: MailSession, state: ComposeState) -> None:
 class SendResult:
     recipients: list[Recipient]
     warnings: list[str]
+    size: int = 0  # bytes submitted, for the audit log
 
 
 def send(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgoing) -> SendResult:
@@ -271,7 +274,7 @@ def send(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgo
         log.warning("deleting the draft after sending failed: %s", exc.detail)
         warnings.append(_("The message was sent, but its draft could not be deleted."))
     store.discard(state.compose_id)
-    return SendResult([*out.to, *out.cc, *out.bcc], warnings)
+    return SendResult([*out.to, *out.cc, *out.bcc], warnings, len(data))
 
 
 # -- starting to write -----------------------------------------------------------------------------

@@ -25,16 +25,6 @@ from .errors import (
 )
 
 
-def smtp_server_for_login(login: str) -> MailServer:
-    """The submission server of ``login`` (today the configured one, like IMAP)."""
-    return MailServer(
-        host=settings.SMTP_HOST,
-        port=settings.SMTP_PORT,
-        security=settings.SMTP_SECURITY,
-        ca_file=settings.SMTP_CA_FILE,
-    )
-
-
 def _connect(server: MailServer, timeout: float) -> smtplib.SMTP:
     local_hostname = "webmail.localhost"
     if server.security == "ssl":

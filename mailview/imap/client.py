@@ -27,6 +27,7 @@ from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.response_parser import parse_response
 
 from accounts.servers import MailServer
+from webmail.metrics import observe_imap_command
 
 from .errors import (
     AuthenticationFailed,
@@ -346,6 +347,7 @@ class IMAPConnection:
         self.last_used = time.monotonic()
         if command not in ROW_PRESERVING_COMMANDS:
             self._rows.clear()
+        started = time.perf_counter()  # hosted: command latency for /metrics
         try:
             yield
         except MailError:
@@ -368,6 +370,7 @@ class IMAPConnection:
             raise CommandFailed(text) from None
         finally:
             self.last_used = time.monotonic()
+            observe_imap_command(command, time.perf_counter() - started)
 
     def _absorb_unsolicited(self) -> bool:
         """Drop untagged responses nobody asked for; True if they change the selected folder."""

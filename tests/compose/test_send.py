@@ -93,6 +93,32 @@ def test_bcc_recipient_gets_it_but_is_not_in_the_headers(
     assert carol.address in str(sent["Bcc"])
 
 
+def test_sending_is_audited_with_count_and_size_never_content(
+    compose_settings: Any,
+    login: Callable[..., Client],
+    alice: MailUser,
+    bob: MailUser,
+    mail_user_factory: Callable[..., MailUser],
+) -> None:
+    from accounts.models import AuditEvent
+
+    carol = mail_user_factory("carol")
+    client = login(alice)
+    compose_id = start(client)
+    response = client.post(
+        f"/compose/{compose_id}/send/",
+        {"to": bob.address, "cc": carol.address, "subject": "Quarterly", "text": "Numbers."},
+    )
+    assert response.status_code == 302
+    [entry] = AuditEvent.objects.filter(event=AuditEvent.MESSAGE_SENT)
+    assert entry.login == alice.username
+    assert entry.details["recipients"] == 2
+    [(_uid, _flags, sent)] = folder_messages(alice, "Sent")
+    # The submitted bytes (CRLF line ends), about the size of the copy in Sent (LF).
+    assert abs(entry.details["size"] - len(sent.as_bytes())) < 40
+    assert "Quarterly" not in str(entry.details) and "Numbers" not in str(entry.details)
+
+
 def test_html_message_is_alternative_with_text_and_sanitized(
     compose_settings: Any, login: Callable[..., Client], alice: MailUser, bob: MailUser
 ) -> None:

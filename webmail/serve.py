@@ -1,0 +1,112 @@
+"""Serve the webmail with several Daphne worker processes on one listening socket.
+
+    python -m webmail.serve [--bind 127.0.0.1] [--port 8000] [--workers N]
+
+The socket is bound here, once, and every worker gets it with ``daphne --fd``: the kernel hands
+each new connection to whichever worker accepts it first, so N workers use N cores without a
+load balancer in front. Each worker has its own IMAP pool; a user's requests may reach any of
+them (sessions and the audit log are in the database, sessions ended anywhere are picked up by
+every worker, see webmail.workers). With more than one worker PROMETHEUS_MULTIPROC_DIR is set
+so that /metrics adds up the counters of all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+
+
+def bind(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host.strip("[]"), port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def worker_command(fd: int, proxy_headers: bool) -> list[str]:
+    command = [sys.executable, "-m", "daphne", "--fd", str(fd)]
+    if proxy_headers:
+        # Behind a reverse proxy: the client address comes from X-Forwarded-For.
+        command.append("--proxy-headers")
+    return [*command, "webmail.asgi:application"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m webmail.serve", description=__doc__)
+    parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEBMAIL_WORKERS", "1") or 1)
+    )
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        default=os.environ.get("WEBMAIL_PROXY_HEADERS", "").lower() in {"1", "true", "yes"},
+    )
+    args = parser.parse_args(argv)
+    workers = max(1, args.workers)
+
+    sock = bind(args.bind, args.port)
+    env = dict(os.environ)
+    metrics_dir = None
+    if workers > 1 and not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = tempfile.mkdtemp(prefix="webmail-metrics-")
+        env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            worker_command(sock.fileno(), args.proxy_headers), env=env, pass_fds=[sock.fileno()]
+        )
+        for _ in range(workers)
+    ]
+    print(
+        f"webmail: {workers} Daphne worker(s) on {args.bind}:{sock.getsockname()[1]} "
+        f"(pids {', '.join(str(p.pid) for p in processes)})",
+        flush=True,
+    )
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    try:
+        while not stopping:
+            exited = [p for p in processes if p.poll() is not None]
+            if exited:
+                status = exited[0].returncode or 1
+                print(f"webmail: worker {exited[0].pid} exited ({status}); stopping", flush=True)
+                break
+            time.sleep(0.5)
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + 10
+        for p in processes:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        sock.close()
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0 if stopping else status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
