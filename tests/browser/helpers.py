@@ -45,6 +45,8 @@ def log_in(page: Page, base_url: str, user: MailUser) -> None:
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(INBOX_URL)
     expect(page.locator("table.messages")).to_be_visible()
+    # The page's deferred scripts (keyboard shortcuts, live updates) have run by "load".
+    page.wait_for_load_state("load")
 
 
 def subjects(page: Page) -> list[str]:
