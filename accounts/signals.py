@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import Signal, receiver
 
 from mailview.imap.pool import get_pool
+from mailview.imap.watcher import end_live_mail
 
 from .credentials import forget_password
 
@@ -28,3 +29,9 @@ def end_mail_connections(sender: Any, request: Any, user: Any, **kwargs: Any) ->
 def close_pooled_connections(sender: Any, login: str, **kwargs: Any) -> None:
     """LOGOUT on every pooled connection of the login (also those leased at this moment)."""
     get_pool().close_login(login)
+
+
+@receiver(mail_sessions_ended)
+def close_live_mail(sender: Any, login: str, **kwargs: Any) -> None:
+    """Close the login's IDLE watchers in this process and its websockets in every process."""
+    end_live_mail(login)
