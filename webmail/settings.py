@@ -193,6 +193,13 @@ WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 
+# Live mail (mailview/imap/watcher.py): IDLE is re-issued before the server's 29-minute limit; a
+# watcher nobody uses any more is closed after the linger (a page load reconnects within it);
+# browsers without a websocket poll at this interval.
+WEBMAIL_IDLE_REISSUE = envfloat("WEBMAIL_IDLE_REISSUE", 25 * 60.0)
+WEBMAIL_LIVE_LINGER = envfloat("WEBMAIL_LIVE_LINGER", 5.0)
+WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
+
 WEBMAIL_PAGE_SIZES = (25, 50, 100, 200)
 WEBMAIL_DEFAULT_PAGE_SIZE = 50
 
