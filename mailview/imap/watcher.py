@@ -238,6 +238,7 @@ class FolderWatcher:
         self.ready = asyncio.Event()  # set while idling (or when the watcher gave up)
         self.failed: str | None = None
         self.connects = 0
+        self.idles = 0  # IDLE commands sent (re-issues included)
         self.loop = asyncio.get_running_loop()
         self._task: asyncio.Task[None] | None = None
         self._conn: AsyncIMAP | None = None
@@ -308,6 +309,7 @@ class FolderWatcher:
         while True:
             async with asyncio.timeout(timeout):
                 tag, responses = await conn.idle_start()
+            self.idles += 1
             self._idled = True
             self.ready.set()
             deadline = self.loop.time() + reissue
@@ -353,7 +355,7 @@ class FolderWatcher:
         changes = Changes()
         if qresync:
             catch_up = [p for p in parsed if isinstance(p, Vanished | FetchFlags)]
-            changes = apply_untagged(FolderState(uidnext=state.uidnext), catch_up)
+            changes = apply_untagged(FolderState(uidnext=old.uidnext), catch_up)
         elif old.uids is not None:
             present = set(state.uids or ())
             changes.expunged = [uid for uid in old.uids if uid not in present]
