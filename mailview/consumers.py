@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import tzinfo
+from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
-from accounts.credentials import unseal_password
+from accounts.credentials import SESSION_FIELD, unseal_password
 from accounts.models import Preferences
 from accounts.servers import server_for_login
 
@@ -58,19 +60,40 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         registry.websockets += 1
         self.counted = True
         self._watch("INBOX")
+        self._keep(asyncio.get_running_loop().create_task(self._check_session()))
 
     @database_sync_to_async
     def _credentials(self, user: Any) -> tuple[str, tzinfo]:
         password = unseal_password(self.scope["session"], self.scope.get("cookies", {}), user.pk)
         return password, Preferences.for_user(user).zone
 
-    def _watch(self, folder: str) -> None:
-        watcher = registry.acquire(self.login, folder, self.server, self.password)
-        self.watchers[folder] = watcher
-        task = asyncio.get_running_loop().create_task(self._announce(watcher))
+    def _keep(self, task: asyncio.Task[None]) -> None:
         self._tasks = getattr(self, "_tasks", set())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _watch(self, folder: str) -> None:
+        watcher = registry.acquire(self.login, folder, self.server, self.password)
+        self.watchers[folder] = watcher
+        self._keep(asyncio.get_running_loop().create_task(self._announce(watcher)))
+
+    async def _check_session(self) -> None:
+        """Close when the session ends without a signal (expired, deleted by an admin)."""
+        every = float(settings.WEBMAIL_LIVE_SESSION_CHECK)
+        while True:
+            await asyncio.sleep(every)
+            if not await self._session_alive():
+                self._release_all()
+                await self.close(code=SESSION_ENDED)
+                return
+
+    @database_sync_to_async
+    def _session_alive(self) -> bool:
+        session = self.scope["session"]
+        if not session.session_key:
+            return False
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        return bool(store(session_key=session.session_key).load().get(SESSION_FIELD))
 
     async def _announce(self, watcher: FolderWatcher) -> None:
         """Tell the browser once the folder is watched (it then fetches what it may have missed)."""

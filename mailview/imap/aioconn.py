@@ -16,6 +16,7 @@ import asyncio
 import base64
 import re
 import ssl
+import time
 from dataclasses import dataclass
 
 from accounts.servers import MailServer
@@ -39,6 +40,21 @@ MAX_LINE = 1024 * 1024
 MAX_LITERAL = 16 * 1024 * 1024
 _LITERAL = re.compile(rb"\{(\d+)\}$")
 _CAPABILITY = re.compile(rb"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
+
+
+#: A TLS context loads the system CA store (several hundred KB) and every connection keeps its
+#: context alive: the watchers share one per server, re-made now and then (rotated CA files).
+CONTEXT_TTL = 600.0
+_contexts: dict[MailServer, tuple[float, ssl.SSLContext]] = {}
+
+
+def shared_context(server: MailServer) -> ssl.SSLContext:
+    now = time.monotonic()
+    made = _contexts.get(server)
+    if made is None or now - made[0] > CONTEXT_TTL:
+        made = (now, server.ssl_context())
+        _contexts[server] = made
+    return made[1]
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,7 @@ class AsyncIMAP:
             # Bytes the server sent before the handshake would be trusted as if encrypted.
             raise ConnectionDropped("data after STARTTLS")
         self._incoming, self._outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = self.server.ssl_context().wrap_bio(
+        tls = shared_context(self.server).wrap_bio(
             self._incoming, self._outgoing, server_hostname=self.server.host
         )
         while True:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from channels.db import database_sync_to_async
+from django.contrib.sessions.models import Session
 from django.test import AsyncClient
 
 from mailview.imap.watcher import live_stats, registry
@@ -214,5 +216,21 @@ def test_bob_receives_nothing_of_alice(login, alice, bob):
         assert await theirs.receive_nothing(timeout=1)
         await mine.disconnect()
         await theirs.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_session_deleted_without_logout_closes_the_websocket(login, alice, settings):
+    settings.WEBMAIL_LIVE_SESSION_CHECK = 0.2
+    client = login(alice)
+
+    async def scenario():
+        socket = await open_socket(client)
+        await socket.connect(timeout=10)
+        await receive_until(socket, watching("INBOX"))
+        await database_sync_to_async(Session.objects.all().delete)()
+        closed = await socket.receive_output(timeout=10)
+        assert closed == {"type": "websocket.close", "code": 4001}
+        assert registry.watchers(alice.username) == []
 
     asyncio.run(scenario())
