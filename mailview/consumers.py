@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from datetime import tzinfo
 from importlib import import_module
 from typing import Any
@@ -33,6 +34,7 @@ from .imap.errors import CredentialsUnavailable, InvalidName
 from .imap.watcher import FolderWatcher, registry
 
 SESSION_ENDED = 4001
+SUBSCRIBES_PER_MINUTE = 30
 READY_TIMEOUT = 60.0
 
 
@@ -114,9 +116,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # hostile or broken client: ignored, not a crash
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "subscribe":
             return
+        loop = asyncio.get_running_loop()
+        self._subscribes = [t for t in getattr(self, "_subscribes", []) if t > loop.time() - 60]
+        if len(self._subscribes) >= SUBSCRIBES_PER_MINUTE:
+            return  # each new folder costs an IMAP login: a page view needs one
+        self._subscribes.append(loop.time())
         folder = content.get("folder")
         if not isinstance(folder, str):
             return

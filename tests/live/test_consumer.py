@@ -116,6 +116,10 @@ def test_missing_folder_is_reported_not_retried(login, alice):
         assert error["folder"] == "No such folder"
         await socket.send_json_to({"type": "subscribe", "folder": "bad\r\nname"})
         await receive_until(socket, lambda m: m["type"] == "error")
+        await socket.send_to(text_data="{not json")
+        await socket.send_json_to(["subscribe"])
+        await socket.send_json_to({"type": "subscribe", "folder": "INBOX"})
+        await receive_until(socket, watching("INBOX"))  # still alive
         await socket.disconnect()
 
     asyncio.run(scenario())
