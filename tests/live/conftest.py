@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -28,6 +29,12 @@ def live_registry(settings: Any) -> Iterator[None]:
     registry.websockets = 0
     channel_layers.backends.clear()
     assert not leftovers, f"watchers left open: {leftovers}"
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """asyncio.run in a worker thread: Playwright's sync API may hold a loop in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def cookie_header(client: Client) -> bytes:

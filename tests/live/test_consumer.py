@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.test import AsyncClient
 
 from mailview.imap.watcher import live_stats, registry
-from tests.live.conftest import event_of, open_socket, receive_until, until, watching
+from tests.live.conftest import event_of, open_socket, receive_until, run, until, watching
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,7 +37,7 @@ def test_append_from_another_connection_arrives_with_its_row(login, alice):
         assert counts["event"]["unseen"] == 1 and counts["event"]["messages"] == 1
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_store_flag_from_another_connection_arrives_as_flag_event(login, alice):
@@ -59,7 +59,7 @@ def test_store_flag_from_another_connection_arrives_as_flag_event(login, alice):
         assert counts["event"]["unseen"] == 0
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_expunge_from_another_connection_arrives_as_expunge_event(login, alice):
@@ -80,7 +80,7 @@ def test_expunge_from_another_connection_arrives_as_expunge_event(login, alice):
         assert keep not in expunge["event"]["uids"]
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_viewed_folder_is_watched_too(login, alice):
@@ -102,7 +102,7 @@ def test_viewed_folder_is_watched_too(login, alice):
         assert [w.folder for w in registry.watchers(alice.username)] == ["INBOX"]
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_missing_folder_is_reported_not_retried(login, alice):
@@ -122,7 +122,7 @@ def test_missing_folder_is_reported_not_retried(login, alice):
         await receive_until(socket, watching("INBOX"))  # still alive
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_anonymous_websocket_is_refused(db):
@@ -132,7 +132,7 @@ def test_anonymous_websocket_is_refused(db):
         assert not connected
         assert live_stats()["watchers"] == 0
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_session_without_its_key_cookie_is_refused(login, alice):
@@ -145,7 +145,7 @@ def test_session_without_its_key_cookie_is_refused(login, alice):
         assert not connected
         assert registry.watchers(alice.username) == []
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_logout_closes_the_watcher_and_its_imap_connection(login, alice, dovecot):
@@ -172,7 +172,7 @@ def test_logout_closes_the_watcher_and_its_imap_connection(login, alice, dovecot
         again = await open_socket(client)
         assert not (await again.connect(timeout=10))[0]
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_two_tabs_share_one_watcher_released_with_the_last(login, alice, dovecot):
@@ -203,7 +203,7 @@ def test_two_tabs_share_one_watcher_released_with_the_last(login, alice, dovecot
 
         await until(released)
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_bob_receives_nothing_of_alice(login, alice, bob):
@@ -221,7 +221,7 @@ def test_bob_receives_nothing_of_alice(login, alice, bob):
         await mine.disconnect()
         await theirs.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_session_deleted_without_logout_closes_the_websocket(login, alice, settings):
@@ -237,4 +237,4 @@ def test_session_deleted_without_logout_closes_the_websocket(login, alice, setti
         assert closed == {"type": "websocket.close", "code": 4001}
         assert registry.watchers(alice.username) == []
 
-    asyncio.run(scenario())
+    run(scenario())

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from mailview import events
+from tests.live.conftest import run
 from tests.live.wsclient import Closed, HandshakeRefused, WSClient
 from tests.liveserver import LiveServer, mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
@@ -93,7 +94,7 @@ def test_event_published_in_another_process_reaches_the_websocket(two_servers, a
         assert new["rows"][0]["subject"] == "via B"
         await ws.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_logout_in_one_process_closes_the_websocket_and_watcher_in_the_other(
@@ -122,4 +123,4 @@ def test_logout_in_one_process_closes_the_websocket_and_watcher_in_the_other(
         with pytest.raises(HandshakeRefused):
             await WSClient.connect(f"{b.url}/ws/live/", cookies_of(client))
 
-    asyncio.run(scenario())
+    run(scenario())

@@ -10,7 +10,7 @@ from django.test import Client
 
 from mailview.imap.watcher import registry
 from tests.conftest import point_at
-from tests.live.conftest import event_of, open_socket, receive_until, until, watching
+from tests.live.conftest import event_of, open_socket, receive_until, run, until, watching
 from webmail.devmail.factories import make_message, message_bytes
 from webmail.devmail.maildir import write_maildir
 
@@ -43,7 +43,7 @@ def test_server_restart_the_watcher_reconnects_and_later_events_arrive(carol, pr
         assert [r["uid"] for r in new["event"]["rows"]] == [uid]
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_changes_made_while_the_server_was_down_arrive_after_reconnecting(carol, private_dovecot):
@@ -71,7 +71,7 @@ def test_changes_made_while_the_server_was_down_arrive_after_reconnecting(carol,
         assert watcher.connects >= 2
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_kicked_watcher_reconnects(carol, private_dovecot):
@@ -88,7 +88,7 @@ def test_kicked_watcher_reconnects(carol, private_dovecot):
         await receive_until(socket, event_of("new"))
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_idle_is_reissued_and_events_still_arrive(carol, private_dovecot, settings):
@@ -107,4 +107,4 @@ def test_idle_is_reissued_and_events_still_arrive(carol, private_dovecot, settin
         await receive_until(socket, event_of("new"))
         await socket.disconnect()
 
-    asyncio.run(scenario())
+    run(scenario())
