@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import Signal, receiver
 
 from mailview.imap.pool import get_pool
+from mailview.imap.watcher import end_live_mail
 
 from .credentials import forget_password
 
@@ -56,3 +57,9 @@ def audit_failed_login(sender: Any, credentials: dict, request: Any = None, **kw
     from webmail.metrics import count_login
 
     count_login("failure")
+
+
+@receiver(mail_sessions_ended)
+def close_live_mail(sender: Any, login: str, **kwargs: Any) -> None:
+    """Close the login's IDLE watchers in this process and its websockets in every process."""
+    end_live_mail(login)

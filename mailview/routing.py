@@ -1,3 +1,9 @@
-"""Websocket routes. The live-mail consumer (IMAP IDLE relay) is added here."""
+"""Websocket routes: the live-mail consumer (IMAP IDLE relay)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import LiveConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/live/", LiveConsumer.as_asgi()),
+]

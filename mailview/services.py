@@ -51,6 +51,7 @@ class ListPage:
     page: int
     server_sorted: bool
     uidvalidity: int
+    uidnext: int = 0  # live mail (live.js) asks for what arrived after the page was made
 
     @property
     def first_index(self) -> int:
@@ -75,7 +76,7 @@ def _page_rows(conn: IMAPConnection, req: ListRequest) -> ListPage:
     rows = conn.fetch_summaries(window)
     if not server_sorted and req.sort != "arrival":
         rows = sort_rows(rows, req.sort, req.reverse)
-    return ListPage(req, rows, total, pages, page, server_sorted, state.uidvalidity)
+    return ListPage(req, rows, total, pages, page, server_sorted, state.uidvalidity, state.uidnext)
 
 
 def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[MessageSummary]:

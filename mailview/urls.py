@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_actions, views_folders, views_message
+from . import views, views_actions, views_folders, views_live, views_message
 
 app_name = "mailview"
 urlpatterns = [
@@ -41,4 +41,6 @@ urlpatterns = [
     path("folders/import/", views_folders.import_messages, name="folder_import"),
     path("export/mbox/<path:folder>/", views_folders.export_mbox, name="export_mbox"),
     path("export/eml/<path:folder>/<int:uid>/", views_folders.export_eml, name="export_eml"),
+    # Live mail's polling fallback (the websocket is ws/live/, mailview/routing.py).
+    path("updates/<path:folder>/", views_live.updates, name="updates"),
 ]

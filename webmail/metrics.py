@@ -200,3 +200,17 @@ def snapshot() -> dict[str, Any]:
         "help": {g.name: g.help for g in gauges()},
         "errors": recent_errors()[:20],
     }
+
+
+def _live_stat(name: str) -> Callable[[], float]:
+    def read() -> float:
+        from mailview.imap.watcher import live_stats
+
+        return float(live_stats()[name])
+
+    return read
+
+
+register_gauge("idle_watchers", "IMAP IDLE watchers open in this worker", _live_stat("watchers"))
+register_gauge("idle_watchers_idling", "IDLE watchers in IDLE right now", _live_stat("idling"))
+register_gauge("websocket_connections", "live-mail websockets open", _live_stat("websockets"))

@@ -293,6 +293,14 @@ WEBMAIL_MAX_ATTACHMENT_SIZE = envint("WEBMAIL_MAX_ATTACHMENT_SIZE", 25 * 1024 * 
 WEBMAIL_COMPOSE_DIR = envstr("WEBMAIL_COMPOSE_DIR") or str(BASE_DIR / "var" / "compose")
 WEBMAIL_DEFAULT_DOMAIN = envstr("WEBMAIL_DEFAULT_DOMAIN")
 WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
+# Live mail (mailview/imap/watcher.py): IDLE is re-issued before the server's 29-minute limit; a
+# watcher nobody uses any more is closed after the linger (a page load reconnects within it);
+# browsers without a websocket poll at this interval.
+WEBMAIL_IDLE_REISSUE = envfloat("WEBMAIL_IDLE_REISSUE", 25 * 60.0)
+WEBMAIL_LIVE_LINGER = envfloat("WEBMAIL_LIVE_LINGER", 5.0)
+WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
+# A websocket checks this often that its session still holds the password (expiry, deletion).
+WEBMAIL_LIVE_SESSION_CHECK = envfloat("WEBMAIL_LIVE_SESSION_CHECK", 300.0)
 
 WEBMAIL_PAGE_SIZES = (25, 50, 100, 200)
 WEBMAIL_DEFAULT_PAGE_SIZE = 50

@@ -24,7 +24,8 @@ from typing import Any
 import imapclient
 from imapclient import exceptions as imap_exc
 from imapclient.imap_utf7 import decode as decode_utf7
-from imapclient.response_parser import parse_response
+from imapclient.imap_utf7 import encode as encode_utf7
+from imapclient.response_parser import parse_fetch_response, parse_response
 
 from accounts.servers import MailServer
 from webmail.metrics import observe_imap_command
@@ -1003,6 +1004,37 @@ def _shutdown(client: imapclient.IMAPClient) -> None:
         pass
 
 
+# -- Live mail (IDLE watchers, mailview/imap/watcher.py) ---------------------------------------
+# The watchers speak IMAP over asyncio themselves; they borrow only the parsing from here, so
+# that imapclient stays imported in this module alone.
+
+
+def parse_fetch_lines(lines: Sequence[Any]) -> dict[int, dict[bytes, Any]]:
+    """Untagged FETCH responses (imaplib's form: ``b"4 (UID 20 FLAGS (\\Seen))"``, a literal as
+    a (head, literal) tuple followed by the rest of the line) keyed by sequence number.
+
+    Raises ValueError on a response that does not parse.
+    """
+    try:
+        return dict(parse_fetch_response(list(lines), normalise_times=False, uid_is_key=False))
+    except (imap_exc.ProtocolError, ValueError, TypeError, IndexError) as exc:
+        raise ValueError(f"unparsable FETCH response: {exc}") from None
+
+
+def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> MessageSummary:
+    """A list row from FETCH data of ROW_FETCH_ITEMS (the same fields the list page shows)."""
+    return _summary(uid, data)
+
+
+def encode_folder_name(name: str) -> bytes:
+    """A folder name as it goes on the wire (modified UTF-7, RFC 3501 5.1.3), validated first."""
+    return encode_utf7(check_folder_name(name))
+
+
+def decode_folder_name(raw: bytes) -> str:
+    return decode_utf7(raw)
+
+
 __all__ = [
     "Address",
     "FolderInfo",
@@ -1011,7 +1043,11 @@ __all__ = [
     "MessageSummary",
     "SORT_KEYS",
     "check_folder_name",
+    "decode_folder_name",
     "decode_text",
+    "encode_folder_name",
+    "parse_fetch_lines",
+    "summary_from_fetch",
 ]
 # -- organizing (issue 3): search tokens, UID sets, COPYUID ----------------------------------
 

@@ -87,4 +87,15 @@
       event.preventDefault();
     }
   });
+
+  // Rows that live.js inserts or removes: the same click opens them, j/k walks the new list.
+  table.addEventListener("click", function (event) {
+    var row = event.target.closest && event.target.closest("tr.row.live-added");
+    if (!row || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    open(row);
+  });
+  document.addEventListener("webmail:rows-changed", function () {
+    rows = Array.prototype.slice.call(table.querySelectorAll("tr.row"));
+  });
 })();

@@ -1,0 +1,173 @@
+"""The live-mail websocket: relays a user's mailbox events to the browser.
+
+Authenticated by the Django session (AuthMiddlewareStack); anonymous connections, and sessions
+whose IMAP password cannot be unsealed, are refused at the handshake. Each websocket joins its
+user's group (mailview/events.py) and holds a watcher on INBOX and one on the folder the page
+shows (sent by the browser: {"type": "subscribe", "folder": ...}); watchers are shared with the
+user's other tabs in this process (mailview/imap/watcher.py).
+
+To the browser: {"type": "watching", "folder", "uidvalidity", "uidnext"} once a folder's watcher
+is in IDLE, {"type": "event", "event": {...}} for each event, and a close with code 4001 when
+the session ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import tzinfo
+from importlib import import_module
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from accounts.credentials import SESSION_FIELD, unseal_password
+from accounts.models import Preferences
+from accounts.servers import server_for_login
+
+from . import events
+from .imap.client import check_folder_name
+from .imap.errors import CredentialsUnavailable, InvalidName
+from .imap.watcher import FolderWatcher, registry
+
+SESSION_ENDED = 4001
+SUBSCRIBES_PER_MINUTE = 30
+READY_TIMEOUT = 60.0
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.watchers: dict[str, FolderWatcher] = {}
+        self.counted = False
+        self.viewed: str | None = None
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close()
+            return
+        try:
+            password, zone = await self._credentials(user)
+        except CredentialsUnavailable:
+            await self.close()
+            return
+        self.login = user.get_username()
+        self.server = server_for_login(self.login)
+        self.password = password
+        self.zone: tzinfo = zone
+        self.group = events.user_group(self.login)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        registry.websockets += 1
+        self.counted = True
+        self._watch("INBOX")
+        self._keep(asyncio.get_running_loop().create_task(self._check_session()))
+
+    @database_sync_to_async
+    def _credentials(self, user: Any) -> tuple[str, tzinfo]:
+        password = unseal_password(self.scope["session"], self.scope.get("cookies", {}), user.pk)
+        return password, Preferences.for_user(user).zone
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._tasks = getattr(self, "_tasks", set())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _watch(self, folder: str) -> None:
+        watcher = registry.acquire(self.login, folder, self.server, self.password)
+        self.watchers[folder] = watcher
+        self._keep(asyncio.get_running_loop().create_task(self._announce(watcher)))
+
+    async def _check_session(self) -> None:
+        """Close when the session ends without a signal (expired, deleted by an admin)."""
+        every = float(settings.WEBMAIL_LIVE_SESSION_CHECK)
+        while True:
+            await asyncio.sleep(every)
+            if not await self._session_alive():
+                self._release_all()
+                await self.close(code=SESSION_ENDED)
+                return
+
+    @database_sync_to_async
+    def _session_alive(self) -> bool:
+        session = self.scope["session"]
+        if not session.session_key:
+            return False
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        return bool(store(session_key=session.session_key).load().get(SESSION_FIELD))
+
+    async def _announce(self, watcher: FolderWatcher) -> None:
+        """Tell the browser once the folder is watched (it then fetches what it may have missed)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(READY_TIMEOUT):
+                await watcher.ready.wait()
+        if self.watchers.get(watcher.folder) is not watcher:
+            return
+        if watcher.failed or watcher.state is None:
+            await self.send_json({"type": "error", "folder": watcher.folder})
+            return
+        await self.send_json(
+            {
+                "type": "watching",
+                "folder": watcher.folder,
+                "uidvalidity": watcher.state.uidvalidity,
+                "uidnext": watcher.state.uidnext,
+            }
+        )
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # hostile or broken client: ignored, not a crash
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "subscribe":
+            return
+        loop = asyncio.get_running_loop()
+        self._subscribes = [t for t in getattr(self, "_subscribes", []) if t > loop.time() - 60]
+        if len(self._subscribes) >= SUBSCRIBES_PER_MINUTE:
+            return  # each new folder costs an IMAP login: a page view needs one
+        self._subscribes.append(loop.time())
+        folder = content.get("folder")
+        if not isinstance(folder, str):
+            return
+        try:
+            check_folder_name(folder)
+        except InvalidName:
+            await self.send_json({"type": "error", "folder": folder[:100]})
+            return
+        if self.viewed is not None and self.viewed != "INBOX":
+            registry.release(self.watchers.pop(self.viewed))
+        self.viewed = folder
+        if folder == "INBOX":
+            await self._announce(self.watchers["INBOX"])
+        else:
+            self._watch(folder)
+
+    async def disconnect(self, code: int) -> None:
+        self._release_all()
+        if self.counted:
+            registry.websockets -= 1
+            self.counted = False
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def _release_all(self) -> None:
+        watchers, self.watchers = self.watchers, {}
+        for watcher in watchers.values():
+            registry.release(watcher)
+        for task in list(getattr(self, "_tasks", ())):
+            task.cancel()
+
+    # -- channel-layer handlers (mailview.events.publish) -----------------------
+
+    async def live_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(
+            {"type": "event", "event": events.for_browser(message["event"], self.zone)}
+        )
+
+    async def live_ended(self, message: dict[str, Any]) -> None:
+        self._release_all()
+        await self.close(code=SESSION_ENDED)

@@ -1,0 +1,184 @@
+"""Live-mail events: what changed in a mailbox, as typed dataclasses, and `publish()`.
+
+`publish()` is the only place that calls the channel layer's group_send. Every event goes to
+the group of the user it concerns (`user_group(login)`), so it reaches each websocket of that
+user whichever process holds it (in-memory layer in one process; Redis across processes).
+Events describe state, not deltas to count ("UID 7 is gone", "UID 7 is now read", "INBOX has
+3 unread"), so receiving one twice (a watcher in each of two processes) changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.urls import reverse
+from django.utils import timezone
+
+from .imap.client import MessageSummary
+from .templatetags.mailview import compactsize, fulldate, maildate
+
+
+def user_group(login: str) -> str:
+    """The channel-layer group of a login (group names allow only ASCII letters, digits, -_.)."""
+    return "live-" + hashlib.sha256(login.encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A message-list row as plain data (what the list page shows of a message)."""
+
+    uid: int
+    subject: str
+    sender_name: str
+    sender_email: str
+    date: str | None  # ISO 8601, the Date header
+    received: str | None  # ISO 8601, INTERNALDATE
+    size: int
+    seen: bool
+    flagged: bool
+    answered: bool
+    attachment: bool
+
+    @classmethod
+    def from_summary(cls, row: MessageSummary) -> Row:
+        return cls(
+            uid=row.uid,
+            subject=row.subject,
+            sender_name=row.sender.name if row.sender else "",
+            sender_email=row.sender.email if row.sender else "",
+            date=row.date.isoformat() if row.date else None,
+            received=row.received.isoformat() if row.received else None,
+            size=row.size,
+            seen=row.seen,
+            flagged=row.flagged,
+            answered=row.answered,
+            attachment=row.has_attachment,
+        )
+
+
+@dataclass(frozen=True)
+class FlagState:
+    uid: int
+    seen: bool
+    flagged: bool
+    answered: bool
+
+    @classmethod
+    def from_flags(cls, uid: int, flags: frozenset[str]) -> FlagState:
+        lowered = {f.lower() for f in flags}
+        return cls(uid, "\\seen" in lowered, "\\flagged" in lowered, "\\answered" in lowered)
+
+
+@dataclass(frozen=True)
+class Event:
+    login: str
+    folder: str
+    kind: str = field(init=False, default="")
+
+    def payload(self) -> dict[str, Any]:
+        """The event as JSON-able data (without the login: the group already says whose)."""
+        data = asdict(self)
+        del data["login"]
+        return data
+
+
+@dataclass(frozen=True)
+class NewMessages(Event):
+    """Messages arrived in `folder`; the rows are what the list shows of them."""
+
+    uidvalidity: int = 0
+    rows: tuple[Row, ...] = ()
+    kind: str = field(init=False, default="new")
+
+
+@dataclass(frozen=True)
+class Expunged(Event):
+    """Messages left `folder` (deleted, moved): their rows disappear."""
+
+    uids: tuple[int, ...] = ()
+    kind: str = field(init=False, default="expunge")
+
+
+@dataclass(frozen=True)
+class FlagsChanged(Event):
+    """Read, flagged or answered state of messages changed."""
+
+    changes: tuple[FlagState, ...] = ()
+    kind: str = field(init=False, default="flags")
+
+
+@dataclass(frozen=True)
+class FolderCounts(Event):
+    """The unread and total counts of `folder` (for the folder tree and the tab title)."""
+
+    unseen: int = 0
+    messages: int = 0
+    kind: str = field(init=False, default="counts")
+
+
+@dataclass(frozen=True)
+class FolderReset(Event):
+    """The folder's UIDs are no longer valid (UIDVALIDITY changed): the list must be reloaded."""
+
+    kind: str = field(init=False, default="reset")
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """The login's mail sessions ended (logout, admin action): websockets and watchers close."""
+
+    login: str
+
+
+async def publish(event: Event | SessionEnded) -> None:
+    """Send `event` to every websocket of its user, in every process."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    if isinstance(event, SessionEnded):
+        message: dict[str, Any] = {"type": "live.ended"}
+    else:
+        message = {"type": "live.event", "event": event.payload()}
+    await layer.group_send(user_group(event.login), message)
+
+
+def for_browser(payload: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """An event payload as the browser gets it: rows with their display texts in `zone`."""
+    if payload.get("kind") != "new":
+        return payload
+    with timezone.override(zone):
+        rows = [display_row(row, payload["folder"]) for row in payload["rows"]]
+    return {**payload, "rows": rows}
+
+
+def display_row(row: dict[str, Any], folder: str) -> dict[str, Any]:
+    """The texts of a list row, formatted exactly as templates/mailview/mailbox.html does."""
+    date = _parse(row.get("date")) or _parse(row.get("received"))
+    return {
+        "uid": row["uid"],
+        "url": reverse("mailview:message", args=[folder, row["uid"]]),
+        "subject": row["subject"] or "(no subject)",
+        "sender": row["sender_name"] or row["sender_email"] or "(no sender)",
+        "sender_email": row["sender_email"],
+        "date": maildate(date),
+        "date_title": fulldate(_parse(row.get("date"))),
+        "size": compactsize(row["size"]),
+        "size_title": f"{row['size']} bytes",
+        "seen": row["seen"],
+        "flagged": row["flagged"],
+        "answered": row["answered"],
+        "attachment": row["attachment"],
+    }
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,0 +1,97 @@
+"""The polling fallback of live mail, for browsers whose websocket cannot connect.
+
+`GET /updates/<folder>/?since=<uidnext>&uidvalidity=<n>&uids=<shown UIDs>` answers with the same
+events the websocket would have sent since the page (or the last poll) saw the folder.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from . import events
+from .imap.client import IMAPConnection, check_folder_name
+from .imap.session import MailSession
+
+#: At most this many new rows in one answer (the newest); more than that, the page reloads.
+MAX_NEW = 200
+#: At most this many shown UIDs are checked (the largest page size).
+MAX_SHOWN = 200
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
+def _uids(value: str | None) -> list[int]:
+    out = []
+    for part in (value or "").split(",")[:MAX_SHOWN]:
+        if part.isdigit() and 0 < int(part) < 2**32:
+            out.append(int(part))
+    return out
+
+
+def poll_updates(
+    mail: MailSession, folder: str, since: int, uidvalidity: int, shown: list[int]
+) -> tuple[list[events.Event], int, int]:
+    """Events for `folder` since UID `since`, with the rows `shown` checked for removal or flags.
+
+    Returns the events, the folder's UIDNEXT and UIDVALIDITY.
+    """
+    check_folder_name(folder)
+    login = mail.login
+
+    def read(conn: IMAPConnection) -> tuple[list[events.Event], int, int]:
+        state = conn.select(folder)
+        found: list[events.Event] = []
+        if uidvalidity and uidvalidity != state.uidvalidity:
+            found.append(events.FolderReset(login, folder))
+            return found, state.uidnext, state.uidvalidity
+        new_uids = list(range(max(since, state.uidnext - MAX_NEW), state.uidnext)) if since else []
+        rows = conn.fetch_summaries(sorted(set(shown) | set(new_uids)))
+        by_uid = {row.uid: row for row in rows}
+        gone = tuple(uid for uid in shown if uid not in by_uid)
+        if gone:
+            found.append(events.Expunged(login, folder, uids=gone))
+        flags = tuple(
+            events.FlagState.from_flags(uid, by_uid[uid].flags) for uid in shown if uid in by_uid
+        )
+        if flags:
+            found.append(events.FlagsChanged(login, folder, changes=flags))
+        new = tuple(events.Row.from_summary(by_uid[uid]) for uid in new_uids if uid in by_uid)
+        if new:
+            found.append(events.NewMessages(login, folder, uidvalidity=state.uidvalidity, rows=new))
+        for name in dict.fromkeys([folder, "INBOX"]):
+            status = conn.folder_status(name)
+            found.append(
+                events.FolderCounts(
+                    login, name, unseen=status.get("UNSEEN", 0), messages=status.get("MESSAGES", 0)
+                )
+            )
+        return found, state.uidnext, state.uidvalidity
+
+    return mail.run(read, folder=folder)
+
+
+@login_required
+@require_GET
+def updates(request: HttpRequest, folder: str) -> JsonResponse:
+    found, uidnext, uidvalidity = poll_updates(
+        MailSession.for_request(request),
+        folder,
+        since=_int(request.GET.get("since")),
+        uidvalidity=_int(request.GET.get("uidvalidity")),
+        shown=_uids(request.GET.get("uids")),
+    )
+    zone = request.preferences.zone
+    return JsonResponse(
+        {
+            "events": [events.for_browser(event.payload(), zone) for event in found],
+            "uidnext": uidnext,
+            "uidvalidity": uidvalidity,
+        }
+    )
