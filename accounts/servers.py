@@ -34,6 +34,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+CONTEXT_TTL = 600.0
+_contexts: dict[str | None, tuple[float, ssl.SSLContext]] = {}
+
+
 @dataclass(frozen=True)
 class MailServer:
     """An IMAP server and how to reach it. Hashable: it is part of the pool's key."""
@@ -61,11 +65,21 @@ class MailServer:
             )
 
     def ssl_context(self) -> ssl.SSLContext:
-        """A verifying TLS context: system CAs plus the configured extra CA."""
-        context = ssl.create_default_context()
-        if self.ca_file:
-            context.load_verify_locations(cafile=self.ca_file)
-        return context
+        """A verifying TLS context: system CAs plus the configured extra CA.
+
+        Shared by every connection to servers with the same extra CA: a context holds the whole
+        system CA store (about 1 MB) and each connection keeps its context alive. Re-made every
+        CONTEXT_TTL seconds, so a replaced CA file is picked up.
+        """
+        now = time.monotonic()
+        made = _contexts.get(self.ca_file)
+        if made is None or now - made[0] > CONTEXT_TTL:
+            context = ssl.create_default_context()
+            if self.ca_file:
+                context.load_verify_locations(cafile=self.ca_file)
+            made = (now, context)
+            _contexts[self.ca_file] = made
+        return made[1]
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port} ({self.security})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -59,3 +61,19 @@ def test_an_unsafe_configuration_fails_the_system_check(settings):
     settings.WEBMAIL_ALLOW_PLAINTEXT_REMOTE = False
     errors = check_default_mail_server()
     assert errors and errors[0].id == "webmail.E001"
+
+
+def test_connections_with_the_same_ca_share_one_tls_context(dovecot):
+    """A context holds the system CA store (about 1 MB): 400 pooled connections must not each
+    have their own. One with an extra CA is another context, which trusts that CA."""
+    a = MailServer("127.0.0.1", 993, "ssl", None)
+    b = MailServer("127.0.0.2", 994, "ssl", None)
+    assert a.ssl_context() is b.ssl_context()
+    assert a.ssl_context().verify_mode == ssl.CERT_REQUIRED and a.ssl_context().check_hostname
+    extra = MailServer("127.0.0.1", 993, "ssl", str(dovecot.ca_file))
+    assert extra.ssl_context() is not a.ssl_context()
+    assert (
+        extra.ssl_context()
+        is MailServer("127.0.0.1", 143, "starttls", str(dovecot.ca_file)).ssl_context()
+    )
+    assert len(extra.ssl_context().get_ca_certs()) > len(a.ssl_context().get_ca_certs())

@@ -16,7 +16,6 @@ import asyncio
 import base64
 import re
 import ssl
-import time
 from dataclasses import dataclass
 
 from accounts.servers import MailServer
@@ -42,19 +41,9 @@ _LITERAL = re.compile(rb"\{(\d+)\}$")
 _CAPABILITY = re.compile(rb"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
 
 
-#: A TLS context loads the system CA store (several hundred KB) and every connection keeps its
-#: context alive: the watchers share one per server, re-made now and then (rotated CA files).
-CONTEXT_TTL = 600.0
-_contexts: dict[MailServer, tuple[float, ssl.SSLContext]] = {}
-
-
 def shared_context(server: MailServer) -> ssl.SSLContext:
-    now = time.monotonic()
-    made = _contexts.get(server)
-    if made is None or now - made[0] > CONTEXT_TTL:
-        made = (now, server.ssl_context())
-        _contexts[server] = made
-    return made[1]
+    """The server's TLS context, shared by all connections (see MailServer.ssl_context)."""
+    return server.ssl_context()
 
 
 @dataclass(frozen=True)
