@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             rates = []
+            round_peaks = []
             for _ in range(args.rounds):
+                peak[0] = rss_kb(pid)
                 h = hashlib.sha256()
                 size = 0
                 t0 = pc()
@@ -97,9 +99,14 @@ def main(argv: list[str] | None = None) -> int:
                 elapsed = pc() - t0
                 assert size == len(data) and h.hexdigest() == digest, (size, len(data))
                 rates.append(size / elapsed / 1e6)
-                log(f"{size / 1e6:.1f} MB in {elapsed:.2f} s: {rates[-1]:.0f} MB/s")
+                round_peaks.append(peak[0])
+                log(
+                    f"{size / 1e6:.1f} MB in {elapsed:.2f} s: {rates[-1]:.0f} MB/s, "
+                    f"worker RSS peak {peak[0] / 1024:.1f} MB"
+                )
             stop.set()
             sampler.join()
+            peak[0] = max(round_peaks)
             after = rss_kb(pid)
             http.close()
         rates.sort()

@@ -171,7 +171,7 @@ async def message_part(
     mail = await _session(request)
     download = await sync_to_async(reading.part_download)(mail, folder, uid, section)
     inline = request.GET.get("inline") == "1" and download.mimetype in reading.PREVIEW_TYPES
-    stream = reading.stream_part(mail, folder, uid, download)
+    stream = await reading.stream_part(mail, folder, uid, download)
     return _download_response(stream, download, inline=inline)
 
 
@@ -180,7 +180,7 @@ async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpRes
     """The raw message: shown as text, or with ?download=1 as a .eml file."""
     mail = await _session(request)
     download = await sync_to_async(reading.raw_message)(mail, folder, uid)
-    stream = reading.stream_part(mail, folder, uid, download)
+    stream = await reading.stream_part(mail, folder, uid, download)
     if request.GET.get("download") == "1":
         return _download_response(stream, download, inline=False)
     response = _download_response(stream, download, inline=True)
@@ -193,7 +193,7 @@ async def message_zip(request: HttpRequest, folder: str, uid: int) -> HttpRespon
     """Every attachment in one zip, streamed as it is written."""
     mail = await _session(request)
     subject, downloads = await sync_to_async(reading.attachments_of)(mail, folder, uid)
-    stream = reading.stream_zip(mail, folder, uid, downloads, timezone.localtime())
+    stream = await reading.stream_zip(mail, folder, uid, downloads, timezone.localtime())
     name = reading.safe_filename(f"{subject or 'attachments'}"[:100] + ".zip")
     download = reading.Download("", name, "application/zip", "8bit", 0)
     return _download_response(stream, download, inline=False)

@@ -35,6 +35,7 @@ from .errors import (
     FolderNotFound,
     InvalidName,
     MailError,
+    MessageNotFound,
     ServerTimeout,
     ServerUnreachable,
     TLSFailure,
@@ -70,6 +71,9 @@ ROW_PRESERVING_COMMANDS = frozenset(
     {"NOOP", "FETCH", "SORT", "SEARCH", "LIST", "STATUS", "NAMESPACE", "SELECT", "LOGIN", "LOGOUT"}
 )
 MAX_CACHED_ROWS = 2000
+# Downloads: bytes of a part asked for per FETCH (see IMAPConnection.iter_section).
+STREAM_CHUNK = 512 * 1024
+_SECTION = re.compile(r"[1-9][0-9]{0,5}(\.[1-9][0-9]{0,5}){0,39}")
 # imaplib refuses response lines over 1 MB; the UID list of a SORT or SEARCH of a 160,000-message
 # folder is one line of more than that. Allow 64 MB.
 imaplib._MAXLINE = max(imaplib._MAXLINE, 64 * 1024 * 1024)
@@ -690,6 +694,70 @@ class IMAPConnection:
             return None
         prefix = f"BODY[{section}]".encode()
         return next((v for k, v in items.items() if k.startswith(prefix)), None) or b""
+
+    def iter_section(
+        self,
+        uid: int,
+        section: str,
+        start: int = 0,
+        chunk: int = STREAM_CHUNK,
+        *,
+        whole_lines: bool = False,
+    ) -> Iterator[bytes]:
+        """BODY.PEEK[section] of one message of the selected folder from byte `start` on, as
+        pieces of at most `chunk` bytes, one `UID FETCH ... <offset.chunk>` each.
+
+        Read with imaplib directly: the literal is handed over as the socket delivered it,
+        without imapclient's parsing or copies. With `whole_lines`, every piece but the last
+        ends with a line break (the partial line is fetched again as the start of the next
+        piece), unless a single line is longer than `chunk`. `section` "" is the whole message.
+        Raises MessageNotFound if the message is gone. The caller must consume the pieces on
+        the thread that leased this connection; between pieces no command is outstanding.
+        """
+        if section and not _SECTION.fullmatch(section):
+            raise InvalidName(f"bad section {section!r}")
+        imap = self._client._imap
+        uid_arg = str(int(uid))
+        offset = start
+        while True:
+            with self._translating("FETCH"):
+                # imapclient sets imaplib's debug level to 5, which makes imaplib format the
+                # repr() of every literal for a logger that then drops it: most of the time a
+                # download took. Off for these commands.
+                debug, imap.debug = imap.debug, 0
+                try:
+                    typ, items = imap.uid(
+                        "FETCH", uid_arg, f"(BODY.PEEK[{section}]<{offset}.{chunk}>)"
+                    )
+                finally:
+                    imap.debug = debug
+                self._absorb_unsolicited()
+            if typ != "OK":
+                raise CommandFailed(f"FETCH BODY[{section}]: {typ}")
+            data = _section_literal(items, f"BODY[{section}]<{offset}>".encode())
+            if data is None:
+                raise MessageNotFound(f"UID {uid}: no BODY[{section}]<{offset}>")
+            last = len(data) < chunk
+            if whole_lines and not last:
+                cut = data.rfind(b"\n") + 1
+                if cut:
+                    data = data[:cut]
+            offset += len(data)
+            yield data
+            if last:
+                return
+
+
+def _section_literal(items: Sequence[Any], key: bytes) -> bytes | None:
+    """The value of `key` (e.g. b"BODY[2]<0>") in imaplib's FETCH data; None if absent."""
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2:
+            head = item[0]
+            if isinstance(head, bytes) and key in head and head.rstrip().endswith(b"}"):
+                return item[1]
+        elif isinstance(item, bytes) and key + b' ""' in item:
+            return b""
+    return None
 
 
 def _is_server_refusal(text: str) -> bool:
