@@ -3,7 +3,8 @@
 A message view costs three IMAP commands on a warm connection: FETCH (FLAGS, BODYSTRUCTURE,
 the displayed header fields), FETCH of the body parts shown (BODY.PEEK[section], never the
 whole message), and STORE +FLAGS (\\Seen) when the message was unread. Downloads stream in
-chunks of BODY.PEEK[section]<offset.length>, each on a connection leased for that chunk only.
+pieces of BODY.PEEK[section]<offset.length>, read by a worker thread on one leased connection
+and handed to the response through a small queue (see `_pump`).
 """
 
 from __future__ import annotations
@@ -417,25 +418,30 @@ def raw_message(mail: MailSession, folder: str, uid: int) -> Download:
 
 
 class _Base64:
-    """Incremental base64 decoder: whole quanta now, the rest with the next chunk.
+    """Incremental base64 decoder: whole lines now, the last partial line with the next piece.
 
-    Pieces that end with a line break (see `IMAPConnection.iter_section(whole_lines=True)`)
-    of lines of whole quanta, as every encoder writes them, are decoded in one
-    `binascii.a2b_base64` call without a copy; anything else goes the slow way."""
+    Whole lines of whole quanta, as every encoder writes them, are decoded in one
+    `binascii.a2b_base64` call on a view of the piece; anything else (lines that split a
+    quantum, one endless line, padding in the middle) goes the slow way."""
 
     _junk = bytes(b for b in range(256) if not chr(b).isalnum() and chr(b) not in "+/")
-    whole_lines = True
 
     def __init__(self) -> None:
         self.rest = b""
 
     def feed(self, data: bytes) -> bytes:
-        if not self.rest and data.endswith(b"\n") and data.find(b"=", 0, len(data) - 80) < 0:
+        if self.rest:
+            data, self.rest = self.rest + data, b""
+        cut = data.rfind(b"\n") + 1
+        if cut and data.find(b"=", 0, max(cut - 80, 0)) < 0:
             try:
-                return binascii.a2b_base64(data)
+                out = binascii.a2b_base64(memoryview(data)[:cut])
             except binascii.Error:
-                pass  # lines that split a quantum: the slow way below
-        data = self.rest + data.translate(None, self._junk)
+                pass  # the lines split a quantum: the slow way below
+            else:
+                self.rest = data[cut:]
+                return out
+        data = data.translate(None, self._junk)
         cut = len(data) - len(data) % 4
         self.rest = data[cut:]
         try:
@@ -444,8 +450,11 @@ class _Base64:
             return b""
 
     def flush(self) -> bytes:
-        rest, self.rest = self.rest, b""
-        if len(rest) < 2:
+        rest = self.rest.translate(None, self._junk)
+        self.rest = b""
+        if len(rest) % 4 == 1:
+            rest = rest[:-1]
+        if not rest:
             return b""
         try:
             return binascii.a2b_base64(rest + b"=" * (-len(rest) % 4))
@@ -455,8 +464,6 @@ class _Base64:
 
 class _QuotedPrintable:
     """Incremental quoted-printable decoder: whole lines now, the last partial line later."""
-
-    whole_lines = True
 
     def __init__(self) -> None:
         self.rest = b""
@@ -474,8 +481,6 @@ class _QuotedPrintable:
 
 
 class _Identity:
-    whole_lines = False
-
     def feed(self, data: bytes) -> bytes:
         return data
 
@@ -520,13 +525,7 @@ class _PartReader:
         conn.select(self.folder)
         while self.index < len(self.downloads):
             download = self.downloads[self.index]
-            for raw in conn.iter_section(
-                self.uid,
-                download.section,
-                self.position,
-                CHUNK,
-                whole_lines=self.decoder.whole_lines,
-            ):
+            for raw in conn.iter_section(self.uid, download.section, self.position, CHUNK):
                 self.position += len(raw)
                 out = self.decoder.feed(raw)
                 if out:

@@ -436,16 +436,10 @@ def test_download_of_a_vanished_message_fails_before_the_first_byte(alice, mail_
 def test_incremental_base64_matches_whole_decoding_at_any_split(width, piece):
     from mailview.reading import _decoder
 
-    data = os.urandom(20_000) + b"end"
-    encoded = _base64_lines(data, width) + b"\r\n"
+    data = os.urandom(20_000) + b"end"  # ends with a padded quantum
+    encoded = _base64_lines(data, width) + (b"\r\n" if width % 2 else b"")
     decoder = _decoder("base64")
-    out = b""
-    start = 0
-    while start < len(encoded):
-        chunk = encoded[start : start + piece]
-        if decoder.whole_lines and start + piece < len(encoded) and b"\n" in chunk:
-            # what IMAPConnection.iter_section(whole_lines=True) hands over
-            chunk = chunk[: chunk.rfind(b"\n") + 1]
-        start += len(chunk)
-        out += decoder.feed(chunk)
+    out = b"".join(
+        decoder.feed(encoded[start : start + piece]) for start in range(0, len(encoded), piece)
+    )
     assert out + decoder.flush() == data
