@@ -18,6 +18,7 @@ import threading
 import time
 import zipfile
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -525,11 +526,15 @@ class _PartReader:
         conn.select(self.folder)
         while self.index < len(self.downloads):
             download = self.downloads[self.index]
-            for raw in conn.iter_section(self.uid, download.section, self.position, CHUNK):
-                self.position += len(raw)
-                out = self.decoder.feed(raw)
-                if out:
-                    self.on_data(self.index, out)
+            # closing(): if on_data raises (the response went away), the FETCH asked for in
+            # advance is read before the connection goes back to the pool.
+            pieces = conn.iter_section(self.uid, download.section, self.position, CHUNK)
+            with closing(pieces):
+                for raw in pieces:
+                    self.position += len(raw)
+                    out = self.decoder.feed(raw)
+                    if out:
+                        self.on_data(self.index, out)
             tail = self.decoder.flush()
             if tail:
                 self.on_data(self.index, tail)
