@@ -221,3 +221,74 @@ def test_attachment_download_and_plain_text_features(
     )
     with open(download.path(), "rb") as f:
         assert f.read() == data
+
+
+FRAME_OVERFLOW = (
+    "f => { const r = f.contentDocument.documentElement;"
+    " return {height: f.getBoundingClientRect().height, inner: r.clientHeight,"
+    " content: r.scrollHeight, overflow: r.scrollHeight - r.clientHeight}; }"
+)
+
+
+def test_html_frame_grows_to_its_content_and_runs_no_script(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: a long letter that goes on and on about nothing much.</p>"
+        for n in range(150)
+    )
+    long_uid = alice.append(
+        "INBOX",
+        make_message(
+            subject="Long letter",
+            date=at(2),
+            text=None,
+            html=paragraphs
+            + '<p id="last">The end.</p><script>window.parent.__pwned = 1</script>'
+            + '<img src="x" onerror="window.parent.__pwned = 2">',
+        ),
+        when=at(2),
+    )
+    alice.append(
+        "INBOX",
+        make_message(subject="Short note", date=at(1), text=None, html="<p>Just a line.</p>"),
+        when=at(1),
+    )
+    log_in(page, daphne_server.url, alice)
+
+    # In the preview pane: the long message's frame shows all of it, without a scrollbar.
+    page.locator(ROWS).first.click()
+    preview = page.locator(PREVIEW)
+    expect(preview.locator("h2.subject")).to_have_text("Long letter")
+    iframe = preview.locator("iframe.body-html")
+    expect(iframe).to_have_class(re.compile(r"\bfitted\b"))
+    expect(iframe).to_have_attribute("sandbox", re.compile(r"^(?!.*allow-scripts)"))
+    size = iframe.evaluate(FRAME_OVERFLOW)
+    assert size["overflow"] <= 0, size
+    assert size["height"] > 900 * 0.7 + 1000, size  # far taller than the fixed 70vh it had
+    frame = page.frame_locator("#preview iframe.body-html")
+    expect(frame.locator("#last")).to_have_text("The end.")
+
+    # A short message gets a short frame.
+    page.locator(ROWS).nth(1).click()
+    expect(preview.locator("h2.subject")).to_have_text("Short note")
+    expect(iframe).to_have_class(re.compile(r"\bfitted\b"))
+    short = iframe.evaluate(FRAME_OVERFLOW)
+    assert short["overflow"] <= 0 and short["height"] < 200, short
+
+    # On its own page, in a narrower window: the text rewraps and the frame follows.
+    page.goto(f"{daphne_server.url}/message/INBOX/{long_uid}/")
+    iframe = page.locator("main iframe.body-html")
+    expect(iframe).to_have_class(re.compile(r"\bfitted\b"))
+    wide = iframe.evaluate(FRAME_OVERFLOW)
+    assert wide["overflow"] <= 0, wide
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.wait_for_function(
+        "([f, before]) => f.getBoundingClientRect().height > before * 1.3"
+        " && f.contentDocument.documentElement.scrollHeight"
+        " <= f.contentDocument.documentElement.clientHeight",
+        arg=[iframe.element_handle(), wide["height"]],
+        timeout=15000,
+    )
+    assert iframe.evaluate(FRAME_OVERFLOW)["overflow"] <= 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
