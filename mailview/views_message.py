@@ -103,7 +103,7 @@ def message(request: HttpRequest, folder: str, uid: int) -> HttpResponse:
 
 def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str:
     """The frame's policy: no script, nothing but this message's own parts (and, if allowed,
-    remote images and styles); links may open new tabs outside the sandbox.
+    remote images, fonts and media); links may open new tabs outside the sandbox.
 
     allow-same-origin (never with allow-scripts) lets the frame's requests for cid: images carry
     the session cookie; with no script able to run, nothing in the frame can use that origin."""
@@ -112,7 +112,7 @@ def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str
     images = f"{parts} data:" + (" https: http:" if remote else "")
     return (
         f"default-src 'none'; img-src {images}; style-src 'unsafe-inline'"
-        + ("; font-src https: http:" if remote else "")
+        + ("; font-src https: http:; media-src https: http:" if remote else "")
         + "; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
         "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
     )

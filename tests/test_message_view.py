@@ -113,6 +113,7 @@ def test_html_message_is_framed_sanitized_and_remote_content_counted(alice, logi
     assert "default-src 'none'" in csp and "sandbox allow-same-origin" in csp
     assert "script" not in csp
     assert "https:" not in csp.split("img-src", 1)[1].split(";", 1)[0]
+    assert "font-src" not in csp and "media-src" not in csp  # default-src 'none' for both
     assert frame["X-Frame-Options"] == "SAMEORIGIN"
     assert "<b>there</b>" in body
     assert "<script" not in body and "tracker.example" not in body
@@ -122,7 +123,11 @@ def test_html_message_is_framed_sanitized_and_remote_content_counted(alice, logi
     assert "Remote content blocked" not in shown
     remote_frame = client.get(frame_url(shown))
     assert "https://tracker.example/t.png" in remote_frame.content.decode()
-    assert "https:" in remote_frame["Content-Security-Policy"]
+    remote_csp = remote_frame["Content-Security-Policy"]
+    for directive in ("img-src", "font-src", "media-src"):
+        sources = remote_csp.split(directive, 1)[1].split(";", 1)[0].split()
+        assert {"https:", "http:"} <= set(sources), (directive, remote_csp)
+    assert "script" not in remote_csp and "sandbox allow-same-origin" in remote_csp
 
     text = client.get(f"/message/INBOX/{uid}/?view=text").content.decode()
     assert "plain version" in text and "<iframe" not in text
