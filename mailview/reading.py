@@ -3,25 +3,31 @@
 A message view costs three IMAP commands on a warm connection: FETCH (FLAGS, BODYSTRUCTURE,
 the displayed header fields), FETCH of the body parts shown (BODY.PEEK[section], never the
 whole message), and STORE +FLAGS (\\Seen) when the message was unread. Downloads stream in
-chunks of BODY.PEEK[section]<offset.length>, each on a connection leased for that chunk only.
+pieces of BODY.PEEK[section]<offset.length>, read by a worker thread on one leased connection
+and handed to the response through a small queue (see `_pump`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import binascii
+import concurrent.futures
+import logging
 import re
+import threading
+import time
 import zipfile
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from .folders import FolderTree
-from .imap.client import Address, IMAPConnection, check_folder_name
+from .imap.client import STREAM_CHUNK, Address, IMAPConnection, check_folder_name
 from .imap.errors import MessageNotFound
 from .imap.session import MailSession
 from .mime.parse import (
@@ -40,12 +46,17 @@ from .mime.parse import (
 from .mime.sanitize import SanitizedHTML, sanitize_html, text_to_html
 from .mime.text import text_lines
 
-CHUNK = 1024 * 1024
+# Downloads: bytes of a part per FETCH, pieces waiting for the response at most, and how long
+# the reading thread waits for a response that takes nothing before it gives up.
+CHUNK = STREAM_CHUNK
+QUEUE_CHUNKS = 2
+PUT_TIMEOUT = 120.0
 MAX_BODIES = 20
 ACTIVE_TYPES = re.compile(
     r"(html|xhtml|svg|xml|javascript|ecmascript|jscript|x-sh|vbscript|x-shockwave)", re.I
 )
 PartURL = Callable[[str], str]
+log = logging.getLogger(__name__)
 
 
 def _part_not_found(detail: str) -> MessageNotFound:
@@ -408,7 +419,11 @@ def raw_message(mail: MailSession, folder: str, uid: int) -> Download:
 
 
 class _Base64:
-    """Incremental base64 decoder: whole quanta now, the rest with the next chunk."""
+    """Incremental base64 decoder: whole lines now, the last partial line with the next piece.
+
+    Whole lines of whole quanta, as every encoder writes them, are decoded in one
+    `binascii.a2b_base64` call on a view of the piece; anything else (lines that split a
+    quantum, one endless line, padding in the middle) goes the slow way."""
 
     _junk = bytes(b for b in range(256) if not chr(b).isalnum() and chr(b) not in "+/")
 
@@ -416,7 +431,18 @@ class _Base64:
         self.rest = b""
 
     def feed(self, data: bytes) -> bytes:
-        data = self.rest + data.translate(None, self._junk)
+        if self.rest:
+            data, self.rest = self.rest + data, b""
+        cut = data.rfind(b"\n") + 1
+        if cut and data.find(b"=", 0, max(cut - 80, 0)) < 0:
+            try:
+                out = binascii.a2b_base64(memoryview(data)[:cut])
+            except binascii.Error:
+                pass  # the lines split a quantum: the slow way below
+            else:
+                self.rest = data[cut:]
+                return out
+        data = data.translate(None, self._junk)
         cut = len(data) - len(data) % 4
         self.rest = data[cut:]
         try:
@@ -425,8 +451,11 @@ class _Base64:
             return b""
 
     def flush(self) -> bytes:
-        rest, self.rest = self.rest, b""
-        if len(rest) < 2:
+        rest = self.rest.translate(None, self._junk)
+        self.rest = b""
+        if len(rest) % 4 == 1:
+            rest = rest[:-1]
+        if not rest:
             return b""
         try:
             return binascii.a2b_base64(rest + b"=" * (-len(rest) % 4))
@@ -441,7 +470,8 @@ class _QuotedPrintable:
         self.rest = b""
 
     def feed(self, data: bytes) -> bytes:
-        data = self.rest + data
+        if self.rest:
+            data = self.rest + data
         cut = data.rfind(b"\n") + 1
         self.rest = data[cut:]
         return binascii.a2b_qp(data[:cut])
@@ -467,34 +497,150 @@ def _decoder(encoding: str) -> _Base64 | _QuotedPrintable | _Identity:
     return _Identity()
 
 
-def _chunk(mail: MailSession, folder: str, uid: int, section: str, offset: int) -> bytes | None:
-    def read(conn: IMAPConnection) -> bytes | None:
-        conn.select(folder)
-        return conn.fetch_section(uid, section, offset, CHUNK)
+class _PartReader:
+    """Reads the decoded bytes of parts, one after the other, on one leased connection.
 
-    return mail.run(read, folder=folder)
+    `MailSession.run` calls it with a connection; if the connection drops, `run` calls it again
+    with a fresh one and it carries on from the byte where it stopped (pieces are only counted
+    once they arrived whole). `on_data(i, bytes)` gets the decoded bytes of part i,
+    `on_end(i)` is called when part i is complete."""
+
+    def __init__(
+        self,
+        folder: str,
+        uid: int,
+        downloads: list[Download],
+        on_data: Callable[[int, bytes], None],
+        on_end: Callable[[int], None] = lambda _i: None,
+    ) -> None:
+        self.folder = folder
+        self.uid = uid
+        self.downloads = downloads
+        self.on_data = on_data
+        self.on_end = on_end
+        self.index = 0
+        self.position = 0
+        self.decoder = _decoder(downloads[0].encoding) if downloads else _Identity()
+
+    def __call__(self, conn: IMAPConnection) -> None:
+        conn.select(self.folder)
+        while self.index < len(self.downloads):
+            download = self.downloads[self.index]
+            # closing(): if on_data raises (the response went away), the FETCH asked for in
+            # advance is read before the connection goes back to the pool.
+            pieces = conn.iter_section(self.uid, download.section, self.position, CHUNK)
+            with closing(pieces):
+                for raw in pieces:
+                    self.position += len(raw)
+                    out = self.decoder.feed(raw)
+                    if out:
+                        self.on_data(self.index, out)
+            tail = self.decoder.flush()
+            if tail:
+                self.on_data(self.index, tail)
+            self.on_end(self.index)
+            self.index += 1
+            self.position = 0
+            if self.index < len(self.downloads):
+                self.decoder = _decoder(self.downloads[self.index].encoding)
+
+
+class _Abandoned(Exception):
+    """The consumer of a download went away (client gone, response dropped)."""
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
+
+
+_END = object()
+
+
+async def _pump(produce: Callable[[Callable[[bytes], None]], None]) -> AsyncIterator[bytes]:
+    """Run `produce(put)` in a worker thread of its own; yield what it puts, as it comes.
+
+    At most QUEUE_CHUNKS pieces wait between the thread and the response, so memory stays
+    bounded whatever the size of the download; the thread holds one leased IMAP connection
+    for the whole download instead of leasing one and hopping threads for every chunk. If
+    the response is closed early, the thread stops at its next piece and returns the
+    connection; a thread nobody takes anything from for PUT_TIMEOUT seconds gives up too."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue(QUEUE_CHUNKS)
+    abandoned = threading.Event()
+
+    def put(item: object) -> None:
+        if abandoned.is_set():
+            raise _Abandoned
+        waiting = queue.put(item)
+        try:
+            future = asyncio.run_coroutine_threadsafe(waiting, loop)
+        except RuntimeError:  # the event loop is closed: nobody will take anything
+            waiting.close()
+            raise _Abandoned from None
+        deadline = time.monotonic() + PUT_TIMEOUT
+        while True:
+            try:
+                future.result(timeout=0.5)
+                return
+            except concurrent.futures.TimeoutError:
+                if abandoned.is_set() or loop.is_closed() or time.monotonic() > deadline:
+                    future.cancel()
+                    raise _Abandoned from None
+            except concurrent.futures.CancelledError:
+                raise _Abandoned from None
+
+    def work() -> None:
+        try:
+            produce(put)
+            put(_END)
+        except _Abandoned:
+            pass
+        except BaseException as exc:  # handed to the response, which raises it
+            try:
+                put(_Failure(exc))
+            except _Abandoned:
+                log.info("download abandoned after an error: %s", exc)
+
+    threading.Thread(target=work, name="webmail-download", daemon=True).start()
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        abandoned.set()
+
+
+async def _primed(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`stream` with its first piece already read: a message gone or a server down raises
+    here, in the view, and becomes an error page instead of a broken download."""
+    first = await anext(stream, None)
+
+    async def rest() -> AsyncIterator[bytes]:
+        try:
+            if first is not None:
+                yield first
+            async for data in stream:
+                yield data
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    return rest()
 
 
 async def stream_part(
     mail: MailSession, folder: str, uid: int, download: Download
 ) -> AsyncIterator[bytes]:
-    """The decoded bytes of a part (or the raw message), chunk by chunk from IMAP."""
-    decoder = _decoder(download.encoding)
-    fetch = sync_to_async(_chunk, thread_sensitive=False)
-    offset = 0
-    while True:
-        data = await fetch(mail, folder, uid, download.section, offset)
-        if not data:
-            break
-        offset += len(data)
-        out = decoder.feed(data)
-        if out:
-            yield out
-        if len(data) < CHUNK:
-            break
-    tail = decoder.flush()
-    if tail:
-        yield tail
+    """The decoded bytes of a part (or the raw message), streamed from IMAP."""
+
+    def produce(put: Callable[[bytes], None]) -> None:
+        mail.run(_PartReader(folder, uid, [download], lambda _i, data: put(data)), folder=folder)
+
+    return await _primed(_pump(produce))
 
 
 class _Sink:
@@ -544,22 +690,40 @@ def zip_names(downloads: list[Download]) -> list[str]:
 async def stream_zip(
     mail: MailSession, folder: str, uid: int, downloads: list[Download], when: datetime
 ) -> AsyncIterator[bytes]:
-    """A zip of the attachments, written as their chunks arrive (nothing held whole)."""
-    sink = _Sink()
+    """A zip of the attachments, written (and compressed, in the worker thread) as their
+    chunks arrive, on one leased connection; nothing is held whole."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:  # type: ignore[arg-type]
-        for download, name in zip(downloads, zip_names(downloads), strict=True):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with zf.open(info, mode="w", force_zip64=True) as entry:
-                async for data in stream_part(mail, folder, uid, download):
-                    entry.write(data)
-                    out = sink.take()
-                    if out:
-                        yield out
+    names = zip_names(downloads)
+
+    def produce(put: Callable[[bytes], None]) -> None:
+        sink = _Sink()
+        entries: dict[int, Any] = {}
+
+        def flush() -> None:
             out = sink.take()
             if out:
-                yield out
-    out = sink.take()
-    if out:
-        yield out
+                put(out)
+
+        def entry(index: int) -> Any:
+            if index not in entries:
+                info = zipfile.ZipInfo(names[index], date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                entries[index] = zf.open(info, mode="w", force_zip64=True)
+            return entries[index]
+
+        def on_data(index: int, data: bytes) -> None:
+            entry(index).write(data)
+            flush()
+
+        def on_end(index: int) -> None:
+            entry(index).close()
+            flush()
+
+        zf = zipfile.ZipFile(  # type: ignore[arg-type]
+            sink, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
+        )
+        mail.run(_PartReader(folder, uid, downloads, on_data, on_end), folder=folder)
+        zf.close()  # the central directory; not reached (no broken zip) if reading failed
+        flush()
+
+    return await _primed(_pump(produce))

@@ -103,7 +103,7 @@ def message(request: HttpRequest, folder: str, uid: int) -> HttpResponse:
 
 def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str:
     """The frame's policy: no script, nothing but this message's own parts (and, if allowed,
-    remote images and styles); links may open new tabs outside the sandbox.
+    remote images, fonts and media); links may open new tabs outside the sandbox.
 
     allow-same-origin (never with allow-scripts) lets the frame's requests for cid: images carry
     the session cookie; with no script able to run, nothing in the frame can use that origin."""
@@ -112,7 +112,7 @@ def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str
     images = f"{parts} data:" + (" https: http:" if remote else "")
     return (
         f"default-src 'none'; img-src {images}; style-src 'unsafe-inline'"
-        + ("; font-src https: http:" if remote else "")
+        + ("; font-src https: http:; media-src https: http:" if remote else "")
         + "; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
         "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"
     )
@@ -171,7 +171,7 @@ async def message_part(
     mail = await _session(request)
     download = await sync_to_async(reading.part_download)(mail, folder, uid, section)
     inline = request.GET.get("inline") == "1" and download.mimetype in reading.PREVIEW_TYPES
-    stream = reading.stream_part(mail, folder, uid, download)
+    stream = await reading.stream_part(mail, folder, uid, download)
     return _download_response(stream, download, inline=inline)
 
 
@@ -180,7 +180,7 @@ async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpRes
     """The raw message: shown as text, or with ?download=1 as a .eml file."""
     mail = await _session(request)
     download = await sync_to_async(reading.raw_message)(mail, folder, uid)
-    stream = reading.stream_part(mail, folder, uid, download)
+    stream = await reading.stream_part(mail, folder, uid, download)
     if request.GET.get("download") == "1":
         return _download_response(stream, download, inline=False)
     response = _download_response(stream, download, inline=True)
@@ -193,7 +193,7 @@ async def message_zip(request: HttpRequest, folder: str, uid: int) -> HttpRespon
     """Every attachment in one zip, streamed as it is written."""
     mail = await _session(request)
     subject, downloads = await sync_to_async(reading.attachments_of)(mail, folder, uid)
-    stream = reading.stream_zip(mail, folder, uid, downloads, timezone.localtime())
+    stream = await reading.stream_zip(mail, folder, uid, downloads, timezone.localtime())
     name = reading.safe_filename(f"{subject or 'attachments'}"[:100] + ".zip")
     download = reading.Download("", name, "application/zip", "8bit", 0)
     return _download_response(stream, download, inline=False)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import os
+import quopri
 import re
+import time
 import zipfile
 from html import unescape
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
 
 from mailview.models import TrustedSender
@@ -109,6 +113,7 @@ def test_html_message_is_framed_sanitized_and_remote_content_counted(alice, logi
     assert "default-src 'none'" in csp and "sandbox allow-same-origin" in csp
     assert "script" not in csp
     assert "https:" not in csp.split("img-src", 1)[1].split(";", 1)[0]
+    assert "font-src" not in csp and "media-src" not in csp  # default-src 'none' for both
     assert frame["X-Frame-Options"] == "SAMEORIGIN"
     assert "<b>there</b>" in body
     assert "<script" not in body and "tracker.example" not in body
@@ -118,7 +123,11 @@ def test_html_message_is_framed_sanitized_and_remote_content_counted(alice, logi
     assert "Remote content blocked" not in shown
     remote_frame = client.get(frame_url(shown))
     assert "https://tracker.example/t.png" in remote_frame.content.decode()
-    assert "https:" in remote_frame["Content-Security-Policy"]
+    remote_csp = remote_frame["Content-Security-Policy"]
+    for directive in ("img-src", "font-src", "media-src"):
+        sources = remote_csp.split(directive, 1)[1].split(";", 1)[0].split()
+        assert {"https:", "http:"} <= set(sources), (directive, remote_csp)
+    assert "script" not in remote_csp and "sandbox allow-same-origin" in remote_csp
 
     text = client.get(f"/message/INBOX/{uid}/?view=text").content.decode()
     assert "plain version" in text and "<iframe" not in text
@@ -296,3 +305,146 @@ def test_bad_sections_and_unknown_parts_are_404(alice, login):
     assert client.get(f"/message/INBOX/{uid}/?part=1]").status_code == 404
     response, _ = async_get(client, f"/message-part/INBOX/{uid}/9/")
     assert response.status_code == 404
+
+
+# -- streamed downloads: one leased connection per download, resumable, bounded ----------------
+
+
+def _raw_attachment_message(parts: list[tuple[str, bytes]]) -> bytes:
+    """multipart/mixed with parts given as (Content-Transfer-Encoding, encoded body)."""
+    out = [
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Encoded\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=BOUND\r\n\r\n"
+        b"--BOUND\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+    ]
+    for n, (encoding, body) in enumerate(parts):
+        out.append(
+            b"--BOUND\r\nContent-Type: application/octet-stream\r\n"
+            + f'Content-Disposition: attachment; filename="f{n}.bin"\r\n'.encode()
+            + f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode()
+            + body
+            + b"\r\n"
+        )
+    out.append(b"--BOUND--\r\n")
+    return b"".join(out)
+
+
+def _base64_lines(data: bytes, width: int) -> bytes:
+    encoded = base64.b64encode(data)
+    return b"\r\n".join(encoded[i : i + width] for i in range(0, len(encoded), width))
+
+
+def _download(mail, uid: int, section: str) -> bytes:
+    from mailview import reading
+
+    async def run() -> bytes:
+        download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, section)
+        stream = await reading.stream_part(mail, "INBOX", uid, download)
+        return b"".join([piece async for piece in stream])
+
+    return async_to_sync(run)()
+
+
+def test_downloads_decode_every_line_layout_across_chunks(alice, mail_server):
+    from mailview.imap.session import MailSession
+
+    data = os.urandom(1_300_000)  # several 512 KB FETCH chunks
+    text = b"".join(b"line %d caf\xc3\xa9 \xe2\x82\xac " % i * 3 + b"\n" for i in range(30000))
+    parts = [
+        ("base64", _base64_lines(data, 76)),  # what every mailer writes
+        ("base64", _base64_lines(data, 70)),  # lines that split base64 quanta
+        ("base64", base64.b64encode(data)),  # one line longer than a chunk
+        ("base64", _base64_lines(data, 64).replace(b"\r\n", b"\n")),  # bare LF
+        ("quoted-printable", quopri.encodestring(text)),  # soft line breaks
+        ("8bit", text.replace(b"\n", b"\r\n")),
+    ]
+    uid = alice.append("INBOX", _raw_attachment_message(parts))
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+    for n in range(4):
+        assert _download(mail, uid, str(n + 2)) == data, f"base64 part {n}"
+    assert _download(mail, uid, "6") == text.replace(b"\n", b"\r\n")
+    assert _download(mail, uid, "7") == text.replace(b"\n", b"\r\n")
+    stats = mail.pool.stats()
+    assert stats["busy"] == 0 and stats["opened"] == 1  # one connection served them all
+
+
+def test_download_resumes_after_the_connection_drops(alice, mail_server, dovecot):
+    from mailview import reading
+    from mailview.imap.session import MailSession
+
+    data = os.urandom(4_000_000)
+    uid = alice.append(
+        "INBOX",
+        make_message(subject="Big", attachments=[("big.bin", "application/octet-stream", data)]),
+    )
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+
+    async def run() -> bytes:
+        download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, "2")
+        stream = await reading.stream_part(mail, "INBOX", uid, download)
+        pieces = [await anext(stream)]
+        await sync_to_async(dovecot.kick)(alice.username)  # the server drops the connection
+        pieces += [piece async for piece in stream]
+        return b"".join(pieces)
+
+    assert async_to_sync(run)() == data
+    assert mail.pool.stats()["opened"] == 2
+
+
+def test_abandoned_download_gives_its_connection_back(alice, mail_server):
+    from mailview import reading
+    from mailview.imap.session import MailSession
+
+    data = os.urandom(6_000_000)
+    uid = alice.append(
+        "INBOX",
+        make_message(subject="Big", attachments=[("big.bin", "application/octet-stream", data)]),
+    )
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+
+    async def run() -> None:
+        download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, "2")
+        stream = await reading.stream_part(mail, "INBOX", uid, download)
+        await anext(stream)
+        await stream.aclose()  # the client went away after the first piece
+
+    async_to_sync(run)()
+    deadline = time.monotonic() + 30
+    while mail.pool.stats()["busy"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stats = mail.pool.stats()
+    assert stats == {**stats, "busy": 0, "idle": 1}
+    # The connection is healthy and in a clean state: the next download uses it.
+    assert _download(mail, uid, "2") == data
+    assert mail.pool.stats()["opened"] == 1
+
+
+def test_download_of_a_vanished_message_fails_before_the_first_byte(alice, mail_server):
+    from mailview import reading
+    from mailview.imap.errors import MessageNotFound
+    from mailview.imap.session import MailSession
+
+    uid = alice.append("INBOX", make_message(attachments=[("a.bin", "application/x-a", b"a")]))
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+    download = reading.part_download(mail, "INBOX", uid, "2")
+
+    async def run() -> None:
+        await reading.stream_part(mail, "INBOX", uid + 100, download)
+
+    with pytest.raises(MessageNotFound):
+        async_to_sync(run)()
+    assert mail.pool.stats()["busy"] == 0
+
+
+@pytest.mark.parametrize("width", [76, 70, 4, 1, 10_000])
+@pytest.mark.parametrize("piece", [1, 3, 77, 4096, 100_000])
+def test_incremental_base64_matches_whole_decoding_at_any_split(width, piece):
+    from mailview.reading import _decoder
+
+    data = os.urandom(20_000) + b"end"  # ends with a padded quantum
+    encoded = _base64_lines(data, width) + (b"\r\n" if width % 2 else b"")
+    decoder = _decoder("base64")
+    out = b"".join(
+        decoder.feed(encoded[start : start + piece]) for start in range(0, len(encoded), piece)
+    )
+    assert out + decoder.flush() == data

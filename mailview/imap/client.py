@@ -14,6 +14,7 @@ import re
 import ssl
 import time
 from array import array
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from .errors import (
     FolderNotFound,
     InvalidName,
     MailError,
+    MessageNotFound,
     ServerTimeout,
     ServerUnreachable,
     TLSFailure,
@@ -73,6 +75,9 @@ ROW_PRESERVING_COMMANDS = frozenset(
     | {"LOGOUT", "GETQUOTAROOT"}
 )
 MAX_CACHED_ROWS = 2000
+# Downloads: bytes of a part asked for per FETCH (see IMAPConnection.iter_section).
+STREAM_CHUNK = 256 * 1024
+_SECTION = re.compile(r"[1-9][0-9]{0,5}(\.[1-9][0-9]{0,5}){0,39}")
 # imaplib refuses response lines over 1 MB; the UID list of a SORT or SEARCH of a 160,000-message
 # folder is one line of more than that. Allow 64 MB.
 imaplib._MAXLINE = max(imaplib._MAXLINE, 64 * 1024 * 1024)
@@ -982,6 +987,78 @@ class IMAPConnection:
         ]
 
     # -- end of organizing (issue 3) ----------------------------------------------------------
+    def iter_section(
+        self, uid: int, section: str, start: int = 0, chunk: int = STREAM_CHUNK
+    ) -> Iterator[bytes]:
+        """BODY.PEEK[section] of one message of the selected folder from byte `start` on, as
+        pieces of `chunk` bytes (the last one shorter), one `UID FETCH ... <offset.chunk>` each.
+
+        Read with imaplib directly: each literal is handed over as the socket delivered it,
+        without imapclient's parsing. The FETCH of the next piece is sent before the current
+        one is read, so the server streams on while the caller works on a piece. `section` ""
+        is the whole message. Raises MessageNotFound if the message is gone. The pieces must be
+        consumed on the thread that leased this connection; when the caller stops early, the
+        piece asked for in advance is read and dropped (or the connection closed).
+        """
+        if section and not _SECTION.fullmatch(section):
+            raise InvalidName(f"bad section {section!r}")
+        imap = self._client._imap
+        uid_arg = str(int(uid))
+        pending: deque[tuple[str, int]] = deque()
+        # Pieces by offset. The server may run the two FETCH commands in parallel (RFC 9051
+        # 5.5), so the answer read for one command can carry the other one's piece too.
+        arrived: dict[int, bytes] = {}
+        key = re.compile(rb"BODY\[" + re.escape(section.encode()) + rb"\]<(\d+)> (?:\{\d+\}|\"\")")
+
+        def ask(offset: int) -> None:
+            item = f"(BODY.PEEK[{section}]<{offset}.{chunk}>)"
+            pending.append((imap._command("UID", "FETCH", uid_arg, item), offset))
+
+        def answer() -> tuple[str, int]:
+            tag, offset = pending.popleft()
+            typ, dat = imap._command_complete("UID", tag)
+            typ, items = imap._untagged_response(typ, dat, "FETCH")
+            self._absorb_unsolicited()
+            for item in items:
+                head, value = item if isinstance(item, tuple) else (item, b"")
+                found = key.search(head) if isinstance(head, bytes) else None
+                if found:
+                    arrived[int(found.group(1))] = value
+            return typ, offset
+
+        try:
+            with self._quiet_translating("FETCH"):
+                ask(start)
+            while True:
+                with self._quiet_translating("FETCH"):
+                    ask(pending[-1][1] + chunk)
+                    typ, offset = answer()
+                if typ != "OK":
+                    raise CommandFailed(f"FETCH BODY[{section}]: {typ}")
+                data = arrived.pop(offset, None)
+                if data is None:
+                    raise MessageNotFound(f"UID {uid}: no BODY[{section}]<{offset}>")
+                yield data
+                if len(data) < chunk:
+                    return
+        finally:
+            if pending and not self.broken:
+                with self._quiet_translating("FETCH"):
+                    while pending:
+                        answer()
+
+    @contextmanager
+    def _quiet_translating(self, command: str) -> Iterator[None]:
+        """`_translating`, with imaplib's debug output off: imapclient sets imaplib's debug
+        level to 5, which makes imaplib format the repr() of every literal it reads for a
+        logger that then drops it (most of the time a download took)."""
+        imap = self._client._imap
+        with self._translating(command):
+            debug, imap.debug = imap.debug, 0
+            try:
+                yield
+            finally:
+                imap.debug = debug
 
 
 def _is_server_refusal(text: str) -> bool:

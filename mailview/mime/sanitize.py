@@ -34,13 +34,16 @@ ALLOWED_TAGS = frozenset(
     """a abbr acronym address article aside b bdi bdo big blockquote br caption center cite code
     col colgroup dd del details dfn div dl dt em figcaption figure font footer h1 h2 h3 h4 h5 h6
     header hr i img ins kbd li main mark nav ol p pre q s samp section small span strike strong
-    style sub summary sup table tbody td tfoot th thead time tr tt u ul var wbr""".split()
+    style sub summary sup table tbody td tfoot th thead time tr tt u ul var wbr picture source
+    video audio""".split()
 )
+# Kept only when remote content is allowed (they exist to load something from another host).
+MEDIA_TAGS = frozenset({"video", "audio"})
 # Removed with everything inside them (their text would be noise or worse).
 DROP_WITH_CONTENT = frozenset(
     """script title meta link base object embed applet iframe frame
     frameset noscript noembed noframes template xmp plaintext textarea select option optgroup
-    button input datalist audio video source track picture canvas map area portal math svg
+    button input datalist track canvas map area portal math svg
     param keygen dialog slot""".split()
 )
 GLOBAL_ATTRIBUTES = frozenset(
@@ -48,7 +51,10 @@ GLOBAL_ATTRIBUTES = frozenset(
 )
 TAG_ATTRIBUTES = {
     "a": {"href", "name"},
-    "img": {"src", "alt", "hspace", "vspace"},
+    "img": {"src", "srcset", "sizes", "alt", "hspace", "vspace"},
+    "source": {"src", "srcset", "sizes", "media", "type"},
+    "video": {"src", "poster"},
+    "audio": {"src"},
     "table": {"cellpadding", "cellspacing", "summary", "frame", "rules"},
     "td": {"colspan", "rowspan", "nowrap", "abbr", "scope", "axis", "headers"},
     "th": {"colspan", "rowspan", "nowrap", "abbr", "scope", "axis", "headers"},
@@ -89,6 +95,13 @@ CSS_FUNCTIONS = frozenset(
 CSS_POSITIONS = frozenset({"static", "relative"})
 DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|jpg|webp|bmp);base64,[a-z0-9+/=\s]*", re.I)
 URL_ATTRIBUTES = frozenset({"href", "src"})
+# Attributes that load something from another host; dropped (and counted) unless allowed.
+REMOTE_ATTRIBUTES = frozenset({"srcset", "poster"})
+FONT_FACE_DESCRIPTORS = frozenset(
+    """font-family src font-style font-weight font-stretch font-display unicode-range
+    font-variant font-feature-settings""".split()
+)
+_SRCSET_DESCRIPTOR = re.compile(r"\d+(\.\d+)?[wx]|\d+h", re.I)
 _INVISIBLE = re.compile(r"[`\x00-\x20\x7f-\xa0\s]+")
 _DROP = object()
 
@@ -126,6 +139,55 @@ class _Context:
         if scheme == "" and not image and value.strip().startswith("#"):
             return value.strip()
         return None  # javascript:, vbscript:, relative URLs (they would reach our own site), ...
+
+    def remote_url(self, value: str) -> str | None:
+        """An http(s) URL with a host, when remote content is allowed (fonts, media)."""
+        scheme, rest = url_scheme(value)
+        if scheme not in ("http", "https") or not rest.startswith("//"):
+            return None
+        if not self.allow_remote:
+            self.remote_blocked += 1
+            return None
+        return value.strip()
+
+    def srcset(self, value: str) -> str | None:
+        """A srcset whose every candidate is an allowed image URL with a plain descriptor,
+        rebuilt from its parts; None (the attribute dropped) otherwise."""
+        candidates = []
+        for url, descriptor in parse_srcset(value):
+            kept = self.url(url, image=True)
+            if kept is None or (descriptor and not _SRCSET_DESCRIPTOR.fullmatch(descriptor)):
+                return None
+            if any(ch in kept for ch in " ,\t\n\r\f"):
+                kept = quote(kept, safe=":/?#[]@!$&'()*+;=%-._~")
+            candidates.append(f"{kept} {descriptor}".strip())
+        return ", ".join(candidates) or None
+
+
+def parse_srcset(value: str) -> list[tuple[str, str]]:
+    """(URL, descriptor) pairs of a srcset, split as the HTML standard does: a URL runs to
+    whitespace (trailing commas end the candidate), a descriptor to the next comma."""
+    out = []
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if not url:
+            break
+        if url.endswith(","):
+            out.append((url.rstrip(","), ""))
+            continue
+        start = pos
+        depth = 0
+        while pos < end and (value[pos] != "," or depth):
+            depth += {"(": 1, ")": -1}.get(value[pos], 0)
+            pos += 1
+        out.append((url, " ".join(value[start:pos].split())))
+    return out
 
 
 def url_scheme(value: str) -> tuple[str, str]:
@@ -258,10 +320,81 @@ class MailCSSSanitizer(CSSSanitizer):
                 text = f"@media {query} {{ {' '.join(self._rules(inner, depth + 1))} }}"
                 if "<" not in text:
                     yield text
+            elif rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+                text = self._font_face(rule)
+                if text and "<" not in text:
+                    yield text
             elif rule.type == "at-rule" and not self.context.allow_remote:
-                # @import, @font-face and friends: counted when they would have loaded something.
-                if rule.lower_at_keyword in ("import", "font-face"):
+                # @import and friends: counted when they would have loaded something.
+                if rule.lower_at_keyword == "import":
                     self.context.remote_blocked += 1
+
+    def _font_face(self, rule: Any) -> str | None:
+        """@font-face with its descriptors checked; `src` may only name http(s) fonts, so the
+        rule is counted and dropped unless remote content is allowed."""
+        if (
+            rule.content is None
+            or rule.prelude
+            and any(t.type not in ("whitespace", "comment") for t in rule.prelude)
+        ):
+            return None
+        declarations = tinycss2.parse_declaration_list(
+            rule.content, skip_comments=True, skip_whitespace=True
+        )
+        out: list[str] = []
+        has_src = False
+        for node in declarations:
+            if node.type != "declaration" or node.lower_name not in FONT_FACE_DESCRIPTORS:
+                continue
+            if node.lower_name == "src":
+                if not self.context.allow_remote:
+                    self.context.remote_blocked += 1
+                    return None
+                value = self._font_src(node.value)
+                has_src = has_src or value is not None
+            else:
+                value = self._value(node.value)
+            if value and value.strip():
+                out.append(f"{node.lower_name}: {value.strip()}")
+        return f"@font-face {{ {'; '.join(out)} }}" if has_src else None
+
+    def _font_src(self, tokens: Iterable[Any]) -> str | None:
+        """A font-face `src`: url()s (http(s) only) with format() hints, comma separated."""
+        out: list[str] = []
+        urls = 0
+        for token in tokens:
+            kind = token.type
+            if kind in ("whitespace", "comment"):
+                out.append(" ")
+                continue
+            if kind == "literal" and token.value == ",":
+                out.append(",")
+                continue
+            url: str | None = None
+            if kind == "url":
+                url = token.value
+            elif kind == "function" and token.lower_name == "url":
+                args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+                if len(args) != 1 or args[0].type != "string":
+                    return None
+                url = args[0].value
+            elif kind == "function" and token.lower_name == "format":
+                args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+                if not all(
+                    a.type == "string" or a.type == "literal" and a.value == "," for a in args
+                ):
+                    return None
+                out.append(tinycss2.serialize([token]))
+                continue
+            else:
+                return None
+            kept = self.context.remote_url(url)
+            if kept is None:
+                return None
+            out.append('url("' + quote(kept, safe=":/?#[]@!$&'()*+,;=%-._~") + '")')
+            urls += 1
+        text = "".join(out).strip()
+        return text if urls and "<" not in text else None
 
 
 # -- HTML filters ------------------------------------------------------------------------------
@@ -282,7 +415,11 @@ class _Prepare(html5lib_shim.Filter):
             if kind in ("StartTag", "EmptyTag", "EndTag"):
                 name = (token.get("name") or "").lower()
                 namespace = token.get("namespace")
-                dropped = name in DROP_WITH_CONTENT or (namespace not in (None, HTML_NS))
+                dropped = (
+                    name in DROP_WITH_CONTENT
+                    or (namespace not in (None, HTML_NS))
+                    or (name in MEDIA_TAGS and not self.context.allow_remote)
+                )
                 if skipping:
                     if kind == "StartTag":
                         skipping += 1
@@ -314,7 +451,9 @@ class _Prepare(html5lib_shim.Filter):
             if lname == "background":
                 background = value
                 continue
-            if lname in ("srcset", "poster", "lowsrc", "dynsrc"):
+            if lname in ("lowsrc", "dynsrc") or (
+                lname in REMOTE_ATTRIBUTES and not self.context.allow_remote
+            ):
                 self._count(value)
                 continue
             out[(None, lname)] = value
@@ -367,11 +506,21 @@ class _Finish(html5lib_shim.Filter):
                 continue
             if kind in ("StartTag", "EmptyTag"):
                 attrs = dict(token.get("data") or {})
-                if name == "img":
-                    src = attrs.pop((None, "src"), None)
-                    kept = self.context.url(src, image=True) if src else None
+                if name in ("img", "source", "video", "audio"):
+                    for attr in ("src", "poster"):
+                        value = attrs.pop((None, attr), None)
+                        kept = self.context.url(value, image=True) if value else None
+                        if kept is not None:
+                            attrs[(None, attr)] = kept
+                    srcset = attrs.pop((None, "srcset"), None)
+                    kept = self.context.srcset(srcset) if srcset else None
                     if kept is not None:
-                        attrs[(None, "src")] = kept
+                        attrs[(None, "srcset")] = kept
+                    if name in MEDIA_TAGS:
+                        # Shown with the browser's controls; nothing loads before the user
+                        # presses play, and nothing plays by itself.
+                        attrs[(None, "controls")] = "controls"
+                        attrs[(None, "preload")] = "none"
                 elif name == "a":
                     href = attrs.pop((None, "href"), None)
                     kept = self.context.url(href, image=False) if href else None

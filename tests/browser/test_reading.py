@@ -35,7 +35,9 @@ class RemoteServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 hits.append(self.path)
                 self.send_response(200)
-                self.send_header("Content-Type", "image/png")
+                kind = "font/woff2" if self.path.endswith(".woff2") else "image/png"
+                self.send_header("Content-Type", kind)
+                self.send_header("Access-Control-Allow-Origin", "*")  # fonts are CORS requests
                 self.send_header("Content-Length", str(len(PNG)))
                 self.end_headers()
                 self.wfile.write(PNG)
@@ -73,6 +75,12 @@ def hostile_html(remote: RemoteServer) -> str:
         f'<img id="tracker" src="{remote.url}/track.png" alt="tracker">'
         f'<div style="background-image: url({remote.url}/bg.png)">styled</div>'
         f"<style>@import url({remote.url}/x.css); p {{ color: #333 }}</style>"
+        f"<style>@font-face {{ font-family: Remote; src: url({remote.url}/font.woff2)"
+        ' format("woff2") } .brand { font-family: Remote, serif }</style>'
+        '<p class="brand">Brand text</p>'
+        f'<img id="responsive" alt="r" src="{remote.url}/small.png"'
+        f' srcset="{remote.url}/srcset-1x.png 1x, {remote.url}/srcset-2x.png 2x">'
+        f'<video id="clip" poster="{remote.url}/poster.png" src="{remote.url}/clip.mp4"></video>'
         '<img src="x" onerror="window.parent.__pwned = 2">'
         '<svg><script>window.parent.__pwned = 3</script><animate attributeName="href" '
         'to="javascript:parent.__pwned=4"/></svg>'
@@ -102,7 +110,8 @@ def test_html_message_runs_no_script_and_loads_nothing_remote_until_asked(
     preview = page.locator(PREVIEW)
     expect(preview.locator("h2.subject")).to_have_text("Newsletter")
     bar = preview.locator(".remote-bar")
-    expect(bar).to_contain_text("Remote content blocked (3 items)")
+    # tracker, background, @import, font, responsive src and srcset, video src and poster
+    expect(bar).to_contain_text("Remote content blocked (8 items)")
     iframe = preview.locator("iframe.body-html")
     expect(iframe).to_have_attribute("sandbox", re.compile(r"^(?!.*allow-scripts)"))
     frame = page.frame_locator("#preview iframe.body-html")
@@ -111,6 +120,10 @@ def test_html_message_runs_no_script_and_loads_nothing_remote_until_asked(
     expect(frame.locator("#out")).to_have_attribute("target", "_blank")
     expect(frame.locator("script, svg, form, input")).to_have_count(0)
     expect(frame.locator("#tracker")).not_to_have_attribute("src", re.compile(".+"))
+    expect(frame.locator("#responsive")).not_to_have_attribute("srcset", re.compile(".*"))
+    expect(frame.locator("video")).to_have_count(0)
+    expect(frame.locator(".brand")).to_have_text("Brand text")
+    page.wait_for_timeout(500)  # room for anything (fonts, posters) that would load late
 
     assert page.evaluate("typeof window.__pwned") == "undefined"
     hosts = {urlsplit(url).netloc for url in requests}
@@ -125,6 +138,15 @@ def test_html_message_runs_no_script_and_loads_nothing_remote_until_asked(
         "new Promise(resolve => img.addEventListener('load', () => resolve(true)))"
     )
     assert "/track.png" in remote.hits
+    # Fonts, srcset and video posters load too; the video itself only if played.
+    expect(frame.locator("#clip")).to_have_attribute("poster", f"{remote.url}/poster.png")
+    wanted = {"/bg.png", "/font.woff2", "/srcset-1x.png", "/poster.png"}
+    for _ in range(150):
+        if wanted <= set(remote.hits):
+            break
+        page.wait_for_timeout(100)
+    assert wanted <= set(remote.hits), remote.hits
+    assert "/clip.mp4" not in remote.hits and "/x.css" not in remote.hits
     assert page.evaluate("typeof window.__pwned") == "undefined"
 
 
@@ -221,3 +243,74 @@ def test_attachment_download_and_plain_text_features(
     )
     with open(download.path(), "rb") as f:
         assert f.read() == data
+
+
+FRAME_OVERFLOW = (
+    "f => { const r = f.contentDocument.documentElement;"
+    " return {height: f.getBoundingClientRect().height, inner: r.clientHeight,"
+    " content: r.scrollHeight, overflow: r.scrollHeight - r.clientHeight}; }"
+)
+
+
+def test_html_frame_grows_to_its_content_and_runs_no_script(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: a long letter that goes on and on about nothing much.</p>"
+        for n in range(150)
+    )
+    long_uid = alice.append(
+        "INBOX",
+        make_message(
+            subject="Long letter",
+            date=at(2),
+            text=None,
+            html=paragraphs
+            + '<p id="last">The end.</p><script>window.parent.__pwned = 1</script>'
+            + '<img src="x" onerror="window.parent.__pwned = 2">',
+        ),
+        when=at(2),
+    )
+    alice.append(
+        "INBOX",
+        make_message(subject="Short note", date=at(1), text=None, html="<p>Just a line.</p>"),
+        when=at(1),
+    )
+    log_in(page, daphne_server.url, alice)
+
+    # In the preview pane: the long message's frame shows all of it, without a scrollbar.
+    page.locator(ROWS).first.click()
+    preview = page.locator(PREVIEW)
+    expect(preview.locator("h2.subject")).to_have_text("Long letter")
+    iframe = preview.locator("iframe.body-html")
+    expect(iframe).to_have_class(re.compile(r"\bfitted\b"))
+    expect(iframe).to_have_attribute("sandbox", re.compile(r"^(?!.*allow-scripts)"))
+    size = iframe.evaluate(FRAME_OVERFLOW)
+    assert size["overflow"] <= 0, size
+    assert size["height"] > 900 * 0.7 + 1000, size  # far taller than the fixed 70vh it had
+    frame = page.frame_locator("#preview iframe.body-html")
+    expect(frame.locator("#last")).to_have_text("The end.")
+
+    # A short message gets a short frame.
+    page.locator(ROWS).nth(1).click()
+    expect(preview.locator("h2.subject")).to_have_text("Short note")
+    expect(iframe).to_have_class(re.compile(r"\bfitted\b"))
+    short = iframe.evaluate(FRAME_OVERFLOW)
+    assert short["overflow"] <= 0 and short["height"] < 200, short
+
+    # On its own page, in a narrower window: the text rewraps and the frame follows.
+    page.goto(f"{daphne_server.url}/message/INBOX/{long_uid}/")
+    iframe = page.locator("main iframe.body-html")
+    expect(iframe).to_have_class(re.compile(r"\bfitted\b"))
+    wide = iframe.evaluate(FRAME_OVERFLOW)
+    assert wide["overflow"] <= 0, wide
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.wait_for_function(
+        "([f, before]) => f.getBoundingClientRect().height > before * 1.3"
+        " && f.contentDocument.documentElement.scrollHeight"
+        " <= f.contentDocument.documentElement.clientHeight",
+        arg=[iframe.element_handle(), wide["height"]],
+        timeout=15000,
+    )
+    assert iframe.evaluate(FRAME_OVERFLOW)["overflow"] <= 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"

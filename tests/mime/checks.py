@@ -6,7 +6,7 @@ import re
 
 from bleach._vendor import html5lib
 
-from mailview.mime.sanitize import ALLOWED_TAGS
+from mailview.mime.sanitize import ALLOWED_TAGS, MEDIA_TAGS, parse_srcset
 
 DOCUMENT_TAGS = {"html", "head", "body"}
 FRAME_TAGS = {"meta"}
@@ -27,13 +27,22 @@ def assert_inert(markup: str, *, remote_allowed: bool = False, frame: bool = Fal
         assert "}" not in tag, f"foreign element {tag}"
         allowed = ALLOWED_TAGS | DOCUMENT_TAGS | (FRAME_TAGS if frame else set())
         assert tag in allowed, f"element {tag} kept"
+        if tag in MEDIA_TAGS:
+            assert remote_allowed, f"{tag} while remote content is blocked"
+            assert element.attrib.get("preload") == "none" and "controls" in element.attrib
         for name, value in element.attrib.items():
             lname = name.lower()
             assert not lname.startswith("on"), f"handler {name} on {tag}"
             assert ":" not in lname, f"namespaced attribute {name}"
-            assert lname not in ("srcset", "poster", "background", "action", "formaction")
-            if lname in ("href", "src"):
-                check_url(value, remote_allowed=remote_allowed, image=(lname == "src"))
+            assert lname not in ("background", "action", "formaction", "autoplay")
+            if lname in ("srcset", "poster"):
+                assert remote_allowed, f"{name} on {tag} while remote content is blocked"
+            if lname in ("href", "src", "poster"):
+                check_url(value, remote_allowed=remote_allowed, image=(lname != "href"))
+            if lname == "srcset":
+                for url, descriptor in parse_srcset(value):
+                    check_url(url, remote_allowed=remote_allowed, image=True)
+                    assert re.fullmatch(r"(\d+(\.\d+)?[wx]|\d+h)?", descriptor), value
             if lname == "style":
                 check_css(value, remote_allowed=remote_allowed)
         if tag == "style":
@@ -59,8 +68,10 @@ def check_url(value: str, *, remote_allowed: bool, image: bool) -> None:
 
 def check_css(css: str, *, remote_allowed: bool) -> None:
     lowered = css.lower()
-    for word in ("expression", "behavior", "binding", "@import", "@font-face", "var(", "\\"):
+    for word in ("expression", "behavior", "binding", "@import", "var(", "\\"):
         assert word not in lowered, (word, css)
+    if "@font-face" in lowered:
+        assert remote_allowed, css
     assert not re.search(r"position\s*:\s*(fixed|absolute|sticky)", lowered), css
     for url in re.findall(r"url\(\s*['\"]?([^'\")]*)", lowered):
         if url.startswith(("http://", "https://")):

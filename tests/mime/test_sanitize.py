@@ -113,6 +113,10 @@ def test_remote_css_backgrounds_and_fonts_are_counted_and_allowed_on_request():
     assert 'background-image: url("https://cdn.example/bg.png")' in allowed.html
     fonts = sanitize_html("<style>@font-face { src: url(https://f.example/a.woff) }</style>")
     assert fonts.remote_blocked == 1 and "f.example" not in fonts.html
+    fonts = sanitize_html(
+        "<style>@font-face { src: url(https://f.example/a.woff) }</style>", allow_remote=True
+    )
+    assert fonts.remote_blocked == 0 and 'src: url("https://f.example/a.woff")' in fonts.html
 
 
 @pytest.mark.parametrize("payload", ATTACKS["remote"])
@@ -121,18 +125,92 @@ def test_remote_content_is_blocked_and_counted(payload):
     assert_inert(str(result.html))
     assert "evil.example" not in result.html
     assert result.remote_blocked >= 1 or "//evil.example/protocol-relative" in payload
+    allowed = sanitize_html(payload, allow_remote=True)
+    assert_inert(str(allowed.html), remote_allowed=True)
+    assert allowed.remote_blocked == 0
 
 
-def test_remote_images_load_when_allowed_but_never_srcset_or_media():
-    result = sanitize_html(
-        '<img src="https://img.example/a.png" srcset="https://img.example/b.png 2x">'
-        '<video poster="https://img.example/p.png"></video>',
-        allow_remote=True,
-    )
+REMOTE_RICH = (
+    "<style>@font-face { font-family: Brand; src: url(https://fonts.example/b.woff2)"
+    ' format("woff2"), url("http://fonts.example/b.woff") format("woff"); font-weight: 400 }'
+    " p { font-family: Brand, sans-serif }</style><p>styled</p>"
+    '<img src="https://img.example/a.png" srcset="https://img.example/b.png 2x,'
+    ' https://img.example/c.png 900w" sizes="50vw">'
+    '<picture><source srcset="https://img.example/p.webp" type="image/webp">'
+    '<img src="https://img.example/p.png"></picture>'
+    '<video poster="https://img.example/poster.png" src="https://media.example/v.mp4" autoplay'
+    ' loop><source src="https://media.example/v.webm" type="video/webm">'
+    '<track src="https://media.example/t.vtt"></video>'
+)
+
+
+def test_remote_fonts_srcset_and_posters_are_blocked_and_counted():
+    result = sanitize_html(REMOTE_RICH)
+    out = str(result.html)
+    assert_inert(out)
+    assert "example/" not in out  # nothing left that names another host
+    assert "@font-face" not in out and "srcset" not in out and "<video" not in out
+    assert "p { font-family: Brand, sans-serif }" in out  # the rest of the style stays
+    assert "<picture><source" in out and "<img>" in out  # the fallback image, without src
+    # font, img src, img srcset, source srcset, picture img src, video src and poster
+    assert result.remote_blocked == 7
+
+
+def test_remote_fonts_srcset_and_posters_load_when_allowed():
+    result = sanitize_html(REMOTE_RICH, allow_remote=True)
     out = str(result.html)
     assert_inert(out, remote_allowed=True)
-    assert '<img src="https://img.example/a.png">' in out
-    assert "b.png" not in out and "p.png" not in out
+    assert result.remote_blocked == 0
+    assert (
+        '@font-face { font-family: Brand; src: url("https://fonts.example/b.woff2")'
+        ' format("woff2"), url("http://fonts.example/b.woff") format("woff"); font-weight: 400 }'
+    ) in out
+    assert 'srcset="https://img.example/b.png 2x, https://img.example/c.png 900w"' in out
+    assert '<source type="image/webp" srcset="https://img.example/p.webp">' in out
+    video = next(e for e in elements(out) if e.tag == "video")
+    assert video.attrib == {
+        "src": "https://media.example/v.mp4",
+        "poster": "https://img.example/poster.png",
+        "controls": "",
+        "preload": "none",  # the poster shows; the video loads only when played, never by itself
+    }
+    assert "track" not in tags(out) and "autoplay" not in out and "loop" not in out
+
+
+@pytest.mark.parametrize(
+    "srcset",
+    [
+        "https://img.example/a.png 2x, javascript:alert(1) 1x",
+        "https://img.example/a.png 2x, data:image/svg+xml;base64,PHN2Zz4= 1x",
+        "https://img.example/a.png 2x onerror=alert(1)",
+        "https://img.example/a.png 2x, /relative.png 1x",
+        "//img.example/protocol-relative.png 2x",
+    ],
+)
+def test_srcset_with_any_bad_candidate_is_dropped_even_when_remote_is_allowed(srcset):
+    out = clean(f'<img src="https://img.example/a.png" srcset="{srcset}">', allow_remote=True)
+    assert_inert(out, remote_allowed=True)
+    assert "srcset" not in out and 'src="https://img.example/a.png"' in out
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "local(Arial)",
+        "url(javascript:alert(1))",
+        "url(data:font/woff2;base64,AAAA)",
+        "url(/message-part/x)",
+        "url(https://fonts.example/a.woff) format(woff2)",
+        "url(https://fonts.example/a.woff) tech(variations)",
+        "url(https://fonts.example/a.woff), expression(alert(1))",
+    ],
+)
+def test_font_face_keeps_only_remote_urls_with_format_hints(src):
+    css = f"<style>@font-face {{ font-family: x; src: {src} }} p {{ color: red }}</style>"
+    result = sanitize_html(css, allow_remote=True)
+    out = str(result.html)
+    assert_inert(out, remote_allowed=True)
+    assert "@font-face" not in out and "p { color: red }" in out
 
 
 @pytest.mark.parametrize("payload", ATTACKS["mutation"])
