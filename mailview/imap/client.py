@@ -240,6 +240,10 @@ class IMAPConnection:
     def __init__(self, client: imapclient.IMAPClient, server: MailServer) -> None:
         self._client = client
         self._client.normalise_times = False
+        # imapclient sets imaplib's debug level to 5, which makes imaplib format the repr() of
+        # every line and literal it reads for a logger we cap at WARNING anyway: on a download,
+        # most of the time; on a list page, a few percent.
+        self._client._imap.debug = 0
         self.server = server
         self.selected: MailboxState | None = None
         self.broken = False
@@ -1027,10 +1031,10 @@ class IMAPConnection:
             return typ, offset
 
         try:
-            with self._quiet_translating("FETCH"):
+            with self._translating("FETCH"):
                 ask(start)
             while True:
-                with self._quiet_translating("FETCH"):
+                with self._translating("FETCH"):
                     ask(pending[-1][1] + chunk)
                     typ, offset = answer()
                 if typ != "OK":
@@ -1043,22 +1047,9 @@ class IMAPConnection:
                     return
         finally:
             if pending and not self.broken:
-                with self._quiet_translating("FETCH"):
+                with self._translating("FETCH"):
                     while pending:
                         answer()
-
-    @contextmanager
-    def _quiet_translating(self, command: str) -> Iterator[None]:
-        """`_translating`, with imaplib's debug output off: imapclient sets imaplib's debug
-        level to 5, which makes imaplib format the repr() of every literal it reads for a
-        logger that then drops it (most of the time a download took)."""
-        imap = self._client._imap
-        with self._translating(command):
-            debug, imap.debug = imap.debug, 0
-            try:
-                yield
-            finally:
-                imap.debug = debug
 
 
 def _is_server_refusal(text: str) -> bool:
