@@ -232,7 +232,7 @@ def _read(
         else:
             bodies.append(_text_body(part, raw, notices))
     if not req.part and req.mark_seen and "\\Seen" not in flags:
-        conn.mark_seen(req.uid)
+        conn.store_flags([req.uid], ["\\Seen"], add=True)
         flags = flags | {"\\Seen"}
     attachments = tuple(
         Attachment(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.servers import smtp_server_for_login
 
+from ..actions import ensure_role
 from ..imap.client import IMAPConnection, check_folder_name, decode_text
 from ..imap.errors import MailError, MessageNotFound
 from ..imap.session import MailSession
@@ -178,8 +179,8 @@ def save_draft(mail: MailSession, store: ComposeStore, state: ComposeState, out:
     message_id = state.message_id
 
     def op(conn: IMAPConnection) -> tuple[str, int]:
-        folder = conn.special_folder("\\Drafts", "Drafts")
-        uid = conn.append(folder, data, ["\\Draft", "\\Seen"])
+        folder = ensure_role(conn, "\\Drafts")
+        uid = conn.append_message(folder, data, ["\\Draft", "\\Seen"])
         conn.select(folder)
         copies = conn.search_header("Message-ID", message_id) if message_id else []
         if uid is None:
@@ -188,7 +189,7 @@ def save_draft(mail: MailSession, store: ComposeStore, state: ComposeState, out:
         if state.draft_uid and state.draft_folder == folder:
             old.add(state.draft_uid)
         old.discard(uid)
-        conn.delete_uids(sorted(old))
+        conn.expunge_messages(sorted(old))
         return folder, uid
 
     folder, uid = mail.run(op, retry=False)
@@ -206,7 +207,7 @@ def delete_draft(mail: MailSession, state: ComposeState) -> None:
         uids = {state.draft_uid}
         if state.message_id:
             uids.update(conn.search_header("Message-ID", state.message_id))
-        conn.delete_uids(sorted(u for u in uids if u))
+        conn.expunge_messages(sorted(u for u in uids if u))
 
     mail.run(op, retry=False)
 
@@ -249,8 +250,8 @@ def send(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgo
     sent_bytes = msg.as_bytes()
 
     def file_sent(conn: IMAPConnection) -> None:
-        folder = conn.special_folder("\\Sent", "Sent")
-        conn.append(folder, sent_bytes, ["\\Seen"])
+        folder = ensure_role(conn, "\\Sent")
+        conn.append_message(folder, sent_bytes, ["\\Seen"])
 
     try:
         mail.run(file_sent, retry=False)
@@ -262,7 +263,7 @@ def send(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgo
 
         def mark(conn: IMAPConnection) -> None:
             conn.select(state.original_folder)
-            conn.add_flags([state.original_uid], [flag])
+            conn.store_flags([state.original_uid], [flag], add=True)
 
         try:
             mail.run(mark)
@@ -285,7 +286,8 @@ def _fetch_original(mail: MailSession, folder: str, uid: int) -> EmailMessage:
 
     def op(conn: IMAPConnection) -> bytes | None:
         conn.select(folder)
-        return conn.fetch_message(uid)
+        found = conn.fetch_raw([uid])
+        return found[0].data if found else None
 
     raw = mail.run(op, folder=folder)
     if raw is None:
@@ -573,7 +575,7 @@ def open_draft(mail: MailSession, store: ComposeStore, identities: list[object],
     """Continue the draft ``uid`` of the Drafts folder."""
 
     def find(conn: IMAPConnection) -> str:
-        return conn.special_folder("\\Drafts", "Drafts")
+        return ensure_role(conn, "\\Drafts")
 
     folder = mail.run(find)
     draft = _fetch_original(mail, folder, uid)

@@ -617,43 +617,9 @@ class IMAPConnection:
             self._absorb_unsolicited()
         return data.get(uid, {})
 
-    # -- writing mail (issue 4: compose, drafts, sent) ------------------------------------------
-
-    def special_folder(self, use: str, fallback: str) -> str:
-        """The folder with special-use flag ``use`` (e.g. "\\Drafts"); ``fallback`` (created
-        if missing) when the server marks none."""
-        for info in self.list_folders(subscribed_only=False):
-            if info.special_use == use:
-                return info.name
-        check_folder_name(fallback)
-        with self._translating("CREATE"):
-            if not self._client.folder_exists(fallback):
-                self._client.create_folder(fallback)
-                self._client.subscribe_folder(fallback)
-        self.memo.pop("tree", None)
-        return fallback
-
-    def append(
-        self, folder: str, data: bytes, flags: Sequence[str] = (), when: datetime | None = None
-    ) -> int | None:
-        """APPEND ``data`` to ``folder``; the new UID when the server says it (UIDPLUS)."""
-        check_folder_name(folder)
-        with self._translating("APPEND"):
-            response = self._client.append(folder, data, flags=tuple(flags), msg_time=when)
-            self._absorb_unsolicited()
-        if isinstance(response, str):
-            response = response.encode()
-        match = re.search(rb"\[APPENDUID (\d+) (\d+)\]", response or b"")
-        self.memo.pop("tree", None)
-        return int(match.group(2)) if match else None
-
-    def fetch_message(self, uid: int) -> bytes | None:
-        """The whole message ``uid`` of the selected folder (without setting \\Seen)."""
-        with self._translating("FETCH"):
-            data = self._client.fetch([uid], [b"BODY.PEEK[]"])
-            self._absorb_unsolicited()
-        item = data.get(uid, {})
-        return item.get(b"BODY[]")
+    # -- writing mail (issue 4): drafts are found by their Message-ID ---------------------------
+    # (appending, flags and deleting use the organizing block's append_message, store_flags and
+    # expunge_messages; the Drafts and Sent folders come from mailview.actions.ensure_role)
 
     def search_header(self, name: str, value: str) -> list[int]:
         """UIDs of the selected folder whose header ``name`` contains ``value``."""
@@ -664,35 +630,7 @@ class IMAPConnection:
             self._absorb_unsolicited()
         return sorted(int(u) for u in uids)
 
-    def add_flags(self, uids: Sequence[int], flags: Sequence[str]) -> None:
-        """Add ``flags`` to ``uids`` of the selected folder."""
-        if not uids:
-            return
-        with self._translating("STORE"):
-            self._client.add_flags(list(uids), list(flags), silent=True)
-            self._absorb_unsolicited()
-
-    def delete_uids(self, uids: Sequence[int]) -> None:
-        """Mark ``uids`` of the selected folder \\Deleted and expunge only them (UIDPLUS)."""
-        if not uids:
-            return
-        with self._translating("STORE"):
-            self._client.add_flags(list(uids), ["\\Deleted"], silent=True)
-            if self.has("UIDPLUS"):
-                self._client.uid_expunge(list(uids))
-            else:
-                self._client.expunge()
-            self._absorb_unsolicited()
-        if self.selected is not None:
-            self.selected = None  # EXISTS changed: the next select() asks again
-
     # -- reading messages (message view, parts, attachments) ----------------
-
-    def mark_seen(self, uid: int) -> None:
-        """STORE +FLAGS.SILENT (\\Seen) on one message of the selected folder."""
-        with self._translating("STORE"):
-            self._client.add_flags([uid], [b"\\Seen"], silent=True)
-            self._absorb_unsolicited()
 
     def fetch_section(self, uid: int, section: str, offset: int, length: int) -> bytes | None:
         """BODY.PEEK[section]<offset.length> of one message; None if the message is gone."""
