@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from mailview.imap.errors import MailError
+from webmail.rendering import widget_renderer
 
 from .models import Preferences, page_size_choices
 
@@ -45,6 +46,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class PreferencesForm(forms.ModelForm):
+    default_renderer = widget_renderer  # the time zone select: 30 ms in Django's templates
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     page_size = forms.TypedChoiceField(
         label=_("Messages per page"), choices=page_size_choices, coerce=int

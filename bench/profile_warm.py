@@ -1,6 +1,6 @@
 """Where the time of a warm message-list page goes: the view run in-process under cProfile.
 
-    .venv/bin/python -m bench.profile_warm [--messages 100000] [--requests 200]
+    .venv/bin/python -m bench.profile_warm [--messages 100000] [--requests 200] [--search]
 
 Seeds a private Dovecot like bench.list_pages (INBOX only), sets Django up in this process
 against it (SQLite in a temporary directory), logs in with Django's test client, requests
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import shutil
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.corpus import _WORDS
 from bench.list_pages import PASSWORD, USER, Folder, seed
 from webmail.devmail.dovecot import Dovecot
 
@@ -33,6 +35,8 @@ PARTS = [
     ("django/test/client.py", "get", "whole request (test client)"),
     ("mailview/views.py", "mailbox", "view"),
     ("mailview/services.py", "mailbox_page", "services.mailbox_page (all IMAP work)"),
+    ("mailview/search.py", "search_page", "search.search_page (all IMAP work)"),
+    ("mailview/imap/client.py", "search_sorted", "  search_sorted"),
     ("mailview/imap/client.py", "select", "  select (NOOP when already selected)"),
     ("mailview/imap/client.py", "sorted_uids", "  sorted_uids (cache hit: no SORT)"),
     ("mailview/imap/client.py", "fetch_summaries", "  fetch_summaries (FETCH 50 + rows)"),
@@ -56,7 +60,7 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
     import imapclient
     import imapclient.imapclient
 
-    from mailview import services, views
+    from mailview import rows, services, views, views_actions
     from mailview.imap.client import IMAPConnection
 
     per_request: dict[str, float] = {}
@@ -79,6 +83,10 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
         (imapclient.IMAPClient, "fetch", "    imapclient.fetch (FETCH + parse)"),
         (imapclient.imapclient, "parse_fetch_response", "      imapclient parse_fetch_response"),
         (views, "render", "render (template)"),
+        (views_actions.search, "search_page", "search.search_page (IMAP work, incl. below)"),
+        (IMAPConnection, "search_sorted", "  search_sorted (SORT + parse)"),
+        (views_actions, "render", "render (search template)"),
+        (rows, "render_rows", "  rows (Jinja2, inside render)"),
     ]
     originals = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
     for obj, name, label in patches:
@@ -104,6 +112,13 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--sort", default="tottime", help="pstats order of the top list")
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="profile new quick searches (headers only, a different word each request) "
+        "instead of the warm list page",
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="webmail-profile-", dir="/var/tmp"))
@@ -136,25 +151,35 @@ def main() -> int:
         response = client.post("/accounts/login/", {"username": USER, "password": PASSWORD})
         assert response.status_code == 302, response.status_code
         assert client.get("/mail/INBOX/").status_code == 200  # cold
+        words = itertools.cycle(sorted(set(_WORDS)))  # more words than kept searches (8)
+
+        def request() -> object:
+            if args.search:
+                return client.get(
+                    "/search/", {"q": next(words), "folder": "INBOX", "within": "headers"}
+                )
+            return client.get("/mail/INBOX/")
+
         for _ in range(20):  # warm-up, unprofiled
-            client.get("/mail/INBOX/")
+            request()
         t0 = time.perf_counter()
         for _ in range(args.requests):
-            client.get("/mail/INBOX/")
+            request()
         plain = (time.perf_counter() - t0) / args.requests
 
         # Wall-clock time of the main parts, without a profiler: wrap them with timers.
-        timers = time_parts(args.requests, lambda: client.get("/mail/INBOX/"))
+        timers = time_parts(args.requests, request)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            response = client.get("/mail/INBOX/")
+            response = request()
         profiler.disable()
         assert response.status_code == 200
 
         stats = pstats.Stats(profiler)
         n = args.requests
-        print(f"\nWarm /mail/INBOX/ ({args.messages:,} messages), in-process, {n} requests")
+        what = "New quick searches (headers)" if args.search else "Warm /mail/INBOX/"
+        print(f"\n{what} ({args.messages:,} messages), in-process, {n} requests")
         print(f"mean without profiler: {plain * 1000:.2f} ms per request\n")
         print("wall-clock per request, median (parts timed by wrapping them, no profiler):")
         for label, values in timers.items():
@@ -174,7 +199,7 @@ def main() -> int:
             )
             print(f"  {label:55s} {total / n * 1000:7.2f} ms  ({calls / n:.1f} calls)")
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())
     finally:
         dovecot.stop()

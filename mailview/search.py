@@ -15,16 +15,26 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from webmail.rendering import widget_renderer
+
 from .folders import FolderTree
-from .imap.client import Atom, IMAPConnection, MessageSummary, SearchToken, check_folder_name
+from .imap.client import (
+    IMAP_MONTHS,
+    Atom,
+    IMAPConnection,
+    MessageSummary,
+    SearchToken,
+    check_folder_name,
+)
 from .imap.session import MailSession
 from .services import _tree
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_TEXT = 500
 
 
 class SearchForm(forms.Form):
+    default_renderer = widget_renderer  # a millisecond less on every search page
+
     q = forms.CharField(label=_("Search"), required=False, max_length=MAX_TEXT, strip=True)
     within = forms.ChoiceField(
         label=_("Look in"),
@@ -130,7 +140,7 @@ class SearchQuery:
 
 def imap_date(value: date) -> str:
     """RFC 3501 date (1-Feb-2026), independent of the locale."""
-    return f"{value.day}-{MONTHS[value.month - 1]}-{value.year}"
+    return f"{value.day}-{IMAP_MONTHS[value.month - 1]}-{value.year}"
 
 
 @dataclass(frozen=True)
@@ -173,14 +183,14 @@ def run_search(
             check_folder_name(query.folder)
     labels = {node.name: node.label for node in folders}
     names = [node.name for node in folders] or [query.folder]
-    hits: list[tuple[str, int]] = []
+    found: list[tuple[str, list[int]]] = []
     for name in names:
         _state, uids, _sorted = conn.search_sorted(name, criteria, "date")
-        hits.extend((name, uid) for uid in reversed(uids))  # newest first
-    total = len(hits)
+        found.append((name, uids))
+    total = sum(len(uids) for _name, uids in found)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    window = hits[(page - 1) * page_size : page * page_size]
+    window = _window(found, (page - 1) * page_size, page_size)
     rows: list[SearchRow] = []
     by_folder: dict[str, list[int]] = {}
     for name, uid in window:
@@ -196,6 +206,23 @@ def run_search(
         if summary is not None:
             rows.append(SearchRow(name, labels.get(name, name), summary))
     return SearchPage(query, rows, total, pages, page, page_size, len(names))
+
+
+def _window(found: list[tuple[str, list[int]]], start: int, count: int) -> list[tuple[str, int]]:
+    """Hits ``start`` to ``start + count`` of the folders' results, each folder's newest first,
+    without building the list of every hit (a common word matches thousands)."""
+    window: list[tuple[str, int]] = []
+    for name, uids in found:
+        if len(window) == count:
+            break
+        if start >= len(uids):
+            start -= len(uids)
+            continue
+        end = len(uids) - start  # ascending order: the newest are at the end
+        take = uids[max(0, end - (count - len(window))) : end]
+        window.extend((name, uid) for uid in reversed(take))
+        start = 0
+    return window
 
 
 def search_page(

@@ -6,10 +6,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailview.imap.client import Atom, IMAPConnection, imap_string
 from mailview.imap.session import MailSession
-from mailview.search import SearchQuery
+from mailview.search import SearchQuery, _window
 from tests.browser.helpers import fill
 from webmail.devmail.factories import make_message
 
@@ -238,3 +240,15 @@ def test_query_criteria_are_built_from_validated_values():
         "2048",
     ]
     assert all(isinstance(t, Atom) for t in query.criteria())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(1, 500), max_size=30, unique=True).map(sorted), max_size=4),
+    st.integers(0, 130),
+    st.integers(1, 50),
+)
+def test_a_page_of_results_is_that_slice_of_every_folder_newest_first(found_uids, start, count):
+    found = [(f"folder{i}", uids) for i, uids in enumerate(found_uids)]
+    every_hit = [(name, uid) for name, uids in found for uid in reversed(uids)]
+    assert _window(found, start, count) == every_hit[start : start + count]

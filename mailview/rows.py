@@ -1,0 +1,65 @@
+"""The message rows of the list, search and conversation pages.
+
+Fifty rows of a dozen values each were most of a page's rendering time in Django's template
+language (about 6 ms of a 9 ms search page); the same markup in one Jinja2 template, compiled
+to Python once, renders in under a millisecond. The rest of every page stays a Django template
+and includes the rows with ``{% message_rows %}``. Autoescaping is on: header values from a
+message are escaped like everywhere else in the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Literal
+from urllib.parse import quote
+
+import jinja2
+from django.conf import settings
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from .imap.client import MessageSummary
+from .templatetags.mailview import aware, compactsize, full_date, list_date
+
+RowKind = Literal["list", "search", "threads"]
+
+
+@cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates" / "jinja2"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=False,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=settings.DEBUG,
+    )
+    environment.filters.update(
+        compactsize=compactsize,
+        urlpath=lambda value: quote(str(value), safe="/"),
+    )
+    return environment.get_template("mailview/rows.html")
+
+
+def render_rows(kind: RowKind, rows: Sequence[object], message_prefix: str) -> SafeString:
+    """The ``<tr>`` elements of ``rows``: MessageSummary (list), SearchRow (search) or
+    ThreadRow (threads). ``message_prefix`` is the URL of a message without its UID (list,
+    threads) or without its folder and UID (search)."""
+    html = _template().render(kind=kind, rows=rows, message_prefix=message_prefix, dates=RowDates())
+    return mark_safe(html)  # noqa: S308 -- Jinja2 autoescaped every value
+
+
+class RowDates:
+    """A row's two dates, with the user's time zone and the current time looked up once."""
+
+    def __init__(self) -> None:
+        self.now = timezone.localtime()
+        self.zone = self.now.tzinfo
+
+    def __call__(self, row: MessageSummary) -> tuple[str, str]:
+        """(the list's short date: the Date header, else the arrival; the full Date header)."""
+        shown = row.date or row.received
+        short = list_date(aware(shown).astimezone(self.zone), self.now) if shown else ""
+        full = full_date(aware(row.date).astimezone(self.zone)) if row.date else ""
+        return short, full
