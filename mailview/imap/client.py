@@ -69,8 +69,8 @@ ROW_FETCH_ITEMS = [
     CONTENT_TYPE_ITEM,
 ]
 ROW_FETCH_ARGUMENT = "(" + " ".join(item.decode() for item in ROW_FETCH_ITEMS) + ")"
-# The names the server answers with (BODY.PEEK[...] comes back as BODY[...]).
-ROW_ITEM_NAMES = frozenset(item.replace(b".PEEK", b"") for item in ROW_FETCH_ITEMS)
+# The items a row's own FETCH answer always carries (an unsolicited FETCH has FLAGS at most).
+ROW_ITEM_NAMES = frozenset((b"UID", b"FLAGS", b"ENVELOPE", b"RFC822.SIZE"))
 ATTACHMENT_TYPES = re.compile(
     rb"content-type:\s*(multipart/(mixed|report)|application/|audio/|video/|image/|message/rfc822)",
     re.IGNORECASE,
@@ -637,6 +637,9 @@ class IMAPConnection:
         only_ours = True
         for _seq, items in fetch_items(data if data != [None] else []):
             uid = items.get(b"UID")
+            # Our answer has the row's ENVELOPE and FLAGS (the header item's name is echoed
+            # differently by some servers: _summary finds it by prefix); anything else is another
+            # session's change that arrived with it.
             if uid in wanted and ROW_ITEM_NAMES <= items.keys():
                 out[uid] = fetch_values(items)
             else:

@@ -223,6 +223,26 @@ def test_a_flag_set_by_another_session_shows_in_the_next_rows(alice):
     conn.logout()
 
 
+def test_a_flag_change_that_arrives_with_our_fetch_forgets_the_rows(alice):
+    # No NOOP in between: Dovecot reports the other session's change as an untagged FETCH inside
+    # the answer to our next FETCH, for a message we did not ask for.
+    uids = [alice.append("INBOX", make_message(subject=f"m{i}")) for i in range(3)]
+    conn = open_as(alice)
+    conn.select("INBOX")
+    assert not any(row.flagged for row in conn.fetch_summaries(uids[:2]))
+    other = alice.client()
+    other.select_folder("INBOX")
+    other.add_flags([uids[0]], ["\\Flagged"])
+    other.logout()
+    (third,) = conn.fetch_summaries([uids[2]])
+    assert third.uid == uids[2] and not third.flagged
+    commands = conn.commands
+    rows = {row.uid: row for row in conn.fetch_summaries(uids)}
+    assert conn.commands == commands + 1  # the kept rows were dropped: fetched again
+    assert rows[uids[0]].flagged
+    conn.logout()
+
+
 def test_a_state_changing_command_forgets_the_rows(alice):
     uid = alice.append("INBOX", make_message(subject="m"))
     conn = open_as(alice)
