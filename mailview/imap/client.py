@@ -838,19 +838,23 @@ class IMAPConnection:
             self._absorb_unsolicited()
         return [_flatten_thread(item) for item in raw]
 
-    def fetch_thread_headers(self, uids: Sequence[int]) -> dict[int, bytes]:
-        """Message-ID, In-Reply-To and References headers of `uids` (raw header block)."""
-        out: dict[int, bytes] = {}
-        items = [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"]
+    def fetch_thread_headers(self, uids: Sequence[int]) -> dict[int, ThreadHeaders]:
+        """What RFC 5256 REFERENCES threads by, for `uids`: the raw Message-ID, In-Reply-To,
+        References, Subject and Date header block, and INTERNALDATE (the date used when the
+        Date header is missing or unparsable)."""
+        out: dict[int, ThreadHeaders] = {}
+        items = [
+            b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES SUBJECT DATE)]",
+            b"INTERNALDATE",
+        ]
         for start in range(0, len(uids), 5000):
             chunk = list(uids[start : start + 5000])
             with self._translating("FETCH"):
                 data = self._client.fetch(chunk, items)
                 self._absorb_unsolicited()
             for uid, values in data.items():
-                out[uid] = (
-                    next((v for k, v in values.items() if k.startswith(b"BODY[HEADER")), b"") or b""
-                )
+                block = next((v for k, v in values.items() if k.startswith(b"BODY[HEADER")), b"")
+                out[uid] = ThreadHeaders(block or b"", values.get(b"INTERNALDATE"))
         return out
 
     def fetch_raw(self, uids: Sequence[int]) -> list[RawMessage]:
@@ -1174,6 +1178,7 @@ __all__ = [
     "MailboxState",
     "MessageSummary",
     "SORT_KEYS",
+    "ThreadHeaders",
     "check_folder_name",
     "decode_folder_name",
     "decode_text",
@@ -1226,6 +1231,12 @@ class CopyResult:
     target: str
     uidvalidity: int | None
     uids: dict[int, int]
+
+
+@dataclass(frozen=True)
+class ThreadHeaders:
+    header: bytes  # raw block: Message-ID, In-Reply-To, References, Subject, Date
+    internaldate: datetime | None
 
 
 @dataclass(frozen=True)
