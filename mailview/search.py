@@ -7,7 +7,10 @@ of a command line; everything else in the criteria is made here from validated v
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -183,14 +186,30 @@ def run_search(
             check_folder_name(query.folder)
     labels = {node.name: node.label for node in folders}
     names = [node.name for node in folders] or [query.folder]
+    # An all-folder page p is made of each folder's newest p * page_size hits at most: their
+    # sort dates are fetched right after the folder's SORT, while it is selected.
+    needed = max(1, page) * page_size
     found: list[tuple[str, list[int]]] = []
+    dated: list[list[tuple[int, int]]] = []
     for name in names:
         _state, uids, _sorted = conn.search_sorted(name, criteria, "date")
         found.append((name, uids))
+        if len(names) > 1 and uids:
+            newest = uids[-needed:][::-1]  # SORT answers oldest first
+            dates = conn.sort_dates(newest)
+            dated.append([(dates[uid], uid) for uid in newest if uid in dates])
     total = sum(len(uids) for _name, uids in found)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    window = _window(found, (page - 1) * page_size, page_size)
+    start = (page - 1) * page_size
+    with_hits = [name for name, uids in found if uids]
+    if len(with_hits) > 1:
+        merged = merge_newest_first(dated, start, page_size)
+        window = [(with_hits[index], uid) for index, uid in merged]
+    else:  # one folder searched, or only one with hits
+        window = [
+            (name, uid) for name, uids in found for uid in newest_slice(uids, start, page_size)
+        ]
     rows: list[SearchRow] = []
     by_folder: dict[str, list[int]] = {}
     for name, uid in window:
@@ -208,21 +227,31 @@ def run_search(
     return SearchPage(query, rows, total, pages, page, page_size, len(names))
 
 
-def _window(found: list[tuple[str, list[int]]], start: int, count: int) -> list[tuple[str, int]]:
-    """Hits ``start`` to ``start + count`` of the folders' results, each folder's newest first,
-    without building the list of every hit (a common word matches thousands)."""
-    window: list[tuple[str, int]] = []
-    for name, uids in found:
-        if len(window) == count:
-            break
-        if start >= len(uids):
-            start -= len(uids)
-            continue
-        end = len(uids) - start  # ascending order: the newest are at the end
-        take = uids[max(0, end - (count - len(window))) : end]
-        window.extend((name, uid) for uid in reversed(take))
-        start = 0
-    return window
+def merge_newest_first(
+    folders: Sequence[Sequence[tuple[int, int]]], start: int, count: int
+) -> list[tuple[int, int]]:
+    """Hits ``start`` to ``start + count`` of several folders' results merged newest first.
+
+    ``folders[i]`` is folder i's hits, newest first, as (sort date, uid): the reverse of its
+    SORT (DATE). The answer is (folder index, uid) pairs. Equal dates keep a deterministic
+    order: the earlier folder first, and within a folder its own order (the higher UID first).
+    Only the first ``start + count`` hits of each folder are ever looked at.
+    """
+    streams = [_newest_first(index, hits) for index, hits in enumerate(folders)]
+    merged = heapq.merge(*streams)  # ascending (-date, folder index): newest first
+    return [(index, uid) for _when, index, uid in itertools.islice(merged, start, start + count)]
+
+
+def _newest_first(index: int, hits: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, int]]:
+    for when, uid in hits:
+        yield -when, index, uid
+
+
+def newest_slice(uids: Sequence[int], start: int, count: int) -> list[int]:
+    """Hits ``start`` to ``start + count`` of one folder's result (SORT's order, oldest first),
+    newest first, without reversing every hit (a common word matches thousands)."""
+    end = max(0, len(uids) - start)
+    return list(reversed(uids[max(0, end - count) : end]))
 
 
 def search_page(

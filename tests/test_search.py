@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from mailview.imap.client import Atom, IMAPConnection, imap_string
 from mailview.imap.session import MailSession
-from mailview.search import SearchQuery, _window
+from mailview.search import SearchQuery, merge_newest_first, newest_slice, run_search
+from mailview.services import _tree
 from tests.browser.helpers import fill
-from webmail.devmail.factories import make_message
+from webmail.devmail.factories import make_message, message_bytes
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -122,6 +124,143 @@ def test_scope_all_folders_and_the_folder_column(alice, login):
     html = everywhere.content.decode()
     assert 'value="Projects/' in html  # selection values carry the folder
     assert "in " in html and "folders" in html
+
+
+def folders_of(response) -> list[str]:
+    return re.findall(r'<td class="c-folder">([^<]*)</td>', response.content.decode())
+
+
+def test_all_folders_results_are_merged_newest_first_across_pages(alice, login):
+    # 60 reports, hour i: the even hours in INBOX, the odd ones in Projects. Their arrival
+    # times (INTERNALDATE) run the other way: the order must come from the Date header.
+    fill(
+        alice,
+        "INBOX",
+        [
+            (
+                make_message(subject=f"Report {i:03d}", date=T0 + timedelta(hours=i)),
+                (),
+                T0 - timedelta(hours=i),
+            )
+            for i in range(0, 60, 2)
+        ],
+    )
+    fill(
+        alice,
+        "Projects",
+        [
+            (
+                make_message(subject=f"Report {i:03d}", date=T0 + timedelta(hours=i)),
+                (),
+                T0 - timedelta(hours=i),
+            )
+            for i in range(1, 60, 2)
+        ],
+    )
+    client = login(alice)
+    params = {"q": "report", "folder": "INBOX", "scope": "all"}
+    first = client.get("/search/", params)
+    assert found(first) == [f"Report {i:03d}" for i in range(59, 9, -1)]
+    assert folders_of(first)[:4] == ["Projects", "Inbox", "Projects", "Inbox"]
+    html = first.content.decode()
+    assert "1–50 of 60" in html and "Page 1 of 2" in html
+    second = client.get("/search/", {**params, "page": "2"})
+    assert found(second) == [f"Report {i:03d}" for i in range(9, -1, -1)]
+    assert folders_of(second) == ["Projects", "Inbox"] * 5
+    assert "51–60 of 60" in second.content.decode()
+
+
+def test_merged_dates_are_the_ones_the_server_sorts_by(alice, login):
+    """The sent date of RFC 5256: the Date header in UTC whatever its zone, and INTERNALDATE
+    for a message without a Date header."""
+    alice.append("INBOX", make_message(subject="Memo at 10:00 UTC", date=T0 + timedelta(hours=1)))
+    alice.append("INBOX", make_message(subject="Memo at 12:00 UTC", date=T0 + timedelta(hours=3)))
+    tokyo = timezone(timedelta(hours=9))
+    alice.append(
+        "Projects",  # 20:00 in Tokyo is 11:00 UTC
+        make_message(subject="Memo from Tokyo", date=datetime(2026, 3, 1, 20, 0, tzinfo=tokyo)),
+    )
+    undated = make_message(subject="Memo without a date")
+    del undated["Date"]
+    alice.append("Archive", undated, when=T0 + timedelta(hours=2, minutes=30))
+    folded = make_message(subject="Memo at 10:15 UTC, folded")
+    del folded["Date"]
+    date_line = b"Date: Sun, 1 Mar 2026\r\n 10:15:00 +0000 (UTC)\r\n"
+    alice.append("Projects", date_line + message_bytes(folded))
+    alice.append(
+        "Archive", make_message(subject="Memo at 9:30 UTC", date=T0 + timedelta(minutes=30))
+    )
+    client = login(alice)
+    everywhere = client.get("/search/", {"q": "memo", "scope": "all"})
+    assert found(everywhere) == [
+        "Memo at 12:00 UTC",
+        "Memo without a date",
+        "Memo from Tokyo",
+        "Memo at 10:15 UTC, folded",
+        "Memo at 10:00 UTC",
+        "Memo at 9:30 UTC",
+    ]
+    assert folders_of(everywhere) == [
+        "Inbox",
+        "Archive",
+        "Projects",
+        "Projects",
+        "Inbox",
+        "Archive",
+    ]
+    assert re.search(r"1–6 of 6 in \d+ folders", everywhere.content.decode())
+
+
+def commands_by_name() -> dict[str, float]:
+    """How many IMAP commands of each name this process has sent (the /metrics histogram)."""
+    counts: dict[str, float] = {}
+    for metric in REGISTRY.collect():
+        if metric.name == "webmail_imap_command_duration_seconds":
+            for sample in metric.samples:
+                if sample.name.endswith("_count"):
+                    counts[sample.labels["command"]] = sample.value
+    return counts
+
+
+def sent_since(before: dict[str, float]) -> dict[str, float]:
+    after = commands_by_name()
+    return {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
+
+
+def test_one_folder_search_is_one_sort_and_one_fetch(alice, mail_server):
+    seed(alice)
+    alice.append("Projects", make_message(subject="Budget 2027", date=T0 + timedelta(hours=12)))
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+
+    def search(query: SearchQuery, page: int = 1):
+        def go(conn: IMAPConnection):
+            tree = _tree(conn)
+            conn.select("INBOX")
+            before, commands = commands_by_name(), conn.commands
+            results = run_search(conn, query, tree, page, 2)
+            return results, sent_since(before), conn.commands - commands
+
+        return mail.run(go, folder="INBOX")
+
+    results, sent, count = search(SearchQuery(folder="INBOX", text="budget"))
+    assert [row.message.subject for row in results.rows] == ["Holiday photos", "Lunch?"]
+    # The NOOP that checks the selected folder, the SORT (our SEARCH command) and the rows' FETCH.
+    assert sent == {"NOOP": 1, "SEARCH": 1, "FETCH": 1}
+    assert count == 3
+
+    # All folders: one date FETCH per folder with hits, one SELECT per folder, no more.
+    results, sent, _count = search(SearchQuery(folder="INBOX", text="budget", all_folders=True))
+    assert [row.message.subject for row in results.rows] == ["Holiday photos", "Lunch?"]
+    folders = results.folders_searched
+    assert sent["SEARCH"] == folders - 1  # INBOX's SORT is still known from the search above
+    assert sent["FETCH"] == 2 + 1  # dates in INBOX and Projects, then INBOX's rows
+    # Page 2 reuses the SORTs and the dates of the newest hits: only the new ones are fetched.
+    results, sent, _count = search(
+        SearchQuery(folder="INBOX", text="budget", all_folders=True), page=2
+    )
+    assert [row.message.subject for row in results.rows] == ["Budget 2027", "Quarterly budget"]
+    assert "SEARCH" not in sent
+    assert sent["FETCH"] == 1 + 2  # INBOX's third date (Projects' is known); two folders' rows
 
 
 def test_results_are_paged_and_keep_the_actions(alice, login):
@@ -244,11 +383,36 @@ def test_query_criteria_are_built_from_validated_values():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.lists(st.integers(1, 500), max_size=30, unique=True).map(sorted), max_size=4),
+    st.lists(st.integers(1, 500), max_size=130, unique=True).map(sorted),
+    st.integers(0, 140),
+    st.integers(1, 50),
+)
+def test_a_page_of_one_folders_results_is_that_slice_newest_first(uids, start, count):
+    every_hit = list(reversed(uids))  # SORT answers oldest first
+    assert newest_slice(uids, start, count) == every_hit[start : start + count]
+
+
+def hits_newest_first(dates: list[int]) -> list[tuple[int, int]]:
+    """A folder's hits as its SORT (DATE) gives them (by date, equal dates by UID), reversed."""
+    in_sort_order = sorted((when, uid) for uid, when in enumerate(dates, 1))
+    return list(reversed(in_sort_order))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 20), max_size=30), max_size=5),
     st.integers(0, 130),
     st.integers(1, 50),
 )
-def test_a_page_of_results_is_that_slice_of_every_folder_newest_first(found_uids, start, count):
-    found = [(f"folder{i}", uids) for i, uids in enumerate(found_uids)]
-    every_hit = [(name, uid) for name, uids in found for uid in reversed(uids)]
-    assert _window(found, start, count) == every_hit[start : start + count]
+def test_merged_pages_are_that_slice_of_every_hit_newest_first(dates, start, count):
+    folders = [hits_newest_first(folder_dates) for folder_dates in dates]
+    # Every hit, newest first; equal dates: the earlier folder, then the higher UID.
+    every_hit = sorted(
+        ((when, index, uid) for index, hits in enumerate(folders) for when, uid in hits),
+        key=lambda hit: (-hit[0], hit[1], -hit[2]),
+    )
+    expected = [(index, uid) for _when, index, uid in every_hit[start : start + count]]
+    assert merge_newest_first(folders, start, count) == expected
+    # A page needs no more than each folder's newest start + count hits.
+    newest_only = [hits[: start + count] for hits in folders]
+    assert merge_newest_first(newest_only, start, count) == expected

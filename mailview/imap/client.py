@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.header import decode_header, make_header
 from typing import Any
 
@@ -83,6 +83,12 @@ ROW_PRESERVING_COMMANDS = frozenset(
     | {"LOGOUT", "GETQUOTAROOT"}
 )
 MAX_CACHED_ROWS = 2000
+# What SORT (DATE) orders by (RFC 5256 "sent date"): the Date header, else INTERNALDATE.
+SORT_DATE_ARGUMENT = "(INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE)])"
+# Sort dates kept per connection, all folders together (about 100 bytes each in a dict): an
+# all-folder search's page p needs the dates of p pages' worth of hits per folder.
+MAX_CACHED_DATES = 50_000
+_UNFOLD = re.compile(rb"\r?\n[ \t]+")
 # Downloads: bytes of a part asked for per FETCH (see IMAPConnection.iter_section).
 STREAM_CHUNK = 256 * 1024
 _SECTION = re.compile(r"[1-9][0-9]{0,5}(\.[1-9][0-9]{0,5}){0,39}")
@@ -828,6 +834,49 @@ class IMAPConnection:
             self.memo[memo_key] = (time.monotonic(), (state.signature, uids))
         return state, uids, server_sorts
 
+    def sort_dates(self, uids: Sequence[int]) -> dict[int, int]:
+        """{uid: the date SORT (DATE) orders it by, as a UTC timestamp} for `uids` of the
+        selected folder; UIDs that vanished are left out.
+
+        RFC 5256's sent date: the Date header, else (none, or unparsable) INTERNALDATE, to the
+        second. A message never changes, so the dates are kept per folder while its UIDVALIDITY
+        holds (new mail does not make them stale) and only the UIDs not seen before are
+        fetched, in one UID FETCH.
+        """
+        if self.selected is None:
+            raise CommandFailed("sort_dates: no folder selected")
+        folder, uidvalidity = self.selected.name, self.selected.uidvalidity
+        memo_key = f"{folder}\0dates"
+        made = self.memo.get(memo_key)
+        known: dict[int, int] = made[1][1] if made is not None and made[1][0] == uidvalidity else {}
+        missing = [uid for uid in uids if uid not in known]
+        if not missing:
+            return {uid: known[uid] for uid in uids if uid in known}
+        with self._translating("FETCH"):
+            imap = self._client._imap
+            tag = imap._command("UID", "FETCH", join_message_ids(missing), SORT_DATE_ARGUMENT)
+            typ, data = imap._command_complete("FETCH", tag)
+            self._client._checkok("fetch", typ, data)
+            _typ, data = imap._untagged_response(typ, data, "FETCH")
+            wanted = set(missing)
+            fetched: dict[int, int] = {}
+            for _seq, items in fetch_items(data if data != [None] else []):
+                uid = items.get(b"UID")
+                if uid in wanted and b"INTERNALDATE" in items:
+                    fetched[uid] = _sort_date(items)
+                else:
+                    self._rows.clear()  # another session's flag change came with ours
+            self._absorb_unsolicited()
+        if len(known) + len(fetched) > MAX_CACHED_DATES:
+            known = {}
+        others = [k for k in self.memo if k.endswith("\0dates") and k != memo_key]
+        if sum(len(self.memo[k][1][1]) for k in others) + len(known) > MAX_CACHED_DATES:
+            for key in others:
+                self.memo.pop(key, None)
+        known.update(fetched)
+        self.memo[memo_key] = (time.monotonic(), (uidvalidity, known))
+        return {uid: known[uid] for uid in uids if uid in known}
+
     def thread_references(self, folder: str) -> list[list[int]] | None:
         """THREAD=REFERENCES of the whole folder as lists of UIDs (None without it)."""
         if not self.has("THREAD=REFERENCES"):
@@ -1126,6 +1175,30 @@ def _datetime(value: Any) -> datetime | None:
         return parse_to_datetime(value, normalise=False)
     except ValueError:
         return None
+
+
+def _sort_date(items: dict[bytes, Any]) -> int:
+    """The UTC timestamp SORT (DATE) uses for a message: its Date header, else INTERNALDATE
+    (a Date without a zone counts as UTC, as the servers read it)."""
+    header = next((v for k, v in items.items() if k.startswith(b"BODY[HEADER")), b"") or b""
+    when = None
+    if isinstance(header, bytes):
+        unfolded = _UNFOLD.sub(b" ", header)
+        for line in unfolded.splitlines():
+            name, colon, value = line.partition(b":")
+            if colon and name.strip().lower() == b"date":
+                when = _datetime(value.strip())
+                break
+    if when is None:
+        when = _datetime(items.get(b"INTERNALDATE"))
+    if when is None:
+        return 0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        return int(when.timestamp())
+    except (OverflowError, ValueError, OSError):
+        return 0
 
 
 def _envelope(raw: Any) -> Envelope | None:

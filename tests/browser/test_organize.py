@@ -148,6 +148,36 @@ def test_search_then_act_on_results(page: Page, daphne_server: LiveServer, alice
     expect(page.locator(f"{ROWS}.flagged")).to_have_count(3)
 
 
+def test_all_folders_search_puts_the_newest_message_first_whatever_its_folder(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    fill(
+        alice,
+        "INBOX",
+        [
+            (make_message(subject="Trip plan, old notes", date=at(1)), (), at(1)),
+            (make_message(subject="Trip plan, first draft", date=at(3)), (), at(3)),
+        ],
+    )
+    alice.append("Projects", make_message(subject="Trip plan, final", date=at(5)), when=at(5))
+    alice.append("Archive", make_message(subject="Trip plan, 2025", date=at(0)), when=at(0))
+    log_in(page, daphne_server.url, alice)
+    page.locator("#search-q").fill("trip plan")
+    page.keyboard.press("Enter")
+    expect(page.locator(".list-head .count")).to_have_text("1–2 of 2")
+
+    page.locator("details.advanced summary").click()
+    page.get_by_label("All folders").check()
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".list-head .count")).to_contain_text("1–4 of 4")
+    expect(page.locator(f"{ROWS} .c-subject a")).to_have_text(
+        ["Trip plan, final", "Trip plan, first draft", "Trip plan, old notes", "Trip plan, 2025"]
+    )
+    expect(page.locator(f"{ROWS} .c-folder")).to_have_text(
+        ["Projects", "Inbox", "Inbox", "Archive"]
+    )
+
+
 def test_keyboard_help_overlay(page: Page, daphne_server: LiveServer, alice: MailUser) -> None:
     log_in(page, daphne_server.url, alice)
     help_box = page.locator("#shortcut-help")
