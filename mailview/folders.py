@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .imap.client import FolderInfo
+from .imap.client import FolderInfo, QuotaUsage
+from .templatetags.mailview import compactsize
 
 # Special-use roles, in the order they are shown, with their localized names.
 ROLES: dict[str, tuple[str, object]] = {
@@ -33,9 +36,65 @@ class FolderNode:
 
 
 @dataclass(frozen=True)
+class QuotaGauge:
+    """The quota shown under the folder tree: one resource of the INBOX's quota root."""
+
+    resource: str  # STORAGE (usage and limit in KiB) or MESSAGE
+    usage: int
+    limit: int  # > 0
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.usage / self.limit))
+
+    @property
+    def warn_at(self) -> int:
+        """The usage above which the gauge warns (90 % of the limit, rounded down)."""
+        return self.limit * 9 // 10
+
+    @property
+    def warning(self) -> bool:
+        """More than 90 % used (as the <meter>'s `high` says)."""
+        return self.usage > self.warn_at
+
+    @property
+    def text(self) -> str:
+        if self.resource == "STORAGE":
+            return gettext("%(used)s of %(limit)s used") % {
+                "used": _storage(self.usage),
+                "limit": _storage(self.limit),
+            }
+        return gettext("%(used)s of %(limit)s messages") % {
+            "used": intcomma(self.usage),
+            "limit": intcomma(self.limit),
+        }
+
+
+def _storage(kib: int) -> str:
+    """1048576 KiB -> "1 GB", 126000 -> "123 MB" (a whole unit loses its ".0")."""
+    return compactsize(kib * 1024).replace(".0 ", " ")
+
+
+def quota_gauge(quotas: list[QuotaUsage]) -> QuotaGauge | None:
+    """The STORAGE or MESSAGE quota nearest to its limit (STORAGE on a tie); None without one.
+
+    Other resources (RFC 9208's MAILBOX, ANNOTATION-STORAGE...) and unlimited ones are left out.
+    """
+    shown = [
+        QuotaGauge(q.resource, q.usage, q.limit)
+        for q in quotas
+        if q.resource in ("STORAGE", "MESSAGE") and q.limit > 0
+    ]
+    if not shown:
+        return None
+    return max(shown, key=lambda g: (g.usage / g.limit, g.resource == "STORAGE"))
+
+
+@dataclass(frozen=True)
 class FolderTree:
     nodes: list[FolderNode]  # flattened, in display order, with depth
     delimiter: str | None
+    quota: QuotaGauge | None = None  # asked with the tree, cached with it
 
     def find(self, name: str) -> FolderNode | None:
         return next((node for node in self.nodes if node.name == name), None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
-from .folders import FolderTree, build_tree
+from .folders import FolderTree, QuotaGauge, build_tree, quota_gauge
 from .imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
+from .imap.errors import CommandFailed
 from .imap.session import MailSession
 
 DEFAULT_SORT = "date"
@@ -100,15 +101,26 @@ def _tree(conn: IMAPConnection) -> FolderTree:
 
     LIST-STATUS makes the server count every folder; Dovecot pays ~30 ms for a 100k INBOX
     that is not selected. Unread counts may therefore lag by up to the TTL (live updates
-    refresh them in the browser).
+    refresh them in the browser). The quota shown under the tree (GETQUOTAROOT) is asked
+    and kept with it, so it lags the same way; changes of our own (delete, move, import...)
+    drop the cached tree, quota included.
     """
     made = conn.memo.get("tree")
     if made is not None and time.monotonic() - made[0] < settings.WEBMAIL_FOLDER_TREE_TTL:
         return made[1]
     prefix, _delimiter = conn.namespace_prefix()
     tree = build_tree(conn.list_folders(subscribed_only=True), prefix)
+    tree = replace(tree, quota=_quota(conn))
     conn.memo["tree"] = (time.monotonic(), tree)
     return tree
+
+
+def _quota(conn: IMAPConnection) -> QuotaGauge | None:
+    """The INBOX's quota for the folder pane; none (nothing shown) if the server refuses."""
+    try:
+        return quota_gauge(conn.quota("INBOX"))
+    except CommandFailed:
+        return None
 
 
 def folder_tree(mail: MailSession) -> FolderTree:

@@ -1,9 +1,9 @@
-"""Building the folder tree from LIST results (pure, no server)."""
+"""Building the folder tree from LIST results, and its quota gauge (pure, no server)."""
 
 from __future__ import annotations
 
-from mailview.folders import build_tree
-from mailview.imap.client import FolderInfo
+from mailview.folders import build_tree, quota_gauge
+from mailview.imap.client import FolderInfo, QuotaUsage
 
 
 def info(name: str, *flags: str, unseen: int = 0, delimiter: str = "/") -> FolderInfo:
@@ -67,3 +67,37 @@ def test_noselect_folders_are_not_selectable():
 
 def test_inbox_unseen_is_the_inbox_count():
     assert build_tree([info("INBOX", unseen=7), info("Other", unseen=3)]).inbox_unseen == 7
+
+
+def usage(resource: str, used: int, limit: int) -> QuotaUsage:
+    return QuotaUsage("User quota", resource, used, limit)
+
+
+def test_the_quota_gauge_says_storage_in_whole_units_like_roundcube():
+    gauge = quota_gauge([usage("STORAGE", 126_000, 1024 * 1024)])
+    assert gauge.text == "123 MB of 1 GB used"
+    assert (gauge.percent, gauge.warning) == (12, False)
+    assert quota_gauge([usage("STORAGE", 3959, 1024 * 1024)]).text == "3.9 MB of 1 GB used"
+
+
+def test_the_quota_gauge_counts_messages_for_a_message_quota():
+    assert quota_gauge([usage("MESSAGE", 1234, 10_000)]).text == "1,234 of 10,000 messages"
+
+
+def test_the_quota_gauge_shows_the_resource_nearest_its_limit():
+    both = [usage("STORAGE", 100, 1000), usage("MESSAGE", 9, 10)]
+    assert quota_gauge(both).resource == "MESSAGE"
+    even = [usage("MESSAGE", 1, 10), usage("STORAGE", 100, 1000)]
+    assert quota_gauge(even).resource == "STORAGE"
+
+
+def test_the_quota_gauge_warns_above_ninety_percent():
+    assert not quota_gauge([usage("MESSAGE", 90, 100)]).warning
+    assert quota_gauge([usage("MESSAGE", 91, 100)]).warning
+    over = quota_gauge([usage("STORAGE", 2048, 1024)])
+    assert (over.percent, over.warning) == (100, True)
+
+
+def test_no_gauge_without_a_limited_storage_or_message_quota():
+    assert quota_gauge([]) is None
+    assert quota_gauge([usage("STORAGE", 5, 0), usage("MAILBOX", 3, 10)]) is None

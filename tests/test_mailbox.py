@@ -182,8 +182,9 @@ def test_a_warm_page_costs_a_constant_number_of_imap_commands(alice, login):
     client = login(alice)
     client.get("/mail/INBOX/")
     before = get_pool().stats()["commands"]
-    client.get("/mail/INBOX/")
+    html = client.get("/mail/INBOX/").content.decode()
     warm = get_pool().stats()["commands"] - before
+    assert "of 1 GB used" in html  # the quota comes from the cached tree too
     client.get("/mail/INBOX/?page=2")
     second = get_pool().stats()["commands"] - before - warm
     assert warm == 1  # NOOP: the order, the rows and the tree are all still good
@@ -197,9 +198,74 @@ def test_the_folder_tree_is_asked_again_after_its_ttl(alice, login, settings):
     alice.append("INBOX", make_message(subject="arrived"))
     before = get_pool().stats()["commands"]
     html = client.get("/mail/INBOX/").content.decode()
-    # NOOP (which sees the new message), SELECT, SORT, FETCH, and LIST-STATUS for the tree.
-    assert get_pool().stats()["commands"] - before == 5
+    # NOOP (which sees the new message), SELECT, SORT, FETCH, and for the tree LIST-STATUS and
+    # GETQUOTAROOT (the quota under it).
+    assert get_pool().stats()["commands"] - before == 6
     assert re.search(r'data-folder="INBOX".*?class="unseen"[^>]*>1<', html, re.S)
+
+
+def quota_gauge(html: str) -> re.Match | None:
+    return re.search(
+        r'<div class="quota-gauge( warning)?" data-resource="([A-Z]+)">\s*'
+        r'<label for="quota-meter" class="quota-text">([^<]*)</label>\s*<meter [^>]*>',
+        html,
+    )
+
+
+def test_every_user_sees_their_own_quota_under_the_folder_tree(alice, bob, login):
+    alice.append(
+        "INBOX", make_message(attachments=[("a.bin", "application/x-a", b"x" * 8_000_000)])
+    )
+    bob.append("INBOX", make_message(attachments=[("b.bin", "application/x-b", b"x" * 3_000_000)]))
+    # The test Dovecot's quota is 1 GB of storage; alice uses 10,555 KiB, bob 3,959 KiB.
+    alice_html = login(alice).get("/mail/INBOX/").content.decode()
+    gauge = quota_gauge(alice_html)
+    assert gauge is not None, alice_html[alice_html.find("manage-folders") :][:600]
+    assert gauge.groups() == (None, "STORAGE", "10 MB of 1 GB used")
+    assert re.search(r'<meter id="quota-meter" min="0" max="1048576" value="10555"', alice_html)
+    bob_client = login(bob)
+    bob_html = bob_client.get("/mail/INBOX/").content.decode()
+    assert quota_gauge(bob_html).group(3) == "3.9 MB of 1 GB used"
+    # On every page with the folder pane, not only the list.
+    assert quota_gauge(bob_client.get("/folders/").content.decode()).group(3) == (
+        "3.9 MB of 1 GB used"
+    )
+
+
+def test_a_message_quota_is_shown_as_counts_and_warns_when_nearly_full(
+    dovecot_factory, settings, login
+):
+    from tests.conftest import point_at
+    from tests.conftest_dovecot import _user_factory
+
+    server = dovecot_factory(extra_config="plugin {\n  quota_rule = *:storage=1G:messages=10\n}\n")
+    point_at(settings, server)
+    make, users = _user_factory(server)
+    carol, dave = make("carol"), make("dave")
+    fill(carol, "INBOX", 5)
+    fill(dave, "INBOX", 10)
+    carol_gauge = quota_gauge(login(carol).get("/mail/INBOX/").content.decode())
+    assert carol_gauge.groups() == (None, "MESSAGE", "5 of 10 messages")
+    dave_gauge = quota_gauge(login(dave).get("/mail/INBOX/").content.decode())
+    assert dave_gauge.groups() == (" warning", "MESSAGE", "10 of 10 messages")
+    for user in users:
+        user.close()
+
+
+def test_no_quota_box_when_the_server_has_no_quota(dovecot_factory, settings, login):
+    from tests.conftest import point_at
+    from tests.conftest_dovecot import _user_factory
+
+    # The quota plugin still counts, but IMAP does not offer QUOTA (no imap_quota plugin).
+    server = dovecot_factory(extra_config="protocol imap {\n  mail_plugins = quota\n}\n")
+    point_at(settings, server)
+    make, users = _user_factory(server)
+    erin = make("erin")
+    html = login(erin).get("/mail/INBOX/").content.decode()
+    assert 'data-folder="INBOX"' in html
+    assert "quota" not in html.lower()
+    for user in users:
+        user.close()
 
 
 def test_another_user_cannot_reach_alices_folders_or_messages(alice, bob, login):

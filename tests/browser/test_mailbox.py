@@ -193,3 +193,26 @@ def test_size_and_attachment_columns_are_not_cut_off(
             .map(td => td.className + ': ' + (td.textContent.trim() || '(icon)'))"""
     )
     assert overflowing == [], f"list cells cut off at 1400px: {overflowing}"
+
+
+def test_quota_is_shown_under_the_folder_tree(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    alice.append(
+        "INBOX", make_message(attachments=[("a.bin", "application/x-a", b"x" * 8_000_000)])
+    )
+    log_in(page, daphne_server.url, alice)
+    pane = page.locator("#folders")
+    gauge = pane.locator(".quota-gauge")
+    expect(gauge).to_be_visible()
+    expect(gauge.locator(".quota-text")).to_have_text(
+        "10 MB of 1 GB used"
+    )  # 10,555 KiB of the test Dovecot's 1 GB
+    expect(gauge).not_to_have_class(re.compile(r"\bwarning\b"))
+    # The bar is a <meter> named by the text, so assistive technology reads both together.
+    meter = pane.get_by_role("meter", name="10 MB of 1 GB used")
+    expect(meter).to_be_visible()
+    expect(meter).to_have_attribute("value", "10555")
+    box, last_folder = meter.bounding_box(), folder_item(page, "Archive").bounding_box()
+    assert box["width"] > 100 and box["height"] >= 4
+    assert box["y"] > last_folder["y"] + last_folder["height"]  # under the tree
