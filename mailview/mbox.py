@@ -6,15 +6,20 @@ fetched on a pooled connection in a worker thread (`sync_to_async`), so the even
 waits on IMAP and at most one batch is in memory.
 
 Imports APPEND message by message, so one bad message does not stop the others; the report
-says how many were imported and which failed and why.
+says how many were imported and which failed and why. `import_progress` runs an import in a
+worker thread and yields its progress (message N of M) as each message is settled, then the
+report.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
@@ -70,16 +75,12 @@ def split_mbox(lines: Iterable[bytes]) -> Iterator[tuple[bytes, datetime | None]
     """
     current: list[bytes] | None = None
     when: datetime | None = None
-    previous_blank = True
-    for raw in lines:
-        line = raw.rstrip(b"\r\n")
-        if line.startswith(b"From ") and previous_blank:
+    for line, separator in _mbox_lines(lines):
+        if separator:
             if current is not None:
                 yield _finish(current), when
             current, when = [], parse_from_date(line)
-            previous_blank = False
             continue
-        previous_blank = line == b""
         if current is None:
             continue  # text before the first separator is not a message
         if FROM_LINE.match(line) and line.startswith(b">"):
@@ -87,6 +88,16 @@ def split_mbox(lines: Iterable[bytes]) -> Iterator[tuple[bytes, datetime | None]
         current.append(line)
     if current is not None:
         yield _finish(current), when
+
+
+def _mbox_lines(lines: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Each line without its line end, and whether it starts a message (the rule of split_mbox)."""
+    previous_blank = True
+    for raw in lines:
+        line = raw.rstrip(b"\r\n")
+        separator = previous_blank and line.startswith(b"From ")
+        previous_blank = not separator and line == b""
+        yield line, separator
 
 
 def _finish(lines: list[bytes]) -> bytes:
@@ -184,18 +195,41 @@ async def eml_stream(
 # -- import --------------------------------------------------------------------------------
 
 
+class Upload(Protocol):
+    """An uploaded file: Django's UploadedFile, or any binary file object."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def __iter__(self) -> Iterator[bytes]: ...
+
+
 @dataclass
 class ImportReport:
     folder: str
     imported: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (which message, why)
 
+    @property
+    def done(self) -> int:
+        """How many messages have been settled (imported or failed)."""
+        return self.imported + len(self.failed)
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    done: int
+    total: int
+
+
+def _is_mbox(name: str, first: bytes) -> bool:
+    return first.startswith(b"From ") or name.lower().endswith((".mbox", ".mbx"))
+
 
 def messages_of(
     name: str, lines: Iterable[bytes], first: bytes
 ) -> Iterator[tuple[str, bytes, datetime | None]]:
     """(label, CRLF bytes, date) for each message of one uploaded file (.mbox or .eml)."""
-    if first.startswith(b"From ") or name.lower().endswith((".mbox", ".mbx")):
+    if _is_mbox(name, first):
         for index, (data, when) in enumerate(split_mbox(lines), start=1):
             yield f"{name} #{index}", data, when
     else:
@@ -203,38 +237,138 @@ def messages_of(
         yield name, data, None
 
 
+def _first_bytes(upload: Upload) -> bytes:
+    upload.seek(0)
+    first = upload.read(5)
+    upload.seek(0)
+    return first
+
+
+def upload_messages(
+    uploads: Sequence[tuple[str, Upload]],
+) -> Iterator[tuple[str, bytes, datetime | None]]:
+    """Every message of the uploaded files (name, file), in order, as for messages_of."""
+    for name, upload in uploads:
+        yield from messages_of(name, upload, _first_bytes(upload))
+
+
+def count_messages(uploads: Sequence[tuple[str, Upload]]) -> int:
+    """How many messages upload_messages will give, without building them (one read of each)."""
+    total = 0
+    for name, upload in uploads:
+        if _is_mbox(name, _first_bytes(upload)):
+            total += sum(1 for _line, separator in _mbox_lines(upload) if separator)
+            upload.seek(0)
+        else:
+            total += 1
+    return total
+
+
 def import_messages(
-    mail: MailSession, folder: str, items: Iterable[tuple[str, bytes, datetime | None]]
+    mail: MailSession,
+    folder: str,
+    items: Iterable[tuple[str, bytes, datetime | None]],
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """APPEND each message to `folder`; bad ones are reported, not fatal."""
+    """APPEND each message to `folder`; bad ones are reported, not fatal.
+
+    `progress(done)` is called after each message is imported or has failed. A message whose
+    APPEND loses the connection is reported (it may or may not have reached the server: it is
+    not sent twice) and the rest go on over a fresh connection.
+    """
     check_folder_name(folder)
     report = ImportReport(folder)
-    batch: list[tuple[str, bytes, datetime | None]] = []
+    batch: deque[tuple[str, bytes, datetime | None]] = deque()
+
+    def settle(label: str, why: str | None = None) -> None:
+        if why is None:
+            report.imported += 1
+        else:
+            report.failed.append((label, why))
+        if progress is not None:
+            progress(report.done)
+
+    def append_batch(conn: IMAPConnection) -> bool:
+        """APPEND the batch on one connection; True if the connection broke on the way."""
+        while batch:
+            label, data, when = batch.popleft()
+            try:
+                conn.append_message(folder, data, flags=flags_from_status(data), when=when)
+            except CommandFailed as exc:
+                settle(label, _server_reason(exc))
+            except MailError:
+                settle(
+                    label, _("the connection to the mail server was lost before it was confirmed")
+                )
+                return True
+            else:
+                settle(label)
+        return False
 
     def flush() -> None:
-        def run(conn: IMAPConnection) -> None:
-            for label, data, when in batch:
-                try:
-                    conn.append_message(folder, data, flags=flags_from_status(data), when=when)
-                except CommandFailed as exc:
-                    report.failed.append((label, _server_reason(exc)))
-                else:
-                    report.imported += 1
-
-        if batch:
-            mail.run(run, folder=folder, retry=False)
-            batch.clear()
+        while batch:
+            try:
+                broke = mail.run(append_batch, folder=folder, retry=False)
+            except MailError as exc:  # no connection to be had: this batch fails, with why
+                while batch:
+                    settle(batch.popleft()[0], str(exc.user_message))
+                return
+            if broke:
+                # The server dropped us: this login's other idle connections are likely dead too.
+                mail.pool.discard_idle(mail.key)
 
     for label, data, when in items:
         problem = looks_like_message(data)
         if problem:
-            report.failed.append((label, problem))
+            settle(label, problem)
             continue
         batch.append((label, data, when))
         if len(batch) >= 50:
             flush()
     flush()
     return report
+
+
+_FINISHED = object()
+
+
+async def import_progress(
+    mail: MailSession, folder: str, uploads: Sequence[tuple[str, Upload]]
+) -> AsyncIterator[ImportProgress | ImportReport]:
+    """Import the uploads in a worker thread: ImportProgress(0, total), one ImportProgress per
+    message settled, then the ImportReport.
+
+    If the consumer goes away (the browser left), the import still runs to its end, as a
+    plain form POST would.
+    """
+    check_folder_name(folder)
+    loop = asyncio.get_running_loop()
+    events: asyncio.Queue[object] = asyncio.Queue()
+
+    def put(event: object) -> None:
+        try:
+            loop.call_soon_threadsafe(events.put_nowait, event)
+        except RuntimeError:
+            pass  # the event loop is closed: nobody is listening any more
+
+    def work() -> ImportReport:
+        try:
+            total = count_messages(uploads)
+            put(ImportProgress(0, total))
+            return import_messages(
+                mail,
+                folder,
+                upload_messages(uploads),
+                progress=lambda done: put(ImportProgress(done, total)),
+            )
+        finally:
+            put(_FINISHED)
+
+    worker = asyncio.ensure_future(sync_to_async(work, thread_sensitive=False)())
+    while (event := await events.get()) is not _FINISHED:
+        assert isinstance(event, ImportProgress)
+        yield event
+    yield await worker
 
 
 def _server_reason(exc: MailError) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections.abc import AsyncIterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -21,6 +24,7 @@ from .imap.session import MailSession
 from .views_actions import safe_next
 
 MAX_IMPORT_FILES = 20
+NDJSON = "application/x-ndjson"
 
 
 def download_name(text: str, suffix: str) -> str:
@@ -109,7 +113,12 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_messages(request: HttpRequest) -> HttpResponse:
-    """GET: the form. POST: APPEND the uploaded .eml/.mbox files; the report page."""
+    """GET: the form. POST: APPEND the uploaded .eml/.mbox files; the report page.
+
+    A POST that accepts application/x-ndjson (the page's script) gets the import's progress
+    as it works instead: one JSON object per line, {"done": n, "total": m}, then
+    {"result": {...}} with the report.
+    """
     mail = MailSession.for_request(request)
     report = None
     folder = request.POST.get("folder") or request.GET.get("folder") or "INBOX"
@@ -122,15 +131,16 @@ def import_messages(request: HttpRequest) -> HttpResponse:
         elif len(files) > MAX_IMPORT_FILES:
             error = _("At most %(n)d files at once.") % {"n": MAX_IMPORT_FILES}
         else:
-
-            def items():  # noqa: ANN202 - a generator over every uploaded message
-                for upload in files:
-                    name = download_name(upload.name or "upload", "")
-                    first = upload.read(5)
-                    upload.seek(0)
-                    yield from mbox.messages_of(name, upload, first)
-
-            report = mbox.import_messages(mail, folder, items())
+            uploads = [(download_name(f.name or "upload", ""), f) for f in files]
+            if NDJSON in request.headers.get("Accept", ""):
+                response = StreamingHttpResponse(
+                    _import_events(mbox.import_progress(mail, folder, uploads)),
+                    content_type=f"{NDJSON}; charset=utf-8",
+                )
+                response["Cache-Control"] = "no-store"
+                response["X-Accel-Buffering"] = "no"  # a proxy must pass each line on at once
+                return response
+            report = mbox.import_messages(mail, folder, mbox.upload_messages(uploads))
     tree = services.folder_tree(mail)
     return render(
         request,
@@ -144,6 +154,27 @@ def import_messages(request: HttpRequest) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+async def _import_events(
+    events: AsyncIterator[mbox.ImportProgress | mbox.ImportReport],
+) -> AsyncIterator[bytes]:
+    """The import's events as JSON lines; the report also as the page's own markup."""
+    async for event in events:
+        if isinstance(event, mbox.ImportProgress):
+            line = {"done": event.done, "total": event.total}
+        else:
+            line = {
+                "result": {
+                    "folder": event.folder,
+                    "imported": event.imported,
+                    "failed": [{"which": which, "why": why} for which, why in event.failed],
+                    "html": render_to_string(
+                        "mailview/folders/_import_report.html", {"report": event}
+                    ),
+                }
+            }
+        yield json.dumps(line).encode() + b"\n"
 
 
 @login_required

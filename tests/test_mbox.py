@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -229,3 +231,119 @@ def test_import_reports_what_the_server_refused(dovecot_factory, settings, login
     assert "quota" in html.lower(), html[html.find('class="why"') :][:300]
     assert message_ids(dave, "INBOX") == ["<fits@example.org>"]
     dave.close()
+
+
+# -- import with progress (the page's script asks for application/x-ndjson) -----------------
+
+
+def streamed_events(response) -> list[dict]:
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in body_of(response).decode().splitlines()]
+
+
+def factory_mbox(count: int, prefix: str) -> bytes:
+    return b"".join(
+        mbox.mbox_entry(
+            message_bytes(make_message(subject=f"{prefix} {i}", message_id=f"<{prefix}{i}@x.org>")),
+            T0 + timedelta(minutes=i),
+        )
+        for i in range(count)
+    )
+
+
+def test_import_streams_message_n_of_m_then_the_report(alice, login):
+    data = factory_mbox(12, "stream")
+    data += b"From MAILER-DAEMON Fri May 01 09:00:00 2026\nnot a message\n\n"
+    response = login(alice).post(
+        "/folders/import/",
+        {
+            "folder": "INBOX",
+            "files": [
+                SimpleUploadedFile("big.mbox", data),
+                SimpleUploadedFile("one.eml", message_bytes(make_message(subject="single"))),
+            ],
+        },
+        HTTP_ACCEPT="application/x-ndjson",
+    )
+    assert response.status_code == 200
+    events = streamed_events(response)
+    progress, last = events[:-1], events[-1]
+    # One event before any APPEND, then one per message settled (imported or failed), in order.
+    assert progress == [{"done": n, "total": 14} for n in range(15)]
+    result = last["result"]
+    assert result["folder"] == "INBOX" and result["imported"] == 13
+    assert result["failed"] == [{"which": "big.mbox #13", "why": "no mail headers"}]
+    assert "13 messages imported into INBOX." in result["html"]
+    assert '<span class="which">big.mbox #13</span>' in result["html"]
+    assert len(message_ids(alice, "INBOX")) == 13
+
+
+def test_streamed_import_reports_a_missing_folder_per_message_not_as_an_error(alice, login):
+    response = login(alice).post(
+        "/folders/import/",
+        {"folder": "Nowhere", "files": [SimpleUploadedFile("a.mbox", factory_mbox(2, "lost"))]},
+        HTTP_ACCEPT="application/x-ndjson",
+    )
+    events = streamed_events(response)
+    assert events[-2] == {"done": 2, "total": 2}
+    result = events[-1]["result"]
+    assert result["imported"] == 0
+    assert [f["which"] for f in result["failed"]] == ["a.mbox #1", "a.mbox #2"]
+    assert all("the mail server refused it" in f["why"] for f in result["failed"])
+
+
+def test_streamed_form_errors_are_the_html_page(alice, login):
+    response = login(alice).post(
+        "/folders/import/", {"folder": "INBOX"}, HTTP_ACCEPT="application/x-ndjson"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Choose one or more" in response.content.decode()
+
+
+def test_bob_cannot_stream_an_import_into_alices_account(alice, bob, login):
+    alice.append("Private", make_message(subject="secret"))
+    response = login(bob).post(
+        "/folders/import/",
+        {"folder": "Private", "files": [SimpleUploadedFile("x.mbox", factory_mbox(3, "bob"))]},
+        HTTP_ACCEPT="application/x-ndjson",
+    )
+    result = streamed_events(response)[-1]["result"]
+    assert result["imported"] == 0 and len(result["failed"]) == 3  # bob has no such folder
+    assert len(message_ids(alice, "Private")) == 1
+    assert message_ids(bob, "INBOX") == []
+
+
+def test_count_messages_matches_what_the_import_reads():
+    data = factory_mbox(3, "count") + b"From nobody\n\nFrom in a body after a blank line\n"
+    uploads = [
+        ("a.mbox", io.BytesIO(data)),
+        ("b.eml", io.BytesIO(b"Subject: b\r\n\r\nFrom here\r\n")),
+        ("empty.mbox", io.BytesIO(b"")),
+        ("c.txt", io.BytesIO(b"From x Fri May 01 09:00:00 2026\nSubject: c\n\nc\n")),
+    ]
+    labels = [label for label, _data, _when in mbox.upload_messages(uploads)]
+    assert mbox.count_messages(uploads) == len(labels) == 7
+    assert labels[-1] == "c.txt #1"
+
+
+def test_a_dropped_connection_fails_that_message_and_the_rest_go_on(alice, mail_server, dovecot):
+    from mailview.imap.session import MailSession
+
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+    seen: list[int] = []
+
+    def progress(done: int) -> None:
+        seen.append(done)
+        if done == 3:
+            dovecot.kick(alice.username)  # the server drops the connection under the import
+
+    uploads = [("drop.mbox", io.BytesIO(factory_mbox(8, "drop")))]
+    report = mbox.import_messages(mail, "INBOX", mbox.upload_messages(uploads), progress)
+    assert seen == list(range(1, 9))
+    assert report.failed == [
+        ("drop.mbox #4", "the connection to the mail server was lost before it was confirmed")
+    ]
+    assert report.imported == 7
+    ids = message_ids(alice, "INBOX")
+    assert [f"<drop{i}@x.org>" in ids for i in range(8)] == [True] * 3 + [False] + [True] * 4

@@ -227,7 +227,12 @@
     event.preventDefault();
   });
 
-  // -- import: an upload progress bar, then the server's report -------------------------------
+  // -- import: an upload progress bar, then "Importing message N of M", then the report ------
+  // The POST asks for application/x-ndjson: the server answers with one JSON line per message
+  // it has APPENDed ({"done": n, "total": m}) and a last line {"result": {..., "html": ...}}.
+  // XHR (not fetch) because only XHR reports upload progress; its partial responseText gives
+  // the lines as they arrive. Any other answer (a form error, an error page) is an HTML page
+  // whose <main> replaces ours, as without streaming.
   function bindImport() {
     var importForm = document.getElementById("import-form");
     if (!importForm || !window.XMLHttpRequest || !window.FormData || !window.DOMParser) return;
@@ -235,10 +240,16 @@
       event.preventDefault();
       var bar = document.getElementById("import-progress");
       var status = document.getElementById("import-status");
+      var button = importForm.querySelector("button[type=submit]");
       var xhr = new XMLHttpRequest();
+      var read = 0;  // how much of responseText has been parsed
+      var result = null;
       xhr.open("POST", importForm.action);
+      xhr.setRequestHeader("Accept", "application/x-ndjson");
       bar.hidden = false;
+      bar.max = 100;
       bar.value = 0;
+      if (button) button.disabled = true;
       xhr.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) {
           bar.value = Math.round(100 * e.loaded / e.total);
@@ -246,15 +257,56 @@
         }
       });
       xhr.upload.addEventListener("load", function () {
-        bar.removeAttribute("value");  // indeterminate while the server appends
-        status.textContent = "Importing messages…";
+        bar.removeAttribute("value");  // indeterminate until the server has counted the messages
+        status.textContent = "Preparing the import…";
       });
+
+      function streamed() {
+        return (xhr.getResponseHeader("Content-Type") || "").indexOf("application/x-ndjson") === 0;
+      }
+      function show(line) {
+        var data = JSON.parse(line);
+        if (data.result) { result = data.result; return; }
+        if (!data.total) { status.textContent = "No messages found in these files."; return; }
+        bar.max = data.total;
+        bar.value = data.done;
+        status.textContent = "Importing message " + Math.min(data.done + 1, data.total) +
+          " of " + data.total;
+      }
+      function readLines(all) {
+        var text = xhr.responseText;
+        var end = all ? text.length : text.lastIndexOf("\n") + 1;
+        if (end <= read) return;
+        var lines = text.slice(read, end).split("\n");
+        read = end;
+        lines.forEach(function (line) { if (line.trim()) show(line); });
+      }
+      function showReport() {
+        var main = document.querySelector("main");
+        var old = main.querySelectorAll(".import-report, .form-error");
+        for (var i = 0; i < old.length; i++) old[i].remove();
+        // Rendered by our own template (all values autoescaped).
+        var doc = new DOMParser().parseFromString(result.html, "text/html");
+        var report = doc.querySelector(".import-report");
+        if (report) importForm.before(document.importNode(report, true));
+        status.textContent = "";
+        importForm.querySelector("input[type=file]").value = "";  // the folder stays chosen
+      }
+
+      xhr.addEventListener("progress", function () { if (streamed()) readLines(false); });
       xhr.addEventListener("load", function () {
+        if (button) button.disabled = false;
         if (xhr.responseURL && xhr.responseURL.indexOf("/accounts/login/") !== -1) {
           window.location.href = xhr.responseURL;
           return;
         }
-        // The report, rendered by our own templates (all values autoescaped).
+        if (streamed()) {
+          try { readLines(true); } catch (e) { result = null; }
+          if (result) showReport();
+          else status.textContent = "The import stopped before it finished. " +
+            "Open the folder to see what was imported.";
+          return;
+        }
         var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
         var fresh = doc.querySelector("main");
         var main = document.querySelector("main");
@@ -263,8 +315,10 @@
         bindImport();
       });
       xhr.addEventListener("error", function () {
+        if (button) button.disabled = false;
         bar.hidden = true;
-        status.textContent = "The upload failed. Check your connection and try again.";
+        status.textContent = "The connection was lost. Open the folder to see what was " +
+          "imported, then try again.";
       });
       xhr.send(new FormData(importForm));
     });

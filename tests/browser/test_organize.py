@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from mailview.mbox import mbox_entry
 from tests.browser.helpers import at, fill, folder_item, log_in, subjects
 from tests.conftest_dovecot import MailUser
 from tests.liveserver import LiveServer
-from webmail.devmail.factories import make_message
+from webmail.devmail.factories import make_message, message_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -274,6 +275,55 @@ def test_export_then_import_round_trip(
     folder_item(page, "Restored").locator("a").click()
     expect(page.locator(ROWS)).to_have_count(5)
     expect(page).to_have_url(re.compile(r"/mail/Restored/$"))
+
+
+def test_import_shows_message_n_of_m_while_the_server_appends(
+    page: Page, daphne_server: LiveServer, alice: MailUser, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive.mbox"
+    archive.write_bytes(
+        b"".join(
+            mbox_entry(message_bytes(make_message(subject=f"Old {i}")), at(i)) for i in range(30)
+        )
+        + b"From MAILER-DAEMON Fri May 01 09:00:00 2026\nnot a message\n\n"
+    )
+    alice.create_folder("Archive")
+    log_in(page, daphne_server.url, alice)
+    page.goto(f"{daphne_server.url}/folders/import/?folder=Archive")
+    # Record every value the bar and the status line go through (the mutations' old values).
+    page.evaluate(
+        """() => {
+        window.values = [];
+        window.texts = [];
+        new MutationObserver((records) => records.forEach((r) => window.values.push(r.oldValue)))
+            .observe(document.getElementById("import-progress"),
+                     {attributeFilter: ["value"], attributeOldValue: true});
+        new MutationObserver((records) => records.forEach((r) => r.removedNodes.forEach(
+            (node) => window.texts.push(node.textContent))))
+            .observe(document.getElementById("import-status"), {childList: true});
+    }"""
+    )
+    page.locator("input[type=file]").set_input_files(str(archive))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-report .imported")).to_have_text(
+        "30 messages imported into Archive."
+    )
+    expect(page.locator(".import-report .failed")).to_have_text("archive.mbox #31: no mail headers")
+    bar = page.locator("#import-progress")
+    expect(bar).to_be_visible()
+    assert bar.evaluate("b => [b.value, b.max]") == [31, 31]
+
+    values = page.evaluate("window.values") + [bar.get_attribute("value")]
+    texts = page.evaluate("window.texts")
+    # The upload's percentages, indeterminate (no value) while the server counts the messages,
+    # then one step per message as the server APPENDs it, with "N of M" beside the bar.
+    assert "Uploading… 100%" in texts and "Preparing the import…" in texts
+    determinate = values[len(values) - values[::-1].index(None) :]
+    assert determinate == [str(n) for n in range(32)]
+    assert [t for t in texts if t.startswith("Importing")] == [
+        f"Importing message {min(n + 1, 31)} of 31" for n in range(32)
+    ]
+    assert len(imap_subjects(alice, "Archive")) == 30
 
 
 def test_conversation_view_collapses_threads_and_opens_them(
