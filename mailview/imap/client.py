@@ -633,15 +633,10 @@ class IMAPConnection:
         """UID FETCH of ROW_FETCH_ITEMS, parsed by mailview.imap.response (imapclient's parser
         is most of the FETCH's time); ({uid: items}, whether only the responses we asked for
         came back). Sent the way imapclient's fetch() sends it."""
-        imap = self._client._imap
-        tag = imap._command("UID", "FETCH", join_message_ids(uids), ROW_FETCH_ARGUMENT)
-        typ, data = imap._command_complete("FETCH", tag)
-        self._client._checkok("fetch", typ, data)
-        _typ, data = imap._untagged_response(typ, data, "FETCH")
         wanted = set(uids)
         out: dict[int, dict[bytes, Any]] = {}
         only_ours = True
-        for _seq, items in fetch_items(data if data != [None] else []):
+        for items in self._uid_fetch_parsed(uids, ROW_FETCH_ARGUMENT):
             uid = items.get(b"UID")
             # Our answer has the row's ENVELOPE and FLAGS (the header item's name is echoed
             # differently by some servers: _summary finds it by prefix); anything else is another
@@ -651,6 +646,17 @@ class IMAPConnection:
             else:
                 only_ours = False
         return out, only_ours
+
+    def _uid_fetch_parsed(self, uids: Sequence[int], argument: str) -> list[dict[bytes, Any]]:
+        """Every untagged FETCH answer (ours and any other that came with it) to ``UID FETCH
+        uids argument``, as raw items parsed by mailview.imap.response. Sent and checked the way
+        imapclient's fetch() does it; its parser, most of a FETCH's time, is skipped."""
+        imap = self._client._imap
+        tag = imap._command("UID", "FETCH", join_message_ids(uids), argument)
+        typ, data = imap._command_complete("FETCH", tag)
+        self._client._checkok("fetch", typ, data)
+        _typ, data = imap._untagged_response(typ, data, "FETCH")
+        return [items for _seq, items in fetch_items(data if data != [None] else [])]
 
     def fetch_parts(self, uid: int, items: Sequence[str]) -> dict[bytes, Any]:
         """Raw FETCH of one message (e.g. BODYSTRUCTURE, BODY.PEEK[1])."""
@@ -853,14 +859,9 @@ class IMAPConnection:
         if not missing:
             return {uid: known[uid] for uid in uids if uid in known}
         with self._translating("FETCH"):
-            imap = self._client._imap
-            tag = imap._command("UID", "FETCH", join_message_ids(missing), SORT_DATE_ARGUMENT)
-            typ, data = imap._command_complete("FETCH", tag)
-            self._client._checkok("fetch", typ, data)
-            _typ, data = imap._untagged_response(typ, data, "FETCH")
             wanted = set(missing)
             fetched: dict[int, int] = {}
-            for _seq, items in fetch_items(data if data != [None] else []):
+            for items in self._uid_fetch_parsed(missing, SORT_DATE_ARGUMENT):
                 uid = items.get(b"UID")
                 if uid in wanted and b"INTERNALDATE" in items:
                     fetched[uid] = _sort_date(items)
