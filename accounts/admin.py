@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import audit, sessions
-from .models import ActiveSession, AuditEvent, Domain, MailAccount, Preferences
+from accounts import audit, sessions
+from accounts.models import ActiveSession, AuditEvent, Domain, MailAccount, Preferences
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -71,7 +71,7 @@ class DomainAdmin(AuditedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Domain, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        from .servers import clear_domain_cache
+        from accounts.servers import clear_domain_cache
 
         clear_domain_cache()
 

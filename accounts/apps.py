@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401 - registers checks and signal handlers
+        from accounts import checks, signals  # noqa: F401 - registers checks and signal handlers

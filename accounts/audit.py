@@ -19,8 +19,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AuditEvent
-from .net import client_ip, user_agent
+from accounts.models import AuditEvent
+from accounts.net import client_ip, user_agent
 
 log = logging.getLogger(__name__)
 

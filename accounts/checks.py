@@ -7,7 +7,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from .servers import default_server
+from accounts.servers import default_server
 
 
 @checks.register(checks.Tags.security, deploy=False)

@@ -8,10 +8,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Preferences, page_size_choices
 from mailview.imap.errors import MailError
-from webmail.rendering import widget_renderer
-
-from .models import Preferences, page_size_choices
+from mailview.render.widgets import widget_renderer
 
 
 class LoginForm(AuthenticationForm):
@@ -28,12 +27,12 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except MailError as exc:
-            from .backends import AccountDisabled
-            from .servers import LoginRefused
+            from accounts.backends import AccountDisabled
+            from accounts.servers import LoginRefused
 
             if isinstance(exc, LoginRefused | AccountDisabled):
-                from . import audit
-                from .models import AuditEvent
+                from accounts import audit
+                from accounts.models import AuditEvent
 
                 login = (self.cleaned_data.get("username") or "").strip()
                 audit.record(AuditEvent.LOGIN_REFUSED, login, self.request, reason=exc.detail)

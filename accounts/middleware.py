@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .models import Preferences
+from accounts.models import Preferences
 
 
 class UserTimezoneMiddleware:
@@ -34,7 +34,7 @@ class AdminNetworkMiddleware:
         from django.conf import settings
         from django.http import Http404
 
-        from .net import address_allowed, client_ip
+        from accounts.net import address_allowed, client_ip
 
         path = request.path_info
         guarded = path.startswith("/" + settings.WEBMAIL_ADMIN_PATH) or path == "/metrics"
@@ -52,7 +52,7 @@ class SessionActivityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.contrib.auth.models import AnonymousUser
 
-        from .sessions import touch
+        from accounts.sessions import touch
 
         if request.user.is_authenticated and not touch(request):
             request.session.flush()

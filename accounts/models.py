@@ -227,7 +227,7 @@ class Domain(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-        from .servers import MailServer
+        from accounts.servers import MailServer
 
         self.name = self.name.strip().lower()
         if not self.name or "@" in self.name or any(c.isspace() for c in self.name):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .servers import domain_requires_2fa
+from accounts.servers import domain_requires_2fa
 
 PENDING = "_otp_pending"
 PENDING_MAX_AGE = 300  # seconds between the password and the code step

@@ -139,7 +139,7 @@ def domain_servers(name: str) -> DomainServers | None:
         cached = _domain_cache.get(name)
     if cached is not None and cached[0] > now:
         return cached[1]
-    from .models import Domain
+    from accounts.models import Domain
 
     row = Domain.objects.filter(name=name).first()
     found = None

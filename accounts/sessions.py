@@ -23,10 +23,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import audit
-from .models import ActiveSession, AuditEvent, EndedLogin, MailAccount
-from .net import client_ip, user_agent
-from .signals import mail_sessions_ended
+from accounts import audit
+from accounts.models import ActiveSession, AuditEvent, EndedLogin, MailAccount
+from accounts.net import client_ip, user_agent
+from accounts.signals import login_attempted, mail_sessions_ended
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,7 @@ def record_login(request: HttpRequest, user: Any) -> None:
             defaults={"login": login, "last_login_at": now, "last_login_address": address},
         )
     audit.record(AuditEvent.LOGIN, user, request, backend=getattr(user, "backend", ""))
-    from webmail.metrics import count_login
-
-    count_login("success")
+    login_attempted.send(sender=record_login, result="success")
 
 
 def record_logout(request: HttpRequest, user: Any) -> None:

@@ -5,10 +5,8 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
+from accounts.credentials import forget_password
 from mailview.imap.pool import get_pool
-from mailview.imap.watcher import end_live_mail
-
-from .credentials import forget_password
 
 #: Sent with ``login=<mail login>`` whenever a user's mail sessions end in this process: logout,
 #: an admin's "end session", a disabled account. Receivers release what they hold for the login
@@ -16,12 +14,16 @@ from .credentials import forget_password
 #: (accounts.sessions also passes ``session_key=`` when one admin-ended session caused it.)
 mail_sessions_ended = Signal()
 
+#: Sent with ``result=`` "success", "failure" or "throttled" for every login attempt (the
+#: metrics count them: webmail/apps.py connects the receiver).
+login_attempted = Signal()
+
 
 @receiver(user_logged_out)
 def end_mail_connections(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """Logging out wipes the sealed password and ends the login's mail sessions."""
     if request is not None:
-        from .sessions import record_logout
+        from accounts.sessions import record_logout
 
         record_logout(request, user)
         forget_password(request)
@@ -39,7 +41,7 @@ def close_pooled_connections(sender: Any, login: str, **kwargs: Any) -> None:
 def track_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """The session row, the mail account's last login, the audit entry."""
     if request is not None:
-        from .sessions import record_login
+        from accounts.sessions import record_login
 
         record_login(request, user)
 
@@ -47,19 +49,11 @@ def track_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed)
 def audit_failed_login(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
     """A refused password (or a throttled attempt) goes to the audit log, without the password."""
-    from . import audit
-    from .models import AuditEvent
-    from .throttling import attempted_login
+    from accounts import audit
+    from accounts.models import AuditEvent
+    from accounts.throttling import attempted_login
 
     if getattr(request, "axes_locked_out", False):
         return  # accounts.throttling records the throttled attempt
     audit.record(AuditEvent.LOGIN_FAILED, attempted_login(request, credentials), request)
-    from webmail.metrics import count_login
-
-    count_login("failure")
-
-
-@receiver(mail_sessions_ended)
-def close_live_mail(sender: Any, login: str, **kwargs: Any) -> None:
-    """Close the login's IDLE watchers in this process and its websockets in every process."""
-    end_live_mail(login)
+    login_attempted.send(sender=audit_failed_login, result="failure")

@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
-from . import audit
-from .models import AuditEvent
-from .net import client_ip as _client_ip
+from accounts import audit
+from accounts.models import AuditEvent
+from accounts.net import client_ip as _client_ip
+from accounts.signals import login_attempted
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -56,14 +57,12 @@ def lockout_response(
     """The login page again, saying how long to wait (HTTP 429); the attempt is audited."""
     login = attempted_login(request, credentials)
     audit.record(AuditEvent.LOGIN_THROTTLED, login, request, retry_after_minutes=cooloff_minutes())
-    from webmail.metrics import count_login
-
-    count_login("throttled")
+    login_attempted.send(sender=lockout_response, result="throttled")
     message = lockout_message()
     if request.path.startswith("/" + settings.WEBMAIL_ADMIN_PATH):
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     else:
-        from .forms import LoginForm
+        from accounts.forms import LoginForm
 
         form = LoginForm(request, initial={"username": login})
         response = render(

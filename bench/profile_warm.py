@@ -60,8 +60,11 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
     import imapclient
     import imapclient.imapclient
 
-    from mailview import rows, services, views, views_actions
     from mailview.imap.client import IMAPConnection
+    from mailview.render import rows
+    from mailview.services import mailbox as services
+    from mailview.views import actions as views_actions
+    from mailview.views import mailbox as views
 
     per_request: dict[str, float] = {}
 

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class MailviewConfig(AppConfig):
     name = "mailview"
     verbose_name = "Mail"
+
+    def ready(self) -> None:
+        # Registers live mail's receiver of accounts' mail_sessions_ended (watchers, websockets).
+        from mailview.live import watcher  # noqa: F401

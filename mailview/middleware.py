@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .imap.errors import AuthenticationFailed, CredentialsUnavailable, MailError
+from mailview.imap.errors import AuthenticationFailed, CredentialsUnavailable, MailError
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from mailview import actions
 from mailview.imap.client import IMAPConnection
-from mailview.imap.session import MailSession
+from mailview.services import actions
+from mailview.services.session import MailSession
 from tests.conftest import point_at
 from tests.conftest_dovecot import MailUser, _user_factory
 from webmail.devmail.factories import make_message

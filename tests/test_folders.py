@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mailview.folders import build_tree, quota_gauge
 from mailview.imap.client import FolderInfo, QuotaUsage
+from mailview.services.folders import build_tree, quota_gauge
 
 
 def info(name: str, *flags: str, unseen: int = 0, delimiter: str = "/") -> FolderInfo:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from mailview import mbox
+from mailview.services import transfer as mbox
 from webmail.devmail.factories import make_message, message_bytes
 
 pytestmark = pytest.mark.django_db
@@ -328,7 +328,7 @@ def test_count_messages_matches_what_the_import_reads():
 
 
 def test_a_dropped_connection_fails_that_message_and_the_rest_go_on(alice, mail_server, dovecot):
-    from mailview.imap.session import MailSession
+    from mailview.services.session import MailSession
 
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
     seen: list[int] = []

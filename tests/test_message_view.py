@@ -78,8 +78,8 @@ def test_plain_text_message_is_shown_and_marked_seen(alice, login):
 
 
 def test_view_without_mark_seen_keeps_message_unread(alice, mail_server):
-    from mailview import reading
-    from mailview.imap.session import MailSession
+    from mailview.services import message as reading
+    from mailview.services.session import MailSession
 
     uid = alice.append("INBOX", make_message(subject="Keep unread"))
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
@@ -335,7 +335,7 @@ def _base64_lines(data: bytes, width: int) -> bytes:
 
 
 def _download(mail, uid: int, section: str) -> bytes:
-    from mailview import reading
+    from mailview.services import message as reading
 
     async def run() -> bytes:
         download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, section)
@@ -346,7 +346,7 @@ def _download(mail, uid: int, section: str) -> bytes:
 
 
 def test_downloads_decode_every_line_layout_across_chunks(alice, mail_server):
-    from mailview.imap.session import MailSession
+    from mailview.services.session import MailSession
 
     data = os.urandom(1_300_000)  # several 512 KB FETCH chunks
     text = b"".join(b"line %d caf\xc3\xa9 \xe2\x82\xac " % i * 3 + b"\n" for i in range(30000))
@@ -369,8 +369,8 @@ def test_downloads_decode_every_line_layout_across_chunks(alice, mail_server):
 
 
 def test_download_resumes_after_the_connection_drops(alice, mail_server, dovecot):
-    from mailview import reading
-    from mailview.imap.session import MailSession
+    from mailview.services import message as reading
+    from mailview.services.session import MailSession
 
     data = os.urandom(4_000_000)
     uid = alice.append(
@@ -392,8 +392,8 @@ def test_download_resumes_after_the_connection_drops(alice, mail_server, dovecot
 
 
 def test_abandoned_download_gives_its_connection_back(alice, mail_server):
-    from mailview import reading
-    from mailview.imap.session import MailSession
+    from mailview.services import message as reading
+    from mailview.services.session import MailSession
 
     data = os.urandom(6_000_000)
     uid = alice.append(
@@ -420,9 +420,9 @@ def test_abandoned_download_gives_its_connection_back(alice, mail_server):
 
 
 def test_download_of_a_vanished_message_fails_before_the_first_byte(alice, mail_server):
-    from mailview import reading
     from mailview.imap.errors import MessageNotFound
-    from mailview.imap.session import MailSession
+    from mailview.services import message as reading
+    from mailview.services.session import MailSession
 
     uid = alice.append("INBOX", make_message(attachments=[("a.bin", "application/x-a", b"a")]))
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
@@ -439,7 +439,7 @@ def test_download_of_a_vanished_message_fails_before_the_first_byte(alice, mail_
 @pytest.mark.parametrize("width", [76, 70, 4, 1, 10_000])
 @pytest.mark.parametrize("piece", [1, 3, 77, 4096, 100_000])
 def test_incremental_base64_matches_whole_decoding_at_any_split(width, piece):
-    from mailview.reading import _decoder
+    from mailview.services.message import _decoder
 
     data = os.urandom(20_000) + b"end"  # ends with a padded quantum
     encoded = _base64_lines(data, width) + (b"\r\n" if width % 2 else b"")

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 
 from mailview.imap.client import Atom, IMAPConnection, imap_string
-from mailview.imap.session import MailSession
-from mailview.search import SearchQuery, merge_newest_first, newest_slice, run_search
-from mailview.services import _tree
+from mailview.services.mailbox import _tree
+from mailview.services.search import SearchQuery, merge_newest_first, newest_slice, run_search
+from mailview.services.session import MailSession
 from tests.browser.helpers import fill
 from webmail.devmail.factories import make_message, message_bytes
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from mailview.templatetags.mailview import compactsize, format_list_date, maildate
+from mailview.render.format import compactsize, format_list_date, maildate
 
 
 def test_compact_sizes_fit_the_list_column():

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailview.imap.session import MailSession
-from mailview.services import ListRequest
-from mailview.threads import (
+from mailview.services.mailbox import ListRequest
+from mailview.services.session import MailSession
+from mailview.services.threads import (
     base_subject,
     group_by_references,
     references_threads,

@@ -65,8 +65,7 @@ class WebmailAdminSite(admin.AdminSite):
 def worker_figures() -> list[dict[str, Any]]:
     """This worker's live figures, then every other worker that reported recently."""
     from accounts.models import WorkerReport
-
-    from .metrics import WORKER, snapshot
+    from webmail.metrics import WORKER, snapshot
 
     fresh = timezone.now() - timedelta(seconds=max(10.0, 5 * settings.WEBMAIL_WORKER_INTERVAL))
     workers = [{**snapshot(), "live": True}]

@@ -5,3 +5,12 @@ class WebmailAdminConfig(AdminConfig):
     """django.contrib.admin, with the webmail's admin site (dashboard, local staff login)."""
 
     default_site = "webmail.admin_site.WebmailAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        # The outermost layer wires the lower ones to the metrics: login attempts (a signal of
+        # accounts).
+        from accounts.signals import login_attempted
+        from webmail.metrics import count_login_attempt
+
+        login_attempted.connect(count_login_attempt, dispatch_uid="webmail.metrics.logins")

@@ -12,7 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from mailview.routing import websocket_urlpatterns  # noqa: E402
+from mailview.live.routing import websocket_urlpatterns  # noqa: E402
 from webmail.workers import start_worker_thread  # noqa: E402
 
 # Live figures for the dashboard, and sessions ended by other worker processes.

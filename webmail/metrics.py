@@ -161,7 +161,8 @@ IMAP_LATENCY = Histogram(
 LOGINS = Counter("webmail_logins", "Login attempts by result", ["result"])
 
 
-def count_login(result: str) -> None:
+def count_login_attempt(sender: Any, result: str, **kwargs: Any) -> None:
+    """Receives accounts' login_attempted signal (connected in webmail/apps.py)."""
     LOGINS.labels(result=result).inc()
 
 
@@ -204,7 +205,7 @@ def snapshot() -> dict[str, Any]:
 
 def _live_stat(name: str) -> Callable[[], float]:
     def read() -> float:
-        from mailview.imap.watcher import live_stats
+        from mailview.live.watcher import live_stats
 
         return float(live_stats()[name])
 

@@ -25,8 +25,7 @@ _lock = threading.Lock()
 
 def report_figures() -> None:
     from accounts.models import WorkerReport
-
-    from .metrics import WORKER, snapshot
+    from webmail.metrics import WORKER, snapshot
 
     WorkerReport.objects.update_or_create(
         worker=WORKER, defaults={"updated": timezone.now(), "figures": snapshot()}
@@ -35,8 +34,7 @@ def report_figures() -> None:
 
 def forget_report() -> None:
     from accounts.models import WorkerReport
-
-    from .metrics import WORKER
+    from webmail.metrics import WORKER
 
     WorkerReport.objects.filter(worker=WORKER).delete()
 

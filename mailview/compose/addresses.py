@@ -9,7 +9,7 @@ from email.utils import getaddresses
 
 from django.utils.translation import gettext as _
 
-from .errors import HeaderInjection, InvalidAddress
+from mailview.compose.errors import HeaderInjection, InvalidAddress
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")

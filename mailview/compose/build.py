@@ -12,9 +12,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from ..mime.text import html_to_text
-from .addresses import Recipient, check_single_line
-from .sanitize import clean_outgoing_html
+from mailview.compose.addresses import Recipient, check_single_line
+from mailview.compose.sanitize import clean_outgoing_html
+from mailview.mime.text import html_to_text
 
 DRAFT_INFO_HEADER = "X-Webmail-Draft-Info"
 _MSGID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ..imap.errors import MailError
+from mailview.imap.errors import MailError
 
 
 class ComposeError(MailError):

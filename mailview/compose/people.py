@@ -10,8 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ComposeSettings, Contact, ContactGroup, Identity, RecentAddress
-
-from .addresses import Recipient, check_single_line, normalise_email
+from mailview.compose.addresses import Recipient, check_single_line, normalise_email
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_CARDS = 5000

@@ -22,14 +22,13 @@ from email.utils import getaddresses, parsedate_to_datetime
 from django.utils.translation import gettext as _
 
 from accounts.servers import smtp_server_for_login
-
-from ..actions import ensure_role
-from ..imap.client import IMAPConnection, check_folder_name, decode_text
-from ..imap.errors import MailError, MessageNotFound
-from ..imap.session import MailSession
-from ..mime.text import html_to_text
-from .addresses import Recipient, check_single_line, format_recipients, parse_addresses
-from .build import (
+from mailview.compose.addresses import (
+    Recipient,
+    check_single_line,
+    format_recipients,
+    parse_addresses,
+)
+from mailview.compose.build import (
     DRAFT_INFO_HEADER,
     Outgoing,
     build_message,
@@ -38,10 +37,15 @@ from .build import (
     quote_text,
     valid_message_id,
 )
-from .errors import ComposeError, InvalidAddress, SendFailed
-from .sanitize import clean_outgoing_html
-from .smtp import submit
-from .store import ComposeState, ComposeStore
+from mailview.compose.errors import ComposeError, InvalidAddress, SendFailed
+from mailview.compose.sanitize import clean_outgoing_html
+from mailview.compose.smtp import submit
+from mailview.compose.store import ComposeState, ComposeStore
+from mailview.imap.client import IMAPConnection, check_folder_name, decode_text
+from mailview.imap.errors import MailError, MessageNotFound
+from mailview.mime.text import html_to_text
+from mailview.services.actions import ensure_role
+from mailview.services.session import MailSession
 
 log = logging.getLogger(__name__)
 

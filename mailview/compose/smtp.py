@@ -14,8 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.servers import MailServer
-
-from .errors import (
+from mailview.compose.errors import (
     MessageTooBig,
     RecipientRefused,
     SendFailed,

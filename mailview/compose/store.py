@@ -24,8 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .build import AttachmentFile
-from .errors import AttachmentProblem, ComposeNotFound
+from mailview.compose.build import AttachmentFile
+from mailview.compose.errors import AttachmentProblem, ComposeNotFound
 
 COMPOSE_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_AGE = 7 * 24 * 3600

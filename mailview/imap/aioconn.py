@@ -19,8 +19,7 @@ import ssl
 from dataclasses import dataclass
 
 from accounts.servers import MailServer
-
-from .errors import (
+from mailview.imap.errors import (
     AuthenticationFailed,
     CommandFailed,
     ConnectionDropped,

@@ -33,9 +33,7 @@ from imapclient.response_types import Address as EnvelopeAddress
 from imapclient.response_types import BodyData, Envelope
 
 from accounts.servers import MailServer
-from webmail.metrics import observe_imap_command
-
-from .errors import (
+from mailview.imap.errors import (
     AuthenticationFailed,
     CommandFailed,
     ConnectionDropped,
@@ -47,7 +45,8 @@ from .errors import (
     ServerUnreachable,
     TLSFailure,
 )
-from .response import ResponseSyntaxError, fetch_items
+from mailview.imap.response import ResponseSyntaxError, fetch_items
+from webmail.metrics import observe_imap_command
 
 SORT_KEYS = {
     "date": "DATE",
@@ -668,7 +667,7 @@ class IMAPConnection:
 
     # -- writing mail (issue 4): drafts are found by their Message-ID ---------------------------
     # (appending, flags and deleting use the organizing block's append_message, store_flags and
-    # expunge_messages; the Drafts and Sent folders come from mailview.actions.ensure_role)
+    # expunge_messages; the Drafts and Sent folders come from mailview.services.actions.ensure_role)
 
     def search_header(self, name: str, value: str) -> list[int]:
         """UIDs of the selected folder whose header ``name`` contains ``value``."""

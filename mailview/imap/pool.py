@@ -29,9 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from accounts.servers import MailServer
-
-from .client import IMAPConnection
-from .errors import MailError, PoolExhausted
+from mailview.imap.client import IMAPConnection
+from mailview.imap.errors import MailError, PoolExhausted
 
 log = logging.getLogger(__name__)
 

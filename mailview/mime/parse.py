@@ -22,7 +22,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from ..imap.client import Address, decode_text
+from mailview.imap.client import Address, decode_text
 
 HEADER_FIELDS = "FROM TO CC REPLY-TO DATE SUBJECT MESSAGE-ID"
 MAX_TEXT_BYTES = 2_000_000

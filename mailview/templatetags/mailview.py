@@ -1,60 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django import template
-from django.utils import timezone
+
+from mailview.render.format import compactsize, fulldate, maildate
+from mailview.render.rows import render_rows
 
 register = template.Library()
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def aware(value: datetime) -> datetime:
-    """`value` with a time zone: naive datetimes from the server are taken as UTC."""
-    return timezone.make_aware(value, timezone.utc) if timezone.is_naive(value) else value
-
-
-def list_date(local: datetime, local_now: datetime) -> str:
-    """A list date the way mail clients show it: time today, day this year, else the full date.
-
-    Both arguments are in the user's time zone. Formatted without strftime and Django's date
-    formatting: this runs for each of 50 rows on every page, and is the same in every locale.
-    """
-    if local.date() == local_now.date():
-        return f"{local.hour:02d}:{local.minute:02d}"
-    if local.year == local_now.year:
-        return f"{local.day} {MONTHS[local.month - 1]}"
-    return f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
-
-
-def full_date(local: datetime) -> str:
-    """Tue, 3 Nov 2026 09:05, for `local` already in the user's time zone."""
-    return (
-        f"{WEEKDAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
-        f"{local.hour:02d}:{local.minute:02d}"
-    )
-
-
-@register.filter
-def maildate(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return format_list_date(value, timezone.now())
-
-
-def format_list_date(value: datetime, now: datetime) -> str:
-    return list_date(timezone.localtime(aware(value)), timezone.localtime(now))
-
-
-@register.filter
-def fulldate(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return full_date(timezone.localtime(aware(value)))
+register.filter("maildate", maildate)
+register.filter("fulldate", fulldate)
+register.filter("compactsize", compactsize)
 
 
 @register.simple_tag(takes_context=True)
@@ -85,25 +41,7 @@ def sort_state(context: template.Context, key: str) -> str:
     return "descending" if req.reverse else "ascending"
 
 
-@register.filter
-def compactsize(value: int | None) -> str:
-    """Sizes for a narrow column: 493 B, 12 KB, 3.4 MB."""
-    size = int(value or 0)
-    if size < 1024:
-        return f"{size} B"
-    for unit in ("KB", "MB", "GB"):
-        size_f = size / 1024
-        if size_f < 10:
-            return f"{size_f:.1f} {unit}"
-        if size_f < 1024 or unit == "GB":
-            return f"{size_f:.0f} {unit}"
-        size = int(size_f)
-    return f"{size} GB"
-
-
 @register.simple_tag
 def message_rows(kind: str, rows: object, message_prefix: str) -> str:
-    """The rows of a message table (list, search or threads), rendered by mailview.rows."""
-    from ..rows import render_rows  # mailview.rows imports this module's filters
-
+    """The rows of a message table (list, search or threads), rendered by mailview.render.rows."""
     return render_rows(kind, rows, message_prefix)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from mailview.mbox import mbox_entry
+from mailview.services.transfer import mbox_entry
 from tests.browser.helpers import at, fill, folder_item, log_in, subjects
 from tests.conftest_dovecot import MailUser
 from tests.liveserver import LiveServer

@@ -11,7 +11,7 @@ import pytest
 from accounts.servers import MailServer
 from mailview.imap.errors import PoolExhausted
 from mailview.imap.pool import ConnectionPool, PoolKey, password_fingerprint
-from mailview.imap.session import MailSession
+from mailview.services.session import MailSession
 from webmail.devmail.factories import make_message
 
 

@@ -12,7 +12,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from mailview.imap.watcher import registry
+from mailview.live.watcher import registry
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from array import array
 
 import pytest
 
-from mailview.imap.watcher import (
+from mailview.live.watcher import (
     Bye,
     Code,
     Exists,

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from django.contrib.sessions.models import Session
 from django.test import AsyncClient
 
-from mailview.imap.watcher import live_stats, registry
+from mailview.live.watcher import live_stats, registry
 from tests.live.conftest import event_of, open_socket, receive_until, run, until, watching
 from webmail import metrics
 from webmail.devmail.factories import make_message

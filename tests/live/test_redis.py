@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mailview import events
+from mailview.live import events
 from tests.live.conftest import run
 from tests.live.wsclient import Closed, HandshakeRefused, WSClient
 from tests.liveserver import LiveServer, mail_env, run_daphne

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from mailview.imap.watcher import registry
+from mailview.live.watcher import registry
 from tests.conftest import point_at
 from tests.live.conftest import event_of, open_socket, receive_until, run, until, watching
 from webmail.devmail.factories import make_message, message_bytes

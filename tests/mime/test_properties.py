@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailview import reading
-from mailview.imap.session import MailSession
 from mailview.mime.sanitize import sanitize_html
+from mailview.services import message as reading
+from mailview.services.session import MailSession
 from tests.mime.checks import assert_inert
 from tests.mime.corpus import ATTACKS
 

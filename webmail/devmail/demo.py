@@ -28,8 +28,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .dovecot import Dovecot, append_message
-from .factories import make_message
+from webmail.devmail.dovecot import Dovecot, append_message
+from webmail.devmail.factories import make_message
 
 __all__ = ["DEMO_ADDRESS", "demo_messages", "main", "seed_demo"]
 

@@ -39,7 +39,7 @@ from types import TracebackType
 
 import imapclient
 
-from .factories import message_bytes
+from webmail.devmail.factories import message_bytes
 
 __all__ = ["MAIL_USER", "Dovecot", "append_message", "ensure_mail_user", "free_port"]
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from imapclient import imap_utf7
 
 if TYPE_CHECKING:
-    from .dovecot import Dovecot
+    from webmail.devmail.dovecot import Dovecot
 
 __all__ = ["folder_path", "index_folder", "subscribe", "write_maildir"]
 

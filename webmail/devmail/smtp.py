@@ -45,7 +45,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from .dovecot import Dovecot, free_port
+from webmail.devmail.dovecot import Dovecot, free_port
 
 __all__ = ["SubmissionServer", "main"]
 

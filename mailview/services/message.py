@@ -26,11 +26,9 @@ from typing import Any
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from .folders import FolderTree
-from .imap.client import STREAM_CHUNK, Address, IMAPConnection, check_folder_name
-from .imap.errors import MessageNotFound
-from .imap.session import MailSession
-from .mime.parse import (
+from mailview.imap.client import STREAM_CHUNK, Address, IMAPConnection, check_folder_name
+from mailview.imap.errors import MessageNotFound
+from mailview.mime.parse import (
     HEADER_FIELDS,
     INLINE_IMAGE_TYPES,
     MAX_TEXT_BYTES,
@@ -43,8 +41,10 @@ from .mime.parse import (
     plan,
     safe_filename,
 )
-from .mime.sanitize import SanitizedHTML, sanitize_html, text_to_html
-from .mime.text import text_lines
+from mailview.mime.sanitize import SanitizedHTML, sanitize_html, text_to_html
+from mailview.mime.text import text_lines
+from mailview.services.folders import FolderTree
+from mailview.services.session import MailSession
 
 # Downloads: bytes of a part per FETCH, pieces waiting for the response at most, and how long
 # the reading thread waits for a response that takes nothing before it gives up.

@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import ComposeSettings, Contact, ContactGroup, Identity
-
-from . import services
-from .compose import people
-from .compose.addresses import normalise_email
-from .compose.errors import HeaderInjection
-from .imap.session import MailSession
+from mailview.compose import people
+from mailview.compose.addresses import normalise_email
+from mailview.compose.errors import HeaderInjection
+from mailview.services import mailbox as services
+from mailview.services.session import MailSession
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:

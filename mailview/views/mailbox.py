@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import services, views_actions
-from .imap.session import MailSession
+from mailview.services import mailbox as services
+from mailview.services.session import MailSession
+from mailview.views import actions as views_actions
 
 
 @login_required

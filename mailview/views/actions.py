@@ -11,9 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import actions, search, services, threads
-from .imap.client import IMAPConnection, check_folder_name
-from .imap.session import MailSession
+from mailview.imap.client import IMAPConnection, check_folder_name
+from mailview.services import actions, search, threads
+from mailview.services import mailbox as services
+from mailview.services.session import MailSession
 
 UNDO_KEY = "webmail_undo"
 

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .imap.client import MessageSummary
-from .templatetags.mailview import aware, compactsize, full_date, list_date
+from mailview.imap.client import MessageSummary
+from mailview.render.format import aware, compactsize, full_date, list_date
 
 RowKind = Literal["list", "search", "threads"]
 

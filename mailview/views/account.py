@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from . import otp
-from .credentials import KEY_COOKIE, seal_password
-from .forms import LoginForm, PreferencesForm
-from .models import Preferences
+from accounts import otp
+from accounts.credentials import KEY_COOKIE, seal_password
+from accounts.forms import LoginForm, PreferencesForm
+from accounts.models import Preferences
 
 
 class LoginView(auth_views.LoginView):
@@ -57,8 +57,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
-    from mailview.imap.session import MailSession
-    from mailview.services import folder_tree
+    from mailview.services.mailbox import folder_tree
+    from mailview.services.session import MailSession
 
     tree = folder_tree(MailSession.for_request(request))
     return render(request, "accounts/preferences.html", {"form": form, "tree": tree})

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from .folders import FolderTree, build_tree
-from .imap.client import FolderInfo, IMAPConnection, QuotaUsage, check_folder_name
-from .imap.errors import CommandFailed, InvalidName, MailError
-from .imap.session import MailSession
-from .services import _tree
+from mailview.imap.client import FolderInfo, IMAPConnection, QuotaUsage, check_folder_name
+from mailview.imap.errors import CommandFailed, InvalidName, MailError
+from mailview.services.folders import FolderTree, build_tree
+from mailview.services.mailbox import _tree
+from mailview.services.session import MailSession
 
 MAX_LABEL = 200
 

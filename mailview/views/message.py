@@ -16,9 +16,10 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from . import reading, services
-from .imap.session import MailSession
-from .models import TrustedSender
+from mailview.models import TrustedSender
+from mailview.services import mailbox as services
+from mailview.services import message as reading
+from mailview.services.session import MailSession
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .imap.client import FolderInfo, QuotaUsage
-from .templatetags.mailview import compactsize
+from mailview.imap.client import FolderInfo, QuotaUsage
+from mailview.render.format import compactsize
 
 # Special-use roles, in the order they are shown, with their localized names.
 ROLES: dict[str, tuple[str, object]] = {

@@ -18,8 +18,8 @@ from channels.layers import get_channel_layer
 from django.urls import reverse
 from django.utils import timezone
 
-from .imap.client import MessageSummary
-from .templatetags.mailview import compactsize, fulldate, maildate
+from mailview.imap.client import MessageSummary
+from mailview.render.format import compactsize, fulldate, maildate
 
 
 def user_group(login: str) -> str:

@@ -10,9 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from . import events
-from .imap.client import IMAPConnection, check_folder_name
-from .imap.session import MailSession
+from mailview.imap.client import IMAPConnection, check_folder_name
+from mailview.live import events
+from mailview.services.session import MailSession
 
 #: At most this many new rows in one answer (the newest); more than that, the page reloads.
 MAX_NEW = 200

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
-from .folders import FolderTree, QuotaGauge, build_tree, quota_gauge
-from .imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
-from .imap.errors import CommandFailed
-from .imap.session import MailSession
+from mailview.imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
+from mailview.imap.errors import CommandFailed
+from mailview.services.folders import FolderTree, QuotaGauge, build_tree, quota_gauge
+from mailview.services.session import MailSession
 
 DEFAULT_SORT = "date"
 

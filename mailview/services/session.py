@@ -15,10 +15,9 @@ from django.http import HttpRequest
 
 from accounts.credentials import unseal_password
 from accounts.servers import MailServer, server_for_login
-
-from .client import IMAPConnection
-from .errors import ConnectionDropped, CredentialsUnavailable
-from .pool import ConnectionPool, PoolKey, get_pool, password_fingerprint
+from mailview.imap.client import IMAPConnection
+from mailview.imap.errors import ConnectionDropped, CredentialsUnavailable
+from mailview.imap.pool import ConnectionPool, PoolKey, get_pool, password_fingerprint
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import audit, otp
-from .models import AuditEvent
+from accounts import audit, otp
+from accounts.models import AuditEvent
 
 NEW_CODES = "_otp_new_codes"
 

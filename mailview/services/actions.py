@@ -16,9 +16,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .imap.client import CopyResult, FolderInfo, IMAPConnection, check_folder_name
-from .imap.errors import CommandFailed, MailError
-from .imap.session import MailSession
+from mailview.imap.client import CopyResult, FolderInfo, IMAPConnection, check_folder_name
+from mailview.imap.errors import CommandFailed, MailError
+from mailview.services.session import MailSession
 
 FLAG_ACTIONS: dict[str, tuple[str, bool]] = {
     "read": ("\\Seen", True),

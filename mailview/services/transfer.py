@@ -24,9 +24,9 @@ from typing import Protocol
 from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
 
-from .imap.client import IMAPConnection, check_folder_name
-from .imap.errors import CommandFailed, MailError, MessageNotFound
-from .imap.session import MailSession
+from mailview.imap.client import IMAPConnection, check_folder_name
+from mailview.imap.errors import CommandFailed, MailError, MessageNotFound
+from mailview.services.session import MailSession
 
 EXPORT_BATCH = 100
 CHUNK = 1024 * 1024

@@ -19,9 +19,9 @@ from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
-from .imap.client import IMAPConnection, MessageSummary, decode_text
-from .imap.session import MailSession
-from .services import ListRequest
+from mailview.imap.client import IMAPConnection, MessageSummary, decode_text
+from mailview.services.mailbox import ListRequest
+from mailview.services.session import MailSession
 
 MESSAGE_ID = re.compile(rb"<[^<>\s]{0,500}@[^<>\s]{0,500}>")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -27,11 +27,10 @@ from django.conf import settings
 from accounts.credentials import SESSION_FIELD, unseal_password
 from accounts.models import Preferences
 from accounts.servers import server_for_login
-
-from . import events
-from .imap.client import check_folder_name
-from .imap.errors import CredentialsUnavailable, InvalidName
-from .imap.watcher import FolderWatcher, registry
+from mailview.imap.client import check_folder_name
+from mailview.imap.errors import CredentialsUnavailable, InvalidName
+from mailview.live import events
+from mailview.live.watcher import FolderWatcher, registry
 
 SESSION_ENDED = 4001
 SUBSCRIBES_PER_MINUTE = 30
@@ -161,7 +160,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for task in list(getattr(self, "_tasks", ())):
             task.cancel()
 
-    # -- channel-layer handlers (mailview.events.publish) -----------------------
+    # -- channel-layer handlers (mailview.live.events.publish) -----------------------
 
     async def live_event(self, message: dict[str, Any]) -> None:
         await self.send_json(

@@ -17,11 +17,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import folder_admin, mbox, services
-from .imap.client import check_folder_name
-from .imap.errors import InvalidName
-from .imap.session import MailSession
-from .views_actions import safe_next
+from mailview.imap.client import check_folder_name
+from mailview.imap.errors import InvalidName
+from mailview.services import folder_admin
+from mailview.services import mailbox as services
+from mailview.services import transfer as mbox
+from mailview.services.session import MailSession
+from mailview.views.actions import safe_next
 
 MAX_IMPORT_FILES = 20
 NDJSON = "application/x-ndjson"

@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.models import AuditEvent, ComposeSettings, Identity, RecentAddress
-
-from . import services
-from .compose import service
-from .compose.errors import ComposeError, SendFailed
-from .compose.store import ComposeState, ComposeStore, human_size
-from .imap.errors import MailError
-from .imap.session import MailSession
+from mailview.compose import service
+from mailview.compose.errors import ComposeError, SendFailed
+from mailview.compose.store import ComposeState, ComposeStore, human_size
+from mailview.imap.errors import MailError
+from mailview.services import mailbox as services
+from mailview.services.session import MailSession
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ def _attachment_json(state: ComposeState) -> list[dict[str, object]]:
 @login_required
 @require_POST
 def attachment_upload(request: HttpRequest, compose_id: str) -> JsonResponse:
-    from .compose.build import guess_type
+    from mailview.compose.build import guess_type
 
     store = _store(request)
     files = request.FILES.getlist("file")

@@ -18,10 +18,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from webmail.rendering import widget_renderer
-
-from .folders import FolderTree
-from .imap.client import (
+from mailview.imap.client import (
     IMAP_MONTHS,
     Atom,
     IMAPConnection,
@@ -29,8 +26,10 @@ from .imap.client import (
     SearchToken,
     check_folder_name,
 )
-from .imap.session import MailSession
-from .services import _tree
+from mailview.render.widgets import widget_renderer
+from mailview.services.folders import FolderTree
+from mailview.services.mailbox import _tree
+from mailview.services.session import MailSession
 
 MAX_TEXT = 500
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .consumers import LiveConsumer
+from mailview.live.consumers import LiveConsumer
 
 websocket_urlpatterns: list = [
     path("ws/live/", LiveConsumer.as_asgi()),

@@ -27,21 +27,23 @@ import threading
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.dispatch import receiver
 
 from accounts.servers import MailServer
-
-from .. import events
-from .aioconn import AsyncIMAP, Piece, head, quoted
-from .client import (
+from accounts.signals import mail_sessions_ended
+from mailview.imap.aioconn import AsyncIMAP, Piece, head, quoted
+from mailview.imap.client import (
     ROW_FETCH_ITEMS,
     encode_folder_name,
     parse_fetch_lines,
     summary_from_fetch,
 )
-from .errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
+from mailview.imap.errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
+from mailview.live import events
 
 logger = logging.getLogger("mailview.live")
 
@@ -587,3 +589,9 @@ def end_live_mail(login: str) -> None:
 
 
 _pending: set[asyncio.Task[None]] = set()
+
+
+@receiver(mail_sessions_ended)
+def close_live_mail(sender: Any, login: str, **kwargs: Any) -> None:
+    """Close the login's IDLE watchers in this process and its websockets in every process."""
+    end_live_mail(login)
