@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.list_pages import PASSWORD, USER, log, login
-from tests.liveserver import mail_env, run_daphne
+from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.maildir import index_folder, write_maildir
 

@@ -20,7 +20,7 @@ What it does, in one run (see docs/benchmarks.md for the figures and how to read
    Also split per command, the same at the imaplib level (no imapclient parsing), the three
    commands repeated on one long-open connection (re-SELECT), and the IMAP work of a warm app
    page (NOOP + LIST-STATUS + FETCH) for reference.
-3. App over HTTP: the app served by Daphne (tests.liveserver.run_daphne), driven with httpx over
+3. App over HTTP: the app served by Daphne (tests/support/liveserver.py), driven with httpx over
    loopback with keep-alive. Times are client-observed, so they include HTTP, ASGI and Django
    overhead besides the IMAP work. Cold: a new session (fresh client: GET the login form, POST
    the credentials; not timed; the redirect is not followed) and its first GET of
@@ -64,7 +64,7 @@ import imapclient
 
 from bench.corpus import generate
 from mailview.imap.client import ROW_FETCH_ITEMS
-from tests.liveserver import mail_env, run_daphne
+from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.maildir import folder_path, index_folder, write_maildir
 

@@ -10,7 +10,7 @@ What it does (figures in docs/benchmarks.md):
 1. Starts a private Dovecot 2.3 (STARTTLS, as the app connects) with ``--users`` passwd-file
    users, each with one message in INBOX, and IMAP processes that serve many connections each
    (``service imap { client_limit }``: one process per connection would be 1,000 processes).
-2. Starts one Daphne process serving the app (tests.liveserver.run_daphne).
+2. Starts one Daphne process serving the app (tests.support.liveserver.run_daphne).
 3. Logs every user in over HTTP (httpx; a session each), then measures the Daphne process's
    RSS (VmRSS of /proc/<pid>/status): the baseline, sessions and pooled IMAP connections
    included.
@@ -40,8 +40,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.live.wsclient import WSClient
-from tests.liveserver import mail_env, run_daphne
+from tests.support.liveserver import mail_env, run_daphne
+from tests.support.wsclient import WSClient
 from webmail.devmail.dovecot import Dovecot, append_message
 from webmail.devmail.factories import make_message
 

@@ -34,7 +34,7 @@ from bench.list_pages import (
     seed,
 )
 from mailview.mime.parse import HEADER_FIELDS, MAX_TEXT_BYTES, parse_bodystructure, plan
-from tests.liveserver import mail_env, run_daphne
+from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 
 pc = time.perf_counter

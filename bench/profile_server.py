@@ -3,7 +3,8 @@
     .venv/bin/pip install py-spy          # once
     .venv/bin/python -m bench.profile_server [--messages 10000] [--seconds 15]
 
-Seeds a private Dovecot (INBOX only), serves the app with Daphne (tests.liveserver), logs one
+Seeds a private Dovecot (INBOX only), serves the app with Daphne (tests/support/liveserver.py), logs
+one
 user in, and requests /mail/INBOX/ back to back while ``py-spy record`` samples the Daphne
 process (threads holding the GIL only, so the samples are CPU time of Python code, not waiting).
 Prints the share of the samples spent under the main parts of a request and the hottest
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench.list_pages import USER, Folder, expected_rows, login, logout, seed, timed_page
-from tests.liveserver import mail_env, run_daphne
+from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 
 # (label, substring of a frame "function (file:line)") - a sample counts for a label if any

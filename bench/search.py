@@ -51,7 +51,7 @@ from bench.list_pages import (
     seed,
 )
 from mailview.imap.client import ROW_FETCH_ITEMS
-from tests.liveserver import mail_env, run_daphne
+from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 
 ROW_MARK = b'<tr class="row'

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.list_pages import LOAD_PREFIX, Folder, expected_rows, log, ms, run_load, seed
-from tests.liveserver import ROOT, mail_env
+from tests.support.liveserver import ROOT, mail_env
 from webmail.devmail.dovecot import Dovecot, free_port
 
 

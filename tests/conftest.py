@@ -7,21 +7,23 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
-from accounts.servers import MailServer, default_server
+from accounts.servers import MailServer, clear_domain_cache
 from mailview.imap import pool as pool_module
-from tests.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.servers import point_at
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.smtp import SubmissionServer
 
 if TYPE_CHECKING:
-    from tests.conftest_dovecot import MailUser
+    from tests.support.dovecot import MailUser
 
-pytest_plugins = ["tests.conftest_dovecot", "tests.conftest_smtp"]
+pytest_plugins = ["tests.support.dovecot", "tests.support.smtp"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,14 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def point_at(settings: object, dovecot: Dovecot, security: str = "starttls") -> MailServer:
-    settings.IMAP_HOST = dovecot.host
-    settings.IMAP_PORT = dovecot.imaps_port if security == "ssl" else dovecot.imap_port
-    settings.IMAP_SECURITY = security
-    settings.IMAP_CA_FILE = str(dovecot.ca_file)
-    return default_server()
 
 
 @pytest.fixture
@@ -108,3 +102,29 @@ def page(browser: object) -> Iterator[object]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_domain_cache() -> Iterator[None]:
+    """Domains are cached per process: every test starts without any."""
+    clear_domain_cache()
+    yield
+    clear_domain_cache()
+
+
+@pytest.fixture
+def admin_user(db: None) -> Any:
+    return get_user_model().objects.create_superuser(
+        "root-admin", "root@example.org", "admin-password-123"
+    )
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> Client:
+    client = Client()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "root-admin", "password": "admin-password-123"},
+    )
+    assert response.status_code == 302, response.content[:500]
+    return client

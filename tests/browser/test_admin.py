@@ -19,9 +19,9 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.helpers import INBOX_URL, LOGIN_URL, log_in
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import ROOT, LiveServer, mail_env, run_daphne
+from tests.support.browser import INBOX_URL, LOGIN_URL, log_in
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import ROOT, LiveServer, mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 
 pytestmark = pytest.mark.browser

@@ -10,10 +10,10 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import INBOX_URL, log_in
-from tests.compose.conftest import folder_messages, text_of
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer
+from tests.support.browser import INBOX_URL, log_in
+from tests.support.compose import folder_messages, text_of
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import folder_item, log_in
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer
+from tests.support.browser import folder_item, log_in
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
 from webmail.devmail.demo import demo_messages, seed_demo
 
 pytestmark = pytest.mark.browser

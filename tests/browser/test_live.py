@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import at, folder_item, log_in
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.browser import at, folder_item, log_in
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer, mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.factories import make_message
 

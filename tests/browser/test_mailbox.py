@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import at, fill, folder_item, log_in
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer
+from tests.support.browser import at, fill, folder_item, log_in
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser

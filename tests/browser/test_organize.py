@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mailview.services.transfer import mbox_entry
-from tests.browser.helpers import at, fill, folder_item, log_in, subjects
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer
+from tests.support.browser import at, fill, folder_item, log_in, subjects
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message, message_bytes
 
 pytestmark = pytest.mark.browser

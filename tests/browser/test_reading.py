@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import at, log_in
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer
-from tests.mime.corpus import PNG, related_message
+from tests.support.browser import at, log_in
+from tests.support.corpus import PNG, related_message
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.helpers import LOGIN_URL, at, fill, folder_item, log_in
-from tests.conftest_dovecot import MailUser
-from tests.liveserver import LiveServer
+from tests.support.browser import LOGIN_URL, at, fill, folder_item, log_in
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser

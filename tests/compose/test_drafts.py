@@ -8,8 +8,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.compose.conftest import folder_messages, start, text_of
-from tests.conftest_dovecot import MailUser
+from tests.support.compose import folder_messages, start, text_of
+from tests.support.dovecot import MailUser
 
 
 def _save(client: Client, compose_id: str, **fields: str) -> Any:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.compose.conftest import folder_messages, start, text_of
-from tests.conftest_dovecot import MailUser
-from tests.conftest_smtp import point_smtp_at
+from tests.support.compose import folder_messages, start, text_of
+from tests.support.dovecot import MailUser
+from tests.support.smtp import point_smtp_at
 from webmail.devmail.smtp import SubmissionServer
 
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import Contact, ContactGroup, Identity
-from tests.conftest_dovecot import MailUser
+from tests.support.dovecot import MailUser
 
 VCARDS = (
     "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jürgen Müller\r\nN:Müller;Jürgen;;;\r\n"

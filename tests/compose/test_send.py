@@ -7,8 +7,8 @@ from typing import Any
 
 from django.test import Client
 
-from tests.compose.conftest import folder_messages, start, text_of
-from tests.conftest_dovecot import MailUser
+from tests.support.compose import folder_messages, start, text_of
+from tests.support.dovecot import MailUser
 from webmail.devmail.factories import make_message
 
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.conftest_dovecot import MailUser
+from tests.support.dovecot import MailUser
 from webmail.devmail.smtp import SubmissionServer
 
 

@@ -20,7 +20,7 @@ from mailview.imap.errors import (
     ServerUnreachable,
     TLSFailure,
 )
-from tests.processes import frozen, imap_pids
+from tests.support.processes import frozen, imap_pids
 from webmail.devmail.dovecot import free_port
 from webmail.devmail.factories import make_message
 

@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.test import AsyncClient
 
 from mailview.live.watcher import live_stats, registry
-from tests.live.conftest import event_of, open_socket, receive_until, run, until, watching
+from tests.support.live import event_of, open_socket, receive_until, run, until, watching
 from webmail import metrics
 from webmail.devmail.factories import make_message
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from mailview.live import events
-from tests.live.conftest import run
-from tests.live.wsclient import Closed, HandshakeRefused, WSClient
-from tests.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.live import run
+from tests.support.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.wsclient import Closed, HandshakeRefused, WSClient
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.factories import make_message
 

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from mailview.live.watcher import registry
-from tests.conftest import point_at
-from tests.live.conftest import event_of, open_socket, receive_until, run, until, watching
+from tests.support.live import event_of, open_socket, receive_until, run, until, watching
+from tests.support.servers import point_at
 from webmail.devmail.factories import make_message, message_bytes
 from webmail.devmail.maildir import write_maildir
 

@@ -10,7 +10,7 @@ from mailview.mime.parse import (
     plan,
     safe_filename,
 )
-from tests.mime.corpus import PNG, related_message
+from tests.support.corpus import PNG, related_message
 from webmail.devmail.factories import make_message
 
 

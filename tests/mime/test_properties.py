@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from mailview.mime.sanitize import sanitize_html
 from mailview.services import message as reading
 from mailview.services.session import MailSession
-from tests.mime.checks import assert_inert
-from tests.mime.corpus import ATTACKS
+from tests.support.checks import assert_inert
+from tests.support.corpus import ATTACKS
 
 PAYLOADS = [p for payloads in ATTACKS.values() for p in payloads]
 TAGS = [

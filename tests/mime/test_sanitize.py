@@ -6,8 +6,8 @@ import pytest
 
 from mailview.mime.sanitize import linkify_line, sanitize_html, text_to_html
 from mailview.mime.text import text_lines
-from tests.mime.checks import assert_inert, elements
-from tests.mime.corpus import ATTACKS
+from tests.support.checks import assert_inert, elements
+from tests.support.corpus import ATTACKS
 
 
 def clean(markup: str, **kwargs) -> str:

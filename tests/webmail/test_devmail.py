@@ -23,7 +23,7 @@ from pathlib import Path
 import imapclient
 import pytest
 
-from tests.conftest_dovecot import MailUser, make_dovecot_root
+from tests.support.dovecot import MailUser, make_dovecot_root
 from webmail.devmail.demo import demo_messages, make_pdf, make_png, seed_demo
 from webmail.devmail.dovecot import Dovecot, free_port
 from webmail.devmail.factories import make_message, message_bytes

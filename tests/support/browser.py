@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest_dovecot import MailUser
+from tests.support.dovecot import MailUser
 from webmail.devmail.dovecot import append_message
 
 #: A fixed point in the past, so list dates and date order never depend on the clock.

@@ -9,8 +9,8 @@ import pytest
 from mailview.imap.client import IMAPConnection
 from mailview.services import actions
 from mailview.services.session import MailSession
-from tests.conftest import point_at
-from tests.conftest_dovecot import MailUser, _user_factory
+from tests.support.dovecot import MailUser, _user_factory
+from tests.support.servers import point_at
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db

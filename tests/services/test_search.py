@@ -14,7 +14,7 @@ from mailview.imap.client import Atom, IMAPConnection, imap_string
 from mailview.services.mailbox import _tree
 from mailview.services.search import SearchQuery, merge_newest_first, newest_slice, run_search
 from mailview.services.session import MailSession
-from tests.browser.helpers import fill
+from tests.support.browser import fill
 from webmail.devmail.factories import make_message, message_bytes
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from mailview.services.threads import (
     references_threads,
     thread_page,
 )
-from tests.browser.helpers import fill
+from tests.support.browser import fill
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
 
 from mailview.models import TrustedSender
-from tests.mime.checks import assert_inert
-from tests.mime.corpus import PNG, html_message, nasty_messages, related_message
+from tests.support.checks import assert_inert
+from tests.support.corpus import PNG, html_message, nasty_messages, related_message
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from accounts import sessions
 from accounts.models import ActiveSession, AuditEvent, EndedLogin, MailAccount
 from accounts.signals import mail_sessions_ended
 from mailview.imap.pool import get_pool
-from tests.hosted.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 

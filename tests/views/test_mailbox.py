@@ -235,8 +235,8 @@ def test_every_user_sees_their_own_quota_under_the_folder_tree(alice, bob, login
 def test_a_message_quota_is_shown_as_counts_and_warns_when_nearly_full(
     dovecot_factory, settings, login
 ):
-    from tests.conftest import point_at
-    from tests.conftest_dovecot import _user_factory
+    from tests.support.dovecot import _user_factory
+    from tests.support.servers import point_at
 
     server = dovecot_factory(extra_config="plugin {\n  quota_rule = *:storage=1G:messages=10\n}\n")
     point_at(settings, server)
@@ -253,8 +253,8 @@ def test_a_message_quota_is_shown_as_counts_and_warns_when_nearly_full(
 
 
 def test_no_quota_box_when_the_server_has_no_quota(dovecot_factory, settings, login):
-    from tests.conftest import point_at
-    from tests.conftest_dovecot import _user_factory
+    from tests.support.dovecot import _user_factory
+    from tests.support.servers import point_at
 
     # The quota plugin still counts, but IMAP does not offer QUOTA (no imap_quota plugin).
     server = dovecot_factory(extra_config="protocol imap {\n  mail_plugins = quota\n}\n")
@@ -293,7 +293,7 @@ def test_a_server_without_sort_pages_by_arrival_and_sorts_each_page(
 ):
     from django.test import Client
 
-    from tests.conftest import point_at
+    from tests.support.servers import point_at
 
     server = dovecot_factory(
         extra_config="imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE "

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from mailview.imap.pool import get_pool
-from tests.conftest import point_at
-from tests.processes import frozen, imap_pids
+from tests.support.processes import frozen, imap_pids
+from tests.support.servers import point_at
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from django.test import Client
 
-from tests.liveserver import ROOT, mail_env
+from tests.support.liveserver import ROOT, mail_env
 from webmail.devmail.dovecot import free_port
 
 SHOW = (

@@ -207,8 +207,8 @@ def test_bob_cannot_export_or_import_into_alices_folders(alice, bob, login):
 
 
 def test_import_reports_what_the_server_refused(dovecot_factory, settings, login):
-    from tests.conftest import point_at
-    from tests.conftest_dovecot import _user_factory
+    from tests.support.dovecot import _user_factory
+    from tests.support.servers import point_at
 
     server = dovecot_factory(extra_config="plugin {\n  quota_rule = *:storage=20K\n}\n")
     point_at(settings, server)

@@ -1,0 +1,14 @@
+"""Pointing the app at a test server."""
+
+from __future__ import annotations
+
+from accounts.servers import MailServer, default_server
+from webmail.devmail.dovecot import Dovecot
+
+
+def point_at(settings: object, dovecot: Dovecot, security: str = "starttls") -> MailServer:
+    settings.IMAP_HOST = dovecot.host
+    settings.IMAP_PORT = dovecot.imaps_port if security == "ssl" else dovecot.imap_port
+    settings.IMAP_SECURITY = security
+    settings.IMAP_CA_FILE = str(dovecot.ca_file)
+    return default_server()
