@@ -17,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from mailview.models import TrustedSender
+from mailview.services import downloads
 from mailview.services import mailbox as services
 from mailview.services import message as reading
 from mailview.services.session import MailSession
@@ -140,10 +141,10 @@ def message_frame(request: HttpRequest, folder: str, uid: int, section: str) -> 
 
 
 def _download_response(
-    stream: AsyncIterator[bytes], download: reading.Download, *, inline: bool
+    stream: AsyncIterator[bytes], download: downloads.Download, *, inline: bool
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        stream, content_type=reading.content_type_for(download.mimetype, inline=inline)
+        stream, content_type=downloads.content_type_for(download.mimetype, inline=inline)
     )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=not inline, filename=download.filename
@@ -170,9 +171,9 @@ async def message_part(
 ) -> HttpResponseBase:
     """One part: shown inline (raster images, PDF) with ?inline=1, otherwise a download."""
     mail = await _session(request)
-    download = await sync_to_async(reading.part_download)(mail, folder, uid, section)
+    download = await sync_to_async(downloads.part_download)(mail, folder, uid, section)
     inline = request.GET.get("inline") == "1" and download.mimetype in reading.PREVIEW_TYPES
-    stream = await reading.stream_part(mail, folder, uid, download)
+    stream = await downloads.stream_part(mail, folder, uid, download)
     return _download_response(stream, download, inline=inline)
 
 
@@ -180,8 +181,8 @@ async def message_part(
 async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpResponseBase:
     """The raw message: shown as text, or with ?download=1 as a .eml file."""
     mail = await _session(request)
-    download = await sync_to_async(reading.raw_message)(mail, folder, uid)
-    stream = await reading.stream_part(mail, folder, uid, download)
+    download = await sync_to_async(downloads.raw_message)(mail, folder, uid)
+    stream = await downloads.stream_part(mail, folder, uid, download)
     if request.GET.get("download") == "1":
         return _download_response(stream, download, inline=False)
     response = _download_response(stream, download, inline=True)
@@ -193,10 +194,10 @@ async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpRes
 async def message_zip(request: HttpRequest, folder: str, uid: int) -> HttpResponseBase:
     """Every attachment in one zip, streamed as it is written."""
     mail = await _session(request)
-    subject, downloads = await sync_to_async(reading.attachments_of)(mail, folder, uid)
-    stream = await reading.stream_zip(mail, folder, uid, downloads, timezone.localtime())
+    subject, parts = await sync_to_async(downloads.attachments_of)(mail, folder, uid)
+    stream = await downloads.stream_zip(mail, folder, uid, parts, timezone.localtime())
     name = reading.safe_filename(f"{subject or 'attachments'}"[:100] + ".zip")
-    download = reading.Download("", name, "application/zip", "8bit", 0)
+    download = downloads.Download("", name, "application/zip", "8bit", 0)
     return _download_response(stream, download, inline=False)
 
 

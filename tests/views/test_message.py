@@ -15,7 +15,11 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
 
+from mailview.mime.decode import decoder_for
 from mailview.models import TrustedSender
+from mailview.services import downloads
+from mailview.services import message as reading
+from mailview.services.session import MailSession
 from tests.support.checks import assert_inert
 from tests.support.corpus import PNG, html_message, nasty_messages, related_message
 from webmail.devmail.factories import make_message
@@ -78,9 +82,6 @@ def test_plain_text_message_is_shown_and_marked_seen(alice, login):
 
 
 def test_view_without_mark_seen_keeps_message_unread(alice, mail_server):
-    from mailview.services import message as reading
-    from mailview.services.session import MailSession
-
     uid = alice.append("INBOX", make_message(subject="Keep unread"))
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
     _, view = reading.message_view(
@@ -335,19 +336,16 @@ def _base64_lines(data: bytes, width: int) -> bytes:
 
 
 def _download(mail, uid: int, section: str) -> bytes:
-    from mailview.services import message as reading
 
     async def run() -> bytes:
-        download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, section)
-        stream = await reading.stream_part(mail, "INBOX", uid, download)
+        download = await sync_to_async(downloads.part_download)(mail, "INBOX", uid, section)
+        stream = await downloads.stream_part(mail, "INBOX", uid, download)
         return b"".join([piece async for piece in stream])
 
     return async_to_sync(run)()
 
 
 def test_downloads_decode_every_line_layout_across_chunks(alice, mail_server):
-    from mailview.services.session import MailSession
-
     data = os.urandom(1_300_000)  # several 512 KB FETCH chunks
     text = b"".join(b"line %d caf\xc3\xa9 \xe2\x82\xac " % i * 3 + b"\n" for i in range(30000))
     parts = [
@@ -369,9 +367,6 @@ def test_downloads_decode_every_line_layout_across_chunks(alice, mail_server):
 
 
 def test_download_resumes_after_the_connection_drops(alice, mail_server, dovecot):
-    from mailview.services import message as reading
-    from mailview.services.session import MailSession
-
     data = os.urandom(4_000_000)
     uid = alice.append(
         "INBOX",
@@ -380,8 +375,8 @@ def test_download_resumes_after_the_connection_drops(alice, mail_server, dovecot
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
 
     async def run() -> bytes:
-        download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, "2")
-        stream = await reading.stream_part(mail, "INBOX", uid, download)
+        download = await sync_to_async(downloads.part_download)(mail, "INBOX", uid, "2")
+        stream = await downloads.stream_part(mail, "INBOX", uid, download)
         pieces = [await anext(stream)]
         await sync_to_async(dovecot.kick)(alice.username)  # the server drops the connection
         pieces += [piece async for piece in stream]
@@ -392,9 +387,6 @@ def test_download_resumes_after_the_connection_drops(alice, mail_server, dovecot
 
 
 def test_abandoned_download_gives_its_connection_back(alice, mail_server):
-    from mailview.services import message as reading
-    from mailview.services.session import MailSession
-
     data = os.urandom(6_000_000)
     uid = alice.append(
         "INBOX",
@@ -403,8 +395,8 @@ def test_abandoned_download_gives_its_connection_back(alice, mail_server):
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
 
     async def run() -> None:
-        download = await sync_to_async(reading.part_download)(mail, "INBOX", uid, "2")
-        stream = await reading.stream_part(mail, "INBOX", uid, download)
+        download = await sync_to_async(downloads.part_download)(mail, "INBOX", uid, "2")
+        stream = await downloads.stream_part(mail, "INBOX", uid, download)
         await anext(stream)
         await stream.aclose()  # the client went away after the first piece
 
@@ -421,15 +413,13 @@ def test_abandoned_download_gives_its_connection_back(alice, mail_server):
 
 def test_download_of_a_vanished_message_fails_before_the_first_byte(alice, mail_server):
     from mailview.imap.errors import MessageNotFound
-    from mailview.services import message as reading
-    from mailview.services.session import MailSession
 
     uid = alice.append("INBOX", make_message(attachments=[("a.bin", "application/x-a", b"a")]))
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
-    download = reading.part_download(mail, "INBOX", uid, "2")
+    download = downloads.part_download(mail, "INBOX", uid, "2")
 
     async def run() -> None:
-        await reading.stream_part(mail, "INBOX", uid + 100, download)
+        await downloads.stream_part(mail, "INBOX", uid + 100, download)
 
     with pytest.raises(MessageNotFound):
         async_to_sync(run)()
@@ -439,11 +429,9 @@ def test_download_of_a_vanished_message_fails_before_the_first_byte(alice, mail_
 @pytest.mark.parametrize("width", [76, 70, 4, 1, 10_000])
 @pytest.mark.parametrize("piece", [1, 3, 77, 4096, 100_000])
 def test_incremental_base64_matches_whole_decoding_at_any_split(width, piece):
-    from mailview.services.message import _decoder
-
     data = os.urandom(20_000) + b"end"  # ends with a padded quantum
     encoded = _base64_lines(data, width) + (b"\r\n" if width % 2 else b"")
-    decoder = _decoder("base64")
+    decoder = decoder_for("base64")
     out = b"".join(
         decoder.feed(encoded[start : start + piece]) for start in range(0, len(encoded), piece)
     )
