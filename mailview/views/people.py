@@ -38,7 +38,7 @@ def identities(request: HttpRequest) -> HttpResponse:
         return redirect("compose:identities")
     return _page(
         request,
-        "accounts/identities.html",
+        "people/identities.html",
         {"identities": items, "settings_form": settings_form},
         status=400 if request.method == "POST" else 200,
     )
@@ -54,7 +54,7 @@ def identity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return redirect("compose:identities")
     return _page(
         request,
-        "accounts/identity_form.html",
+        "people/identity_form.html",
         {"form": form, "identity": instance},
         status=400 if request.method == "POST" else 200,
     )
@@ -90,7 +90,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
     groups = ContactGroup.objects.filter(user=request.user).prefetch_related("members")
     return _page(
         request,
-        "contacts/contacts.html",
+        "people/contacts.html",
         {"contacts": items[:1000], "groups": groups, "query": query},
     )
 
@@ -110,7 +110,7 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return redirect("compose:contacts")
     return _page(
         request,
-        "contacts/contact_form.html",
+        "people/contact_form.html",
         {"form": form, "contact": instance},
         status=400 if request.method == "POST" else 200,
     )
@@ -156,7 +156,7 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return redirect("compose:contacts")
     return _page(
         request,
-        "contacts/group_form.html",
+        "people/group_form.html",
         {"form": form, "group": instance},
         status=400 if request.method == "POST" else 200,
     )

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +57,11 @@ def smtp_settings(smtp_server: SubmissionServer, settings: Any) -> SubmissionSer
     """The app sends through the session's SMTP server."""
     point_smtp_at(settings, smtp_server)
     return smtp_server
+
+
+@pytest.fixture
+def compose_settings(smtp_settings: SubmissionServer, settings: Any, tmp_path: Path) -> Any:
+    """The app sends through the real SMTP server and keeps compose state in tmp_path."""
+    settings.WEBMAIL_COMPOSE_DIR = str(tmp_path / "compose")
+    settings.WEBMAIL_DEFAULT_DOMAIN = "example.org"
+    return settings
