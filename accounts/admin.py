@@ -166,7 +166,7 @@ class ActiveSessionAdmin(admin.ModelAdmin):
     list_filter = ["started"]
     search_fields = ["login", "address", "user_agent"]
     readonly_fields = ["login", "address", "user_agent", "started", "last_seen"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
     actions = ["end_selected_sessions"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -199,7 +199,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["login", "address", "user_agent"]
     date_hierarchy = "at"
     readonly_fields = ["at", "event", "login", "user", "address", "user_agent", "details"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
     list_per_page = 100
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -76,9 +76,8 @@ class IMAPBackend(BaseBackend):
         ):
             conn.logout()
             raise AccountDisabled(f"account {login!r} is disabled")
-        user, created = user_model._default_manager.get_or_create(
-            **{user_model.USERNAME_FIELD: login}
-        )
+        lookup: dict[str, Any] = {user_model.USERNAME_FIELD: login}
+        user, created = user_model._default_manager.get_or_create(**lookup)
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])

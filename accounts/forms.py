@@ -76,7 +76,8 @@ class PreferencesForm(forms.ModelForm):
             self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in self.KEEP_IF_MISSING:
             if not data.get(name):
                 data[name] = getattr(self.instance, name)

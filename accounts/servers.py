@@ -174,7 +174,7 @@ def _domain_for_login(login: str) -> DomainServers | None:
     if not found.enabled:
         raise LoginRefused(
             f"domain {name!r} is disabled",
-            user_message=_("Logins for this domain are disabled. Ask your administrator."),
+            user_message=str(_("Logins for this domain are disabled. Ask your administrator.")),
         )
     return found
 

@@ -9,6 +9,7 @@ settings point axes at.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ def attempted_login(request: HttpRequest | None, credentials: dict | None) -> st
 
 def cooloff_minutes() -> int:
     cooloff = settings.AXES_COOLOFF_TIME
-    seconds = cooloff.total_seconds() if hasattr(cooloff, "total_seconds") else cooloff * 3600
+    seconds = cooloff.total_seconds() if isinstance(cooloff, timedelta) else cooloff * 3600
     return max(1, math.ceil(seconds / 60))
 
 

@@ -105,7 +105,7 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     and kept with it, so it lags the same way; changes of our own (delete, move, import...)
     drop the cached tree, quota included.
     """
-    made = conn.memo.get("tree")
+    made: tuple[float, FolderTree] | None = conn.memo.get("tree")
     if made is not None and time.monotonic() - made[0] < settings.WEBMAIL_FOLDER_TREE_TTL:
         return made[1]
     prefix, _delimiter = conn.namespace_prefix()

@@ -417,7 +417,8 @@ def test_make_message_encodes_non_ascii_and_uses_crlf() -> None:
     assert parsed["X-Test"] == "yes"
     assert parsed.get_content_type() == "multipart/mixed"
     assert [p.get_filename() for p in parsed.iter_attachments()] == ["données.csv", "x.bin"]
-    assert parsed.get_body(("html",)).get_content().rstrip() == "<p>Hallo</p>"
+    html = parsed.get_body(("html",))
+    assert html is not None and html.get_content().rstrip() == "<p>Hallo</p>"
     assert sum(1 for _ in raw.split(b"\r\n") if _.startswith(b"MIME-Version")) == 1
 
 
@@ -507,9 +508,11 @@ def test_demo_command_seeds_once_and_stops_on_sigterm() -> None:
                 text=True,
             )
             try:
-                ready = wait_for(
-                    lambda p=proc: ports_file.exists() or p.poll() is not None, timeout=60
-                )
+
+                def started(p: subprocess.Popen[str] = proc) -> bool:
+                    return ports_file.exists() or p.poll() is not None
+
+                ready = wait_for(started, timeout=60)
                 assert ready and proc.poll() is None, "the demo command did not start"
                 info = json.loads(ports_file.read_text())
                 assert info["user"] == "demo" and info["password"] == "demo-pw"

@@ -284,7 +284,10 @@ class Dovecot:
             stdout_log.close()
         # Ready = greetings on the IMAP and LMTP ports (so the login processes are connected to
         # auth), and the implicit-TLS port accepts.
-        probes = [(self.imap_port, b"* OK"), (self.lmtp_port, b"220 ")]
+        probes: list[tuple[int, bytes | None]] = [
+            (self.imap_port, b"* OK"),
+            (self.lmtp_port, b"220 "),
+        ]
         if self.tls:
             probes.append((self.imaps_port, None))
         deadline = time.monotonic() + _START_TIMEOUT
