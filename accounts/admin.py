@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts import audit, sessions
 from accounts.models import ActiveSession, AuditEvent, Domain, MailAccount, Preferences
+from accounts.servers import clear_domain_cache
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -71,8 +72,6 @@ class DomainAdmin(AuditedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Domain, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        from accounts.servers import clear_domain_cache
-
         clear_domain_cache()
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.servers import server_for_login
+from accounts.sessions import account_enabled
 from mailview.imap.client import IMAPConnection
 from mailview.imap.errors import AuthenticationFailed, MailError
 from mailview.imap.pool import PoolKey, get_pool, password_fingerprint
@@ -69,8 +70,6 @@ class IMAPBackend(BaseBackend):
             conn.logout()
             log.warning("a mail login matched a local (staff) account; refused")
             return None
-        from accounts.sessions import account_enabled
-
         if (existing is not None and not self.user_can_authenticate(existing)) or (
             not account_enabled(login)
         ):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import ssl
 import zoneinfo
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -229,8 +231,7 @@ class Domain(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from django.core.exceptions import ImproperlyConfigured, ValidationError
-
+        # Not at the top: accounts.servers imports this module (it looks up Domain rows).
         from accounts.servers import MailServer
 
         self.name = self.name.strip().lower()
@@ -244,8 +245,6 @@ class Domain(models.Model):
         except ImproperlyConfigured as exc:
             raise ValidationError(str(exc)) from None
         if ca:
-            import ssl
-
             try:
                 ssl.create_default_context().load_verify_locations(cafile=ca)
             except (OSError, ssl.SSLError) as exc:

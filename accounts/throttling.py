@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 
 from accounts import audit
+from accounts.forms import LoginForm
 from accounts.models import AuditEvent
 from accounts.net import client_ip as _client_ip
 from accounts.signals import login_attempted
@@ -63,8 +64,6 @@ def lockout_response(
     if request.path.startswith("/" + settings.WEBMAIL_ADMIN_PATH):
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     else:
-        from accounts.forms import LoginForm
-
         form = LoginForm(request, initial={"username": login})
         response = render(
             request,

@@ -20,8 +20,19 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
+
+from accounts.models import WorkerReport
+from accounts.servers import default_server
+from mailview.imap.client import IMAPConnection
+from webmail.metrics import WORKER, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +64,6 @@ def check_channel_layer() -> None:
 
 def check_imap() -> None:
     """The default IMAP server answers with a greeting (and TLS, as configured)."""
-    from accounts.servers import default_server
-    from mailview.imap.client import IMAPConnection
-
     IMAPConnection.connect(default_server(), CHECK_TIMEOUT).logout()
 
 
@@ -97,9 +105,6 @@ class WorkerGaugesCollector:
     """Registered gauges (webmail.metrics) of every worker, labelled worker="host:pid"."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from accounts.models import WorkerReport
-        from webmail.metrics import WORKER, snapshot
-
         fresh = timezone.now() - timedelta(seconds=max(10.0, 5 * settings.WEBMAIL_WORKER_INTERVAL))
         reports = [snapshot()] + [
             r.figures
@@ -123,8 +128,6 @@ class WorkerGaugesCollector:
 def _registry() -> CollectorRegistry:
     """This scrape's metrics: counters and histograms (of all workers, with several), gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -19,6 +19,7 @@ from accounts.models import AuditEvent, ComposeSettings, Identity, RecentAddress
 from accounts.requests import AuthenticatedRequest
 from mailview.compose import service
 from mailview.compose.addresses import Recipient
+from mailview.compose.build import guess_type
 from mailview.compose.errors import ComposeError, SendFailed
 from mailview.compose.start import ComposeFields, open_draft, start_from_message, start_new
 from mailview.compose.store import ComposeState, ComposeStore, human_size
@@ -217,8 +218,6 @@ def _attachment_json(state: ComposeState) -> list[dict[str, object]]:
 @login_required
 @require_POST
 def attachment_upload(request: AuthenticatedRequest, compose_id: str) -> JsonResponse:
-    from mailview.compose.build import guess_type
-
     store = _store(request)
     files = request.FILES.getlist("file")
     if not files:

@@ -91,11 +91,6 @@ def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[Messa
     return sorted(rows, key=keys.get(key, lambda r: r.uid), reverse=reverse)
 
 
-def list_page(mail: MailSession, req: ListRequest) -> ListPage:
-    """One page of a folder's message list; only that page's messages are fetched."""
-    return mail.run(lambda conn: _page_rows(conn, req), folder=req.folder)
-
-
 def _tree(conn: IMAPConnection) -> FolderTree:
     """The folder tree, asked of the server at most every WEBMAIL_FOLDER_TREE_TTL seconds.
 

@@ -15,6 +15,8 @@ from accounts.credentials import KEY_COOKIE, seal_password
 from accounts.forms import LoginForm, PreferencesForm
 from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
+from mailview.services.mailbox import folder_tree
+from mailview.services.session import MailSession
 
 
 class LoginView(auth_views.LoginView):
@@ -59,8 +61,5 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
-    from mailview.services.mailbox import folder_tree
-    from mailview.services.session import MailSession
-
     tree = folder_tree(MailSession.for_request(request))
     return render(request, "accounts/preferences.html", {"form": form, "tree": tree})
