@@ -4,5 +4,5 @@ account and preferences, two-factor). A view reads the request, calls a service,
 Views behind ``login_required`` take ``accounts.requests.AuthenticatedRequest``.
 
 May import: mailview.compose, mailview.services, accounts, mailview.render, mailview.mime,
-mailview.imap (errors, names), Django. Never mailview.live's internals or webmail.
+mailview.imap (errors, names), Django. Never mailview.live or webmail.
 """
