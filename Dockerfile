@@ -7,7 +7,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
-RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -e ".[hosted]"
+COPY requirements/runtime.txt requirements/
+# The hashed runtime lock (runtime + hosted; scripts/lock makes it), then the project itself.
+RUN python -m venv .venv \
+ && .venv/bin/pip install --no-cache-dir --require-hashes -r requirements/runtime.txt \
+ && .venv/bin/pip install --no-cache-dir --no-deps -e .
 COPY . .
 # Static files collected at build time (WhiteNoise serves them from STATIC_ROOT).
 ENV STATIC_ROOT=/app/staticfiles

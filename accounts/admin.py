@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts import audit, sessions
 from accounts.models import ActiveSession, AuditEvent, Domain, MailAccount, Preferences
+from accounts.servers import clear_domain_cache
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -71,8 +72,6 @@ class DomainAdmin(AuditedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Domain, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        from accounts.servers import clear_domain_cache
-
         clear_domain_cache()
 
 
@@ -166,7 +165,7 @@ class ActiveSessionAdmin(admin.ModelAdmin):
     list_filter = ["started"]
     search_fields = ["login", "address", "user_agent"]
     readonly_fields = ["login", "address", "user_agent", "started", "last_seen"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
     actions = ["end_selected_sessions"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -199,7 +198,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["login", "address", "user_agent"]
     date_hierarchy = "at"
     readonly_fields = ["at", "event", "login", "user", "address", "user_agent", "details"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
     list_per_page = 100
 
     def has_add_permission(self, request: HttpRequest) -> bool:

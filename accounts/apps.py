@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import checks, signals  # noqa: F401 - registers checks and signal handlers
+        # Registers the system checks and the signal receivers. Imported here, not at the top:
+        # they import models, which cannot be imported while the app registry is being filled.
+        from accounts import checks, receivers  # noqa: F401

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.servers import server_for_login
+from accounts.sessions import account_enabled
 from mailview.imap.client import IMAPConnection
 from mailview.imap.errors import AuthenticationFailed, MailError
 from mailview.imap.pool import PoolKey, get_pool, password_fingerprint
@@ -69,16 +70,13 @@ class IMAPBackend(BaseBackend):
             conn.logout()
             log.warning("a mail login matched a local (staff) account; refused")
             return None
-        from accounts.sessions import account_enabled
-
         if (existing is not None and not self.user_can_authenticate(existing)) or (
             not account_enabled(login)
         ):
             conn.logout()
             raise AccountDisabled(f"account {login!r} is disabled")
-        user, created = user_model._default_manager.get_or_create(
-            **{user_model.USERNAME_FIELD: login}
-        )
+        lookup: dict[str, Any] = {user_model.USERNAME_FIELD: login}
+        user, created = user_model._default_manager.get_or_create(**lookup)
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])

@@ -8,7 +8,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Preferences, page_size_choices
+from accounts import audit
+from accounts.backends import AccountDisabled
+from accounts.models import AuditEvent, Preferences, page_size_choices
+from accounts.servers import LoginRefused
 from mailview.imap.errors import MailError
 from mailview.render.widgets import widget_renderer
 
@@ -27,13 +30,7 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except MailError as exc:
-            from accounts.backends import AccountDisabled
-            from accounts.servers import LoginRefused
-
             if isinstance(exc, LoginRefused | AccountDisabled):
-                from accounts import audit
-                from accounts.models import AuditEvent
-
                 login = (self.cleaned_data.get("username") or "").strip()
                 audit.record(AuditEvent.LOGIN_REFUSED, login, self.request, reason=exc.detail)
             raise forms.ValidationError(str(exc.user_message), code="mail_server") from None
@@ -76,7 +73,8 @@ class PreferencesForm(forms.ModelForm):
             self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in self.KEEP_IF_MISSING:
             if not data.get(name):
                 data[name] = getattr(self.instance, name)

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.models import Preferences
+from accounts.net import address_allowed, client_ip
+from accounts.sessions import touch
 
 
 class UserTimezoneMiddleware:
@@ -17,7 +21,7 @@ class UserTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             prefs = Preferences.for_user(request.user)
-            request.preferences = prefs  # type: ignore[attr-defined]
+            request.preferences = prefs  # type: ignore[attr-defined]  # read via AuthenticatedRequest
             timezone.activate(prefs.zone)
         else:
             timezone.deactivate()
@@ -31,11 +35,6 @@ class AdminNetworkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-        from django.http import Http404
-
-        from accounts.net import address_allowed, client_ip
-
         path = request.path_info
         guarded = path.startswith("/" + settings.WEBMAIL_ADMIN_PATH) or path == "/metrics"
         if guarded and not address_allowed(client_ip(request), settings.WEBMAIL_ADMIN_NETWORKS):
@@ -50,10 +49,6 @@ class SessionActivityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.contrib.auth.models import AnonymousUser
-
-        from accounts.sessions import touch
-
         if request.user.is_authenticated and not touch(request):
             request.session.flush()
             request.user = AnonymousUser()

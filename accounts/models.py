@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import ssl
 import zoneinfo
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def page_size_choices() -> list[tuple[int, str]]:
@@ -51,7 +57,7 @@ class Preferences(models.Model):
             return zoneinfo.ZoneInfo("UTC")
 
     @classmethod
-    def for_user(cls, user: object) -> Preferences:
+    def for_user(cls, user: User) -> Preferences:
         prefs, _created = cls.objects.get_or_create(user=user)
         return prefs
 
@@ -81,11 +87,11 @@ class Identity(models.Model):
         return f"{self.name} <{self.email}>" if self.name else self.email
 
     @classmethod
-    def for_user(cls, user: object) -> list[Identity]:
+    def for_user(cls, user: User) -> list[Self]:
         """The user's identities, default first; a default one made from the login if none."""
         identities = list(cls.objects.filter(user=user))
         if not identities:
-            login = user.get_username()  # type: ignore[attr-defined]
+            login = user.get_username()
             domain = settings.WEBMAIL_DEFAULT_DOMAIN or "localhost"
             email = login if "@" in login else f"{login}@{domain}"
             identities = [cls.objects.create(user=user, email=email, is_default=True)]
@@ -115,7 +121,7 @@ class ComposeSettings(models.Model):
         return f"Compose settings of {self.user}"
 
     @classmethod
-    def for_user(cls, user: object) -> ComposeSettings:
+    def for_user(cls, user: User) -> ComposeSettings:
         obj, _created = cls.objects.get_or_create(user=user)
         return obj
 
@@ -220,13 +226,12 @@ class Domain(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name = self.name.strip().lower()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from django.core.exceptions import ImproperlyConfigured, ValidationError
-
+        # Not at the top: accounts.servers imports this module (it looks up Domain rows).
         from accounts.servers import MailServer
 
         self.name = self.name.strip().lower()
@@ -240,8 +245,6 @@ class Domain(models.Model):
         except ImproperlyConfigured as exc:
             raise ValidationError(str(exc)) from None
         if ca:
-            import ssl
-
             try:
                 ssl.create_default_context().load_verify_locations(cafile=ca)
             except (OSError, ssl.SSLError) as exc:

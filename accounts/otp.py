@@ -65,7 +65,8 @@ def pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
     if time.time() - state.get("since", 0) > PENDING_MAX_AGE:
         request.session.pop(PENDING, None)
         return None
-    user = get_user_model()._default_manager.filter(pk=state.get("user")).first()
+    user_pk = state.get("user")
+    user = get_user_model()._default_manager.filter(pk=user_pk).first() if user_pk else None
     if user is None:
         request.session.pop(PENDING, None)
         return None

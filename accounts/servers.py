@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Domain
 from mailview.imap.errors import MailError
 
 SECURITY_CHOICES = ("ssl", "starttls", "none")
@@ -139,8 +140,6 @@ def domain_servers(name: str) -> DomainServers | None:
         cached = _domain_cache.get(name)
     if cached is not None and cached[0] > now:
         return cached[1]
-    from accounts.models import Domain
-
     row = Domain.objects.filter(name=name).first()
     found = None
     if row is not None:
@@ -174,7 +173,7 @@ def _domain_for_login(login: str) -> DomainServers | None:
     if not found.enabled:
         raise LoginRefused(
             f"domain {name!r} is disabled",
-            user_message=_("Logins for this domain are disabled. Ask your administrator."),
+            user_message=str(_("Logins for this domain are disabled. Ask your administrator.")),
         )
     return found
 

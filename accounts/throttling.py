@@ -9,6 +9,7 @@ settings point axes at.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 
 from accounts import audit
+from accounts.forms import LoginForm
 from accounts.models import AuditEvent
 from accounts.net import client_ip as _client_ip
 from accounts.signals import login_attempted
@@ -38,7 +40,7 @@ def attempted_login(request: HttpRequest | None, credentials: dict | None) -> st
 
 def cooloff_minutes() -> int:
     cooloff = settings.AXES_COOLOFF_TIME
-    seconds = cooloff.total_seconds() if hasattr(cooloff, "total_seconds") else cooloff * 3600
+    seconds = cooloff.total_seconds() if isinstance(cooloff, timedelta) else cooloff * 3600
     return max(1, math.ceil(seconds / 60))
 
 
@@ -62,8 +64,6 @@ def lockout_response(
     if request.path.startswith("/" + settings.WEBMAIL_ADMIN_PATH):
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
     else:
-        from accounts.forms import LoginForm
-
         form = LoginForm(request, initial={"username": login})
         response = render(
             request,

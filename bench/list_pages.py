@@ -106,10 +106,6 @@ class Samples:
         ordered = sorted(self.values)
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.values) if self.values else math.nan
-
 
 def ms(seconds: float) -> str:
     if math.isnan(seconds):

@@ -207,9 +207,9 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                 f" max {results['max_ms']:.0f} ms ({len(latencies)} samples)",
                 flush=True,
             )
-            raw = await asyncio.to_thread(raw_idle_latency, dovecot, users[1], args.raw_samples)
+            idle = await asyncio.to_thread(raw_idle_latency, dovecot, users[1], args.raw_samples)
             results.update(
-                raw_p50_ms=statistics.median(raw) * 1000, raw_p99_ms=percentile(raw, 99) * 1000
+                raw_p50_ms=statistics.median(idle) * 1000, raw_p99_ms=percentile(idle, 99) * 1000
             )
             print(
                 f"raw IMAP IDLE, APPEND -> EXISTS: p50 {results['raw_p50_ms']:.0f} ms, "

@@ -128,15 +128,15 @@ def report(raw: str, requests: int, elapsed: float, args: argparse.Namespace) ->
     )
     print(f"{'part':48s} {'share':>7s} {'ms/request':>11s}")
     for label, needle in PARTS:
-        n = sum(count for frames, count in stacks if any(needle in f for f in frames))
-        per_request = n / args.rate / max(requests, 1) * 1000
-        print(f"{label:48s} {n / total:7.1%} {per_request:11.2f}")
+        hits = sum(count for frames, count in stacks if any(needle in f for f in frames))
+        per_request = hits / args.rate / max(requests, 1) * 1000
+        print(f"{label:48s} {hits / total:7.1%} {per_request:11.2f}")
     own: collections.Counter[str] = collections.Counter()
     for frames, count in stacks:
         own[frames[-1]] += count
     print(f"\nhottest functions (self time), top {args.top}:")
-    for frame, n in own.most_common(args.top):
-        print(f"  {n / total:6.1%}  {frame}")
+    for frame, hits in own.most_common(args.top):
+        print(f"  {hits / total:6.1%}  {frame}")
 
 
 if __name__ == "__main__":

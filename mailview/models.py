@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class TrustedSender(models.Model):
@@ -25,12 +30,12 @@ class TrustedSender(models.Model):
         return f"{self.email} (trusted by {self.user})"
 
     @classmethod
-    def trusts(cls, user: object, email: str) -> bool:
+    def trusts(cls, user: User, email: str) -> bool:
         email = email.strip().lower()
         return bool(email) and cls.objects.filter(user=user, email=email).exists()
 
     @classmethod
-    def add(cls, user: object, email: str) -> None:
+    def add(cls, user: User, email: str) -> None:
         email = email.strip().lower()
         if email:
             cls.objects.get_or_create(user=user, email=email[:320])

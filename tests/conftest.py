@@ -21,6 +21,9 @@ from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.smtp import SubmissionServer
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from pytest_django.fixtures import Settings
+
     from tests.support.dovecot import MailUser
 
 pytest_plugins = ["tests.support.dovecot", "tests.support.smtp"]
@@ -37,7 +40,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def mail_server(dovecot: Dovecot, settings: object) -> MailServer:
+def mail_server(dovecot: Dovecot, settings: Settings) -> MailServer:
     """The app's default server is the test Dovecot (STARTTLS, certificate verified)."""
     return point_at(settings, dovecot)
 
@@ -84,7 +87,7 @@ def daphne_server(dovecot: Dovecot, smtp_server: SubmissionServer) -> Iterator[L
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -96,7 +99,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -21,6 +21,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AuditEvent, WorkerReport
+from accounts.sessions import live_sessions
+from webmail.metrics import WORKER, snapshot
+
 
 class LocalStaffAuthenticationForm(AdminAuthenticationForm):
     """The admin login: local accounts only (ModelBackend), throttled like every login."""
@@ -64,9 +68,6 @@ class WebmailAdminSite(admin.AdminSite):
 
 def worker_figures() -> list[dict[str, Any]]:
     """This worker's live figures, then every other worker that reported recently."""
-    from accounts.models import WorkerReport
-    from webmail.metrics import WORKER, snapshot
-
     fresh = timezone.now() - timedelta(seconds=max(10.0, 5 * settings.WEBMAIL_WORKER_INTERVAL))
     workers = [{**snapshot(), "live": True}]
     for report in WorkerReport.objects.filter(updated__gte=fresh).exclude(worker=WORKER):
@@ -75,9 +76,6 @@ def worker_figures() -> list[dict[str, Any]]:
 
 
 def dashboard_figures() -> dict[str, Any]:
-    from accounts.models import AuditEvent
-    from accounts.sessions import live_sessions
-
     hour_ago = timezone.now() - timedelta(hours=1)
     last_hour = AuditEvent.objects.filter(at__gte=hour_ago)
     workers = worker_figures()

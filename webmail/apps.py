@@ -9,7 +9,8 @@ class WebmailAdminConfig(AdminConfig):
     def ready(self) -> None:
         super().ready()
         # The outermost layer wires the lower ones to the metrics: login attempts (a signal of
-        # accounts).
+        # accounts). Imported in ready(): apps.py is imported while the app registry is filled,
+        # before any models module may be.
         from accounts.signals import login_attempted
         from webmail.metrics import count_login_attempt
 

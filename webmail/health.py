@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
@@ -12,14 +13,26 @@ from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
+
+from accounts.models import WorkerReport
+from accounts.servers import default_server
+from mailview.imap.client import IMAPConnection
+from webmail.metrics import WORKER, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +46,11 @@ def check_database() -> None:
 
 
 async def _channel_roundtrip() -> None:
-    import asyncio
-
-    from channels.layers import get_channel_layer
-
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel("healthz.")
+    # Both layers we run (in-memory, Redis) take a prefix; types-channels' base class does not.
+    channel = await layer.new_channel("healthz.")  # type: ignore[call-arg]
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz.ping", "token": token})
     message = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT)
@@ -54,9 +64,6 @@ def check_channel_layer() -> None:
 
 def check_imap() -> None:
     """The default IMAP server answers with a greeting (and TLS, as configured)."""
-    from accounts.servers import default_server
-    from mailview.imap.client import IMAPConnection
-
     IMAPConnection.connect(default_server(), CHECK_TIMEOUT).logout()
 
 
@@ -98,9 +105,6 @@ class WorkerGaugesCollector:
     """Registered gauges (webmail.metrics) of every worker, labelled worker="host:pid"."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from accounts.models import WorkerReport
-        from webmail.metrics import WORKER, snapshot
-
         fresh = timezone.now() - timedelta(seconds=max(10.0, 5 * settings.WEBMAIL_WORKER_INTERVAL))
         reports = [snapshot()] + [
             r.figures
@@ -124,8 +128,6 @@ class WorkerGaugesCollector:
 def _registry() -> CollectorRegistry:
     """This scrape's metrics: counters and histograms (of all workers, with several), gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -81,6 +81,8 @@ def read_gauges() -> dict[str, float | None]:
 
 def _pool_stat(name: str) -> Callable[[], float]:
     def read() -> float:
+        # Imported when read: mailview.imap.client imports this module (command metrics), so
+        # importing the pool (which imports the client) at the top would be circular.
         from mailview.imap import pool
 
         current = pool._pool  # not get_pool(): reading a gauge must not create a pool
@@ -205,6 +207,7 @@ def snapshot() -> dict[str, Any]:
 
 def _live_stat(name: str) -> Callable[[], float]:
     def read() -> float:
+        # Imported when read: the watcher imports the IMAP client, which imports this module.
         from mailview.live.watcher import live_stats
 
         return float(live_stats()[name])

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -82,8 +84,6 @@ DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
 SECRET_KEY = envstr("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 if WEBMAIL_PRODUCTION:
-    from django.core.exceptions import ImproperlyConfigured
-
     if len(envstr("SECRET_KEY")) < 32 or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         raise ImproperlyConfigured(
             "WEBMAIL_PRODUCTION is on: set SECRET_KEY to a random value of 32 characters or more"
@@ -303,7 +303,6 @@ WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
 WEBMAIL_LIVE_SESSION_CHECK = envfloat("WEBMAIL_LIVE_SESSION_CHECK", 300.0)
 
 WEBMAIL_PAGE_SIZES = (25, 50, 100, 200)
-WEBMAIL_DEFAULT_PAGE_SIZE = 50
 
 LOGGING = {
     "version": 1,

@@ -16,41 +16,32 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from accounts.models import WorkerReport
+from accounts.sessions import (
+    latest_broadcast_id,
+    prune_broadcasts,
+    prune_stale_sessions,
+    replay_broadcasts,
+)
+from webmail.metrics import WORKER, snapshot
+
 log = logging.getLogger(__name__)
 
 _thread: threading.Thread | None = None
-_stop = threading.Event()
 _lock = threading.Lock()
 
 
 def report_figures() -> None:
-    from accounts.models import WorkerReport
-    from webmail.metrics import WORKER, snapshot
-
     WorkerReport.objects.update_or_create(
         worker=WORKER, defaults={"updated": timezone.now(), "figures": snapshot()}
     )
 
 
-def forget_report() -> None:
-    from accounts.models import WorkerReport
-    from webmail.metrics import WORKER
-
-    WorkerReport.objects.filter(worker=WORKER).delete()
-
-
 def _run() -> None:
-    from accounts.sessions import (
-        latest_broadcast_id,
-        prune_broadcasts,
-        prune_stale_sessions,
-        replay_broadcasts,
-    )
-
     interval = max(0.2, settings.WEBMAIL_WORKER_INTERVAL)
     last_id: int | None = None
     last_prune = 0.0
-    while not _stop.is_set():
+    while True:
         try:
             close_old_connections()
             if last_id is None:
@@ -65,13 +56,7 @@ def _run() -> None:
             log.warning("worker housekeeping failed; trying again", exc_info=True)
         finally:
             connection.close()
-        _stop.wait(interval)
-    try:
-        forget_report()
-    except Exception:  # noqa: S110 - shutting down: the report simply goes stale
-        pass
-    finally:
-        connection.close()
+        time.sleep(interval)
 
 
 def start_worker_thread() -> None:
@@ -80,15 +65,5 @@ def start_worker_thread() -> None:
     with _lock:
         if _thread is not None or settings.WEBMAIL_WORKER_INTERVAL <= 0:
             return
-        _stop.clear()
         _thread = threading.Thread(target=_run, name="webmail-worker", daemon=True)
         _thread.start()
-
-
-def stop_worker_thread() -> None:
-    global _thread
-    _stop.set()
-    with _lock:
-        thread, _thread = _thread, None
-    if thread is not None:
-        thread.join(5)

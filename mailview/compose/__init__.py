@@ -6,5 +6,12 @@
 - ``build``: ``Outgoing`` -> ``email.message.EmailMessage`` (policy SMTP).
 - ``smtp``: submission with the user's own credentials.
 - ``store``: the per-user directory of a message being written (uploads and state).
-- ``service``: what the compose views call: start a reply/forward/draft, save a draft, send.
+- ``original``: reading the message being answered, forwarded or continued.
+- ``start``: the form's fields and starting to write (new, reply, forward, edit, a draft).
+- ``service``: saving a draft and sending.
+- ``people``: identities, the address book, vCard import/export, autocomplete.
+- ``views``: the compose pages and their JSON endpoints (its own urls in mailview/urls.py).
+
+May import: mailview.services, accounts, mailview.imap, mailview.mime, mailview.render, Django.
+Never mailview.views, mailview.live or webmail.
 """

@@ -47,6 +47,9 @@ class Outgoing:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     draft_info: str = ""
+    # Drafts only: address fields that do not parse yet, by field name ("to", "cc", "bcc"), kept
+    # as typed.
+    unparsed: dict[str, str] = field(default_factory=dict)
 
     @property
     def recipients(self) -> list[str]:

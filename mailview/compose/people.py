@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import vobject
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from vobject.base import ContentLine
 
 from accounts.models import ComposeSettings, Contact, ContactGroup, Identity, RecentAddress
 from mailview.compose.addresses import Recipient, check_single_line, normalise_email
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_CARDS = 5000
 
 
-class _SingleLineMixin:
+class _SingleLineMixin(forms.BaseForm):
     single_line: tuple[str, ...] = ()
 
-    def clean(self) -> dict:  # type: ignore[override]
-        data = super().clean()  # type: ignore[misc]
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for name in self.single_line:
             value = data.get(name) or ""
             if any(ch in value for ch in "\r\n\x00"):
-                self.add_error(name, _("Line breaks are not allowed here."))  # type: ignore[attr-defined]
+                self.add_error(name, _("Line breaks are not allowed here."))
         return data
 
 
@@ -63,13 +69,15 @@ class GroupForm(_SingleLineMixin, forms.ModelForm):
         fields = ["name", "members"]
         widgets = {"members": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # Only the user's own contacts can be members.
-        self.fields["members"].queryset = Contact.objects.filter(user=user)
+        members = self.fields["members"]
+        assert isinstance(members, forms.ModelMultipleChoiceField)
+        members.queryset = Contact.objects.filter(user=user)
 
 
-def save_identity(form: IdentityForm, user: object) -> Identity:
+def save_identity(form: IdentityForm, user: User) -> Identity:
     identity = form.save(commit=False)
     identity.user = user
     identity.save()
@@ -117,7 +125,7 @@ def _value(card: object, name: str) -> str:
     return " ".join(str(value).split())[:200]
 
 
-def import_vcards(data: bytes, user: object) -> tuple[int, int]:
+def import_vcards(data: bytes, user: User) -> tuple[int, int]:
     """Add the cards' contacts (one per email address); returns (added, skipped)."""
     if len(data) > MAX_IMPORT_BYTES:
         raise ValueError(_("The file is too large."))
@@ -134,22 +142,21 @@ def import_vcards(data: bytes, user: object) -> tuple[int, int]:
     if not cards:
         raise ValueError(_("No contacts were found in this file."))
     for card in cards[:MAX_IMPORT_CARDS]:
-        emails = [e.value for e in card.contents.get("email", [])]
+        emails = [e.value for e in card.contents.get("email", []) if isinstance(e, ContentLine)]
         name = _value(card, "fn")
         for raw in emails:
             email = normalise_email(str(raw))
             if email is None or email in existing:
                 skipped += 1
                 continue
+            note = getattr(card, "note", None)
             Contact.objects.create(
                 user=user,
                 name=name,
                 email=email,
                 phone=_value(card, "tel")[:64],
                 organization=_value(card, "org"),
-                notes=str(getattr(card, "note", None).value)[:5000]
-                if getattr(card, "note", None)
-                else "",
+                notes=str(note.value)[:5000] if note is not None else "",
             )
             existing.add(email)
             added += 1
@@ -161,7 +168,7 @@ def import_vcards(data: bytes, user: object) -> tuple[int, int]:
 # -- autocomplete -------------------------------------------------------------------------------
 
 
-def suggestions(user: object, query: str, limit: int = 10) -> list[dict[str, str]]:
+def suggestions(user: User, query: str, limit: int = 10) -> list[dict[str, str]]:
     """Contacts, groups (expanded to their members) and recently used addresses matching query."""
     query = query.strip()
     if not query or len(query) > 200:

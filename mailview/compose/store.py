@@ -9,6 +9,7 @@ purged after WEBMAIL_COMPOSE_MAX_AGE; the draft in the Drafts folder keeps every
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -222,3 +223,19 @@ def human_size(size: int) -> str:
             return f"{size} {unit}" if unit == "bytes" else f"{size:.0f} {unit}"
         size /= 1024  # type: ignore[assignment]
     return f"{size} GB"
+
+
+def draft_info(state: ComposeState) -> str:
+    """Where a draft came from, for its X-Webmail-Draft-Info header (see parse_draft_info)."""
+    if state.original_uid is None or not state.original_folder:
+        return f"kind={state.kind}"
+    folder = base64.urlsafe_b64encode(state.original_folder.encode()).decode()
+    return f"kind={state.kind}; folder={folder}; uid={state.original_uid}"
+
+
+def parse_draft_info(value: str) -> dict[str, str]:
+    info: dict[str, str] = {}
+    for item in value.split(";"):
+        key, _sep, val = item.strip().partition("=")
+        info[key.strip()] = val.strip()
+    return info

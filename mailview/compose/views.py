@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,17 +16,24 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.models import AuditEvent, ComposeSettings, Identity, RecentAddress
+from accounts.requests import AuthenticatedRequest
 from mailview.compose import service
+from mailview.compose.addresses import Recipient
+from mailview.compose.build import guess_type
 from mailview.compose.errors import ComposeError, SendFailed
+from mailview.compose.start import ComposeFields, open_draft, start_from_message, start_new
 from mailview.compose.store import ComposeState, ComposeStore, human_size
 from mailview.imap.errors import MailError
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 log = logging.getLogger(__name__)
 
 
-def _store(request: HttpRequest) -> ComposeStore:
+def _store(request: AuthenticatedRequest) -> ComposeStore:
     return ComposeStore(request.user.pk)
 
 
@@ -37,7 +45,7 @@ def _identity(identities: list[Identity], wanted: str) -> Identity:
 
 
 @login_required
-def compose_start(request: HttpRequest) -> HttpResponse:
+def compose_start(request: AuthenticatedRequest) -> HttpResponse:
     """GET /compose/ (new), ?kind=reply&folder=F&uid=N, or ?draft=N: then the compose page."""
     store = _store(request)
     identities = Identity.for_user(request.user)
@@ -47,9 +55,9 @@ def compose_start(request: HttpRequest) -> HttpResponse:
     uid = request.GET.get("uid", "")
     draft = request.GET.get("draft", "")
     if draft.isdigit():
-        start = service.open_draft(mail, store, identities, int(draft))
+        start = open_draft(mail, store, identities, int(draft))
     elif kind and uid.isdigit():
-        start = service.start_from_message(
+        start = start_from_message(
             mail,
             store,
             identities,
@@ -61,7 +69,7 @@ def compose_start(request: HttpRequest) -> HttpResponse:
         )
     else:
         to = request.GET.get("to", "")
-        start = service.start_new(store, identities[0], prefs, to=to if len(to) < 2000 else "")
+        start = start_new(store, identities[0], prefs, to=to if len(to) < 2000 else "")
     fields = asdict(start.fields)
     fields["cursor"] = "top" if start.cursor_top else "bottom"
     store.save_fields(start.state.compose_id, fields)
@@ -69,7 +77,7 @@ def compose_start(request: HttpRequest) -> HttpResponse:
 
 
 def _render(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     state: ComposeState,
     fields: dict[str, str],
     *,
@@ -96,14 +104,14 @@ def _render(
 
 
 @login_required
-def compose_page(request: HttpRequest, compose_id: str) -> HttpResponse:
+def compose_page(request: AuthenticatedRequest, compose_id: str) -> HttpResponse:
     store = _store(request)
     state = store.load(compose_id)
     return _render(request, state, store.load_fields(compose_id))
 
 
-def _post_fields(request: HttpRequest) -> tuple[service.ComposeFields, dict[str, str]]:
-    fields = service.ComposeFields.from_post(request.POST)
+def _post_fields(request: HttpRequest) -> tuple[ComposeFields, dict[str, str]]:
+    fields = ComposeFields.from_post(request.POST)
     raw = asdict(fields)
     raw["cursor"] = request.POST.get("cursor", "top")
     return fields, raw
@@ -111,7 +119,7 @@ def _post_fields(request: HttpRequest) -> tuple[service.ComposeFields, dict[str,
 
 @login_required
 @require_POST
-def compose_save(request: HttpRequest, compose_id: str) -> JsonResponse:
+def compose_save(request: AuthenticatedRequest, compose_id: str) -> JsonResponse:
     """Autosave: the draft goes to Drafts (replacing the previous version)."""
     store = _store(request)
     fields, raw = _post_fields(request)
@@ -130,7 +138,7 @@ def compose_save(request: HttpRequest, compose_id: str) -> JsonResponse:
 
 @login_required
 @require_POST
-def compose_send(request: HttpRequest, compose_id: str) -> HttpResponse:
+def compose_send(request: AuthenticatedRequest, compose_id: str) -> HttpResponse:
     store = _store(request)
     fields, raw = _post_fields(request)
     mail = MailSession.for_request(request)
@@ -167,7 +175,7 @@ def _save_quietly(
     mail: MailSession,
     store: ComposeStore,
     state: ComposeState,
-    fields: service.ComposeFields,
+    fields: ComposeFields,
     identity: Identity,
 ) -> None:
     try:
@@ -177,7 +185,7 @@ def _save_quietly(
         log.info("draft not saved: %s", exc.detail)
 
 
-def _remember(user: object, recipients: list) -> None:
+def _remember(user: User, recipients: list[Recipient]) -> None:
     for r in recipients:
         obj, created = RecentAddress.objects.get_or_create(
             user=user, email=r.email, defaults={"name": r.name}
@@ -191,7 +199,7 @@ def _remember(user: object, recipients: list) -> None:
 
 @login_required
 @require_POST
-def compose_discard(request: HttpRequest, compose_id: str) -> HttpResponse:
+def compose_discard(request: AuthenticatedRequest, compose_id: str) -> HttpResponse:
     store = _store(request)
     with store.locked(compose_id) as state:
         service.delete_draft(MailSession.for_request(request), state)
@@ -209,9 +217,7 @@ def _attachment_json(state: ComposeState) -> list[dict[str, object]]:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, compose_id: str) -> JsonResponse:
-    from mailview.compose.build import guess_type
-
+def attachment_upload(request: AuthenticatedRequest, compose_id: str) -> JsonResponse:
     store = _store(request)
     files = request.FILES.getlist("file")
     if not files:
@@ -232,7 +238,9 @@ def attachment_upload(request: HttpRequest, compose_id: str) -> JsonResponse:
 
 @login_required
 @require_POST
-def attachment_remove(request: HttpRequest, compose_id: str, attachment_id: str) -> JsonResponse:
+def attachment_remove(
+    request: AuthenticatedRequest, compose_id: str, attachment_id: str
+) -> JsonResponse:
     store = _store(request)
     try:
         with store.locked(compose_id) as state:

@@ -139,15 +139,6 @@ def is_role(conn: IMAPConnection, folder: str, role: str) -> bool:
     return find_role(conn, role) == folder
 
 
-def needs_confirmation(mail: MailSession, folder: str, action: str, delete_mode: str) -> bool:
-    """A delete is permanent (and asks first) in Trash, or when the user's setting says so."""
-    if action != "delete":
-        return False
-    if delete_mode == "delete":
-        return True
-    return mail.run(lambda conn: is_role(conn, folder, "\\Trash"))
-
-
 def _count(n: int) -> str:
     return ngettext("%(n)d message", "%(n)d messages", n) % {"n": n}
 

@@ -14,11 +14,11 @@ import re
 import threading
 import time
 import zipfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from mailview.imap.client import STREAM_CHUNK, IMAPConnection, check_folder_name
 from mailview.imap.errors import MessageNotFound
@@ -158,7 +158,11 @@ class _PartReader:
             download = self.downloads[self.index]
             # closing(): if on_data raises (the response went away), the FETCH asked for in
             # advance is read before the connection goes back to the pool.
-            pieces = conn.iter_section(self.uid, download.section, self.position, CHUNK)
+            # iter_section is a generator (its annotation says Iterator: imap/ is fixed apart).
+            pieces = cast(
+                "Generator[bytes, None, None]",
+                conn.iter_section(self.uid, download.section, self.position, CHUNK),
+            )
             with closing(pieces):
                 for raw in pieces:
                     self.position += len(raw)
@@ -184,10 +188,9 @@ class _Failure:
     error: BaseException
 
 
-_END = object()
-
-
-async def _pump(produce: Callable[[Callable[[bytes], None]], None]) -> AsyncIterator[bytes]:
+async def _pump(
+    produce: Callable[[Callable[[bytes], None]], None],
+) -> AsyncGenerator[bytes, None]:
     """Run `produce(put)` in a worker thread of its own; yield what it puts, as it comes.
 
     At most QUEUE_CHUNKS pieces wait between the thread and the response, so memory stays
@@ -196,10 +199,11 @@ async def _pump(produce: Callable[[Callable[[bytes], None]], None]) -> AsyncIter
     the response is closed early, the thread stops at its next piece and returns the
     connection; a thread nobody takes anything from for PUT_TIMEOUT seconds gives up too."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[object] = asyncio.Queue(QUEUE_CHUNKS)
+    # Pieces, then None at the end, or a _Failure.
+    queue: asyncio.Queue[bytes | _Failure | None] = asyncio.Queue(QUEUE_CHUNKS)
     abandoned = threading.Event()
 
-    def put(item: object) -> None:
+    def put(item: bytes | _Failure | None) -> None:
         if abandoned.is_set():
             raise _Abandoned
         waiting = queue.put(item)
@@ -223,7 +227,7 @@ async def _pump(produce: Callable[[Callable[[bytes], None]], None]) -> AsyncIter
     def work() -> None:
         try:
             produce(put)
-            put(_END)
+            put(None)
         except _Abandoned:
             pass
         except BaseException as exc:  # handed to the response, which raises it
@@ -236,35 +240,35 @@ async def _pump(produce: Callable[[Callable[[bytes], None]], None]) -> AsyncIter
     try:
         while True:
             item = await queue.get()
-            if item is _END:
+            if item is None:
                 return
             if isinstance(item, _Failure):
                 raise item.error
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         abandoned.set()
 
 
-async def _primed(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _primed(stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
     """`stream` with its first piece already read: a message gone or a server down raises
     here, in the view, and becomes an error page instead of a broken download."""
     first = await anext(stream, None)
 
-    async def rest() -> AsyncIterator[bytes]:
+    async def rest() -> AsyncGenerator[bytes, None]:
         try:
             if first is not None:
                 yield first
             async for data in stream:
                 yield data
         finally:
-            await stream.aclose()  # type: ignore[attr-defined]
+            await stream.aclose()
 
     return rest()
 
 
 async def stream_part(
     mail: MailSession, folder: str, uid: int, download: Download
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The decoded bytes of a part (or the raw message), streamed from IMAP."""
 
     def produce(put: Callable[[bytes], None]) -> None:
@@ -294,6 +298,9 @@ class _Sink:
     def flush(self) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
     def take(self) -> bytes:
         data = b"".join(self.parts)
         self.parts.clear()
@@ -319,7 +326,7 @@ def zip_names(downloads: list[Download]) -> list[str]:
 
 async def stream_zip(
     mail: MailSession, folder: str, uid: int, downloads: list[Download], when: datetime
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """A zip of the attachments, written (and compressed, in the worker thread) as their
     chunks arrive, on one leased connection; nothing is held whole."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
@@ -349,9 +356,7 @@ async def stream_zip(
             entry(index).close()
             flush()
 
-        zf = zipfile.ZipFile(  # type: ignore[arg-type]
-            sink, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
-        )
+        zf = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         mail.run(_PartReader(folder, uid, downloads, on_data, on_end), folder=folder)
         zf.close()  # the central directory; not reached (no broken zip) if reading failed
         flush()

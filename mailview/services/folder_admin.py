@@ -91,10 +91,6 @@ def overview(mail: MailSession) -> tuple[FolderTree, FolderOverview]:
     return mail.run(read)
 
 
-def quota(mail: MailSession) -> list[QuotaUsage]:
-    return mail.run(lambda conn: conn.quota("INBOX"))
-
-
 def _check_label(label: str, delimiter: str | None) -> str:
     label = label.strip()
     if not label or len(label) > MAX_LABEL:

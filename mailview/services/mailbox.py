@@ -91,11 +91,6 @@ def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[Messa
     return sorted(rows, key=keys.get(key, lambda r: r.uid), reverse=reverse)
 
 
-def list_page(mail: MailSession, req: ListRequest) -> ListPage:
-    """One page of a folder's message list; only that page's messages are fetched."""
-    return mail.run(lambda conn: _page_rows(conn, req), folder=req.folder)
-
-
 def _tree(conn: IMAPConnection) -> FolderTree:
     """The folder tree, asked of the server at most every WEBMAIL_FOLDER_TREE_TTL seconds.
 
@@ -105,7 +100,7 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     and kept with it, so it lags the same way; changes of our own (delete, move, import...)
     drop the cached tree, quota included.
     """
-    made = conn.memo.get("tree")
+    made: tuple[float, FolderTree] | None = conn.memo.get("tree")
     if made is not None and time.monotonic() - made[0] < settings.WEBMAIL_FOLDER_TREE_TTL:
         return made[1]
     prefix, _delimiter = conn.namespace_prefix()

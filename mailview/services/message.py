@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,6 @@ from mailview.imap.client import Address, IMAPConnection, check_folder_name
 from mailview.imap.errors import MessageNotFound
 from mailview.mime.parse import (
     HEADER_FIELDS,
-    INLINE_IMAGE_TYPES,
     MAX_TEXT_BYTES,
     PREVIEW_TYPES,
     SECTION,
@@ -59,10 +58,6 @@ class Attachment:
     @property
     def previewable(self) -> bool:
         return self.mimetype in PREVIEW_TYPES
-
-    @property
-    def is_image(self) -> bool:
-        return self.mimetype in INLINE_IMAGE_TYPES
 
     @property
     def icon(self) -> str:
@@ -107,15 +102,10 @@ class MessageView:
     alternative: bool = False
     showing_html: bool = False
     message_id: str = ""
-    inline_images: tuple[str, ...] = field(default=())
 
     @property
     def sender_email(self) -> str:
         return self.sender[0].email if self.sender else ""
-
-    @property
-    def has_html(self) -> bool:
-        return any(b.kind == "html" for b in self.bodies)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ class SearchForm(forms.Form):
         return check_folder_name(self.cleaned_data.get("folder") or "INBOX")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             raise forms.ValidationError(_("The start date is after the end date."))
@@ -220,9 +221,9 @@ def run_search(
         for summary in conn.fetch_summaries(uids):
             fetched[(name, summary.uid)] = summary
     for name, uid in window:
-        summary = fetched.get((name, uid))
-        if summary is not None:
-            rows.append(SearchRow(name, labels.get(name, name), summary))
+        summary_of = fetched.get((name, uid))
+        if summary_of is not None:
+            rows.append(SearchRow(name, labels.get(name, name), summary_of))
     return SearchPage(query, rows, total, pages, page, page_size, len(names))
 
 

@@ -82,6 +82,7 @@ class ThreadNode:
 
 _BLOB = re.compile(r"\[[^\[\]]*\] ?")
 _REFWD = re.compile(r"(?:RE|FWD?) ?(?:\[[^\[\]]*\] ?)?:")
+_BLOBS = re.compile(r"(?:\[[^\[\]]*\] ?)*")
 
 
 def base_subject(subject: str) -> tuple[str, bool]:
@@ -109,7 +110,8 @@ def base_subject(subject: str) -> tuple[str, bool]:
             found = False
             if text.startswith(" "):
                 text, found = text[1:], True
-            blobs = re.match(r"(?:\[[^\[\]]*\] ?)*", text).end()
+            blob = _BLOBS.match(text)
+            blobs = blob.end() if blob else 0
             refwd = _REFWD.match(text, blobs)
             if refwd:
                 text, found, marked = text[refwd.end() :], True, True

@@ -5,6 +5,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +14,9 @@ from accounts import otp
 from accounts.credentials import KEY_COOKIE, seal_password
 from accounts.forms import LoginForm, PreferencesForm
 from accounts.models import Preferences
+from accounts.requests import AuthenticatedRequest
+from mailview.services.mailbox import folder_tree
+from mailview.services.session import MailSession
 
 
 class LoginView(auth_views.LoginView):
@@ -20,13 +24,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if otp.second_step_needed(user):
             # Password accepted; the code (or the enrolment of an authenticator) comes next.
             # The password is sealed into the session now, exactly as for a one-step login.
             step = "accounts:otp_verify" if otp.has_authenticator(user) else "accounts:otp_enrol"
-            response = redirect(step)
+            response: HttpResponse = redirect(step)
             seal_password(self.request, response, form.cleaned_data["password"], user.pk)
             otp.start_pending(self.request, user, self.get_success_url())
         else:
@@ -50,15 +54,12 @@ class LogoutView(auth_views.LogoutView):
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     prefs = Preferences.for_user(request.user)
     form = PreferencesForm(request.POST or None, instance=prefs)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
-    from mailview.services.mailbox import folder_tree
-    from mailview.services.session import MailSession
-
     tree = folder_tree(MailSession.for_request(request))
     return render(request, "accounts/preferences.html", {"form": form, "tree": tree})

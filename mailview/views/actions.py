@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedRequest
 from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.services import actions, search, threads
 from mailview.services import mailbox as services
@@ -54,7 +55,7 @@ def _confirm(request: HttpRequest, mail: MailSession, title: str, text: str) -> 
 
 @login_required
 @require_POST
-def message_action(request: HttpRequest) -> HttpResponse:
+def message_action(request: AuthenticatedRequest) -> HttpResponse:
     folder = request.POST.get("folder") or None
     if folder is not None:
         check_folder_name(folder)
@@ -109,7 +110,7 @@ def message_action(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def undo_action(request: HttpRequest) -> HttpResponse:
+def undo_action(request: AuthenticatedRequest) -> HttpResponse:
     next_url = safe_next(request, reverse("mailview:home"))
     record = actions.UndoRecord.from_session(request.session.get(UNDO_KEY))
     if record is None:
@@ -123,7 +124,7 @@ def undo_action(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def empty_folder(request: HttpRequest) -> HttpResponse:
+def empty_folder(request: AuthenticatedRequest) -> HttpResponse:
     folder = check_folder_name(request.POST.get("folder", ""))
     mail = MailSession.for_request(request)
     if request.POST.get("confirm") != "1":
@@ -143,7 +144,7 @@ def empty_folder(request: HttpRequest) -> HttpResponse:
 VIEW_KEY = "webmail_view"
 
 
-def conversation_view(request: HttpRequest) -> bool:
+def conversation_view(request: AuthenticatedRequest) -> bool:
     """Conversations or a flat list: ?view= sets it for the session; the setting is the default."""
     view = request.GET.get("view")
     if view in ("threads", "list"):
@@ -151,11 +152,11 @@ def conversation_view(request: HttpRequest) -> bool:
     chosen = request.session.get(VIEW_KEY)
     if chosen in ("threads", "list"):
         return chosen == "threads"
-    return bool(getattr(request.preferences, "conversation_view", False))
+    return request.preferences.conversation_view
 
 
 @login_required
-def thread_list(request: HttpRequest, folder: str) -> HttpResponse:
+def thread_list(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     req = services.ListRequest.from_query(
         folder,
         sort=request.GET.get("sort"),
@@ -186,7 +187,7 @@ def thread_list(request: HttpRequest, folder: str) -> HttpResponse:
 
 
 @login_required
-def search_results(request: HttpRequest) -> HttpResponse:
+def search_results(request: AuthenticatedRequest) -> HttpResponse:
     """GET /search/: the quick box and the advanced form; results paged like the list."""
     form = search.SearchForm(request.GET or None)
     mail = MailSession.for_request(request)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedRequest
 from mailview.imap.client import check_folder_name
 from mailview.imap.errors import InvalidName
 from mailview.services import folder_admin
@@ -38,7 +39,7 @@ def download_name(text: str, suffix: str) -> str:
 
 
 @login_required
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedRequest) -> HttpResponse:
     tree, overview = folder_admin.overview(MailSession.for_request(request))
     return render(
         request,
@@ -53,7 +54,7 @@ def _back(request: HttpRequest) -> str:
 
 @login_required
 @require_POST
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedRequest) -> HttpResponse:
     name = folder_admin.create_folder(
         MailSession.for_request(request),
         request.POST.get("name", ""),
@@ -65,7 +66,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def rename(request: HttpRequest) -> HttpResponse:
+def rename(request: AuthenticatedRequest) -> HttpResponse:
     new_name = folder_admin.rename_folder(
         MailSession.for_request(request),
         request.POST.get("folder", ""),
@@ -77,7 +78,7 @@ def rename(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: AuthenticatedRequest) -> HttpResponse:
     name = check_folder_name(request.POST.get("folder", ""))
     mail = MailSession.for_request(request)
     if request.POST.get("confirm") != "1":
@@ -104,7 +105,7 @@ def delete(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def subscribe(request: HttpRequest) -> HttpResponse:
+def subscribe(request: AuthenticatedRequest) -> HttpResponse:
     name = request.POST.get("folder", "")
     on = request.POST.get("subscribed") == "1"
     folder_admin.set_subscribed(MailSession.for_request(request), name, on)
@@ -114,7 +115,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_messages(request: HttpRequest) -> HttpResponse:
+def import_messages(request: AuthenticatedRequest) -> HttpResponseBase:
     """GET: the form. POST: APPEND the uploaded .eml/.mbox files; the report page.
 
     A POST that accepts application/x-ndjson (the page's script) gets the import's progress
@@ -164,7 +165,7 @@ async def _import_events(
     """The import's events as JSON lines; the report also as the page's own markup."""
     async for event in events:
         if isinstance(event, mbox.ImportProgress):
-            line = {"done": event.done, "total": event.total}
+            line: dict[str, object] = {"done": event.done, "total": event.total}
         else:
             line = {
                 "result": {
@@ -180,7 +181,7 @@ async def _import_events(
 
 
 @login_required
-def export_mbox(request: HttpRequest, folder: str) -> StreamingHttpResponse:
+def export_mbox(request: AuthenticatedRequest, folder: str) -> StreamingHttpResponse:
     mail = MailSession.for_request(request)
     uids = mbox.folder_uids(mail, folder)  # validates the folder and raises if it is missing
     response = StreamingHttpResponse(
@@ -195,7 +196,7 @@ def export_mbox(request: HttpRequest, folder: str) -> StreamingHttpResponse:
 
 
 @login_required
-def export_eml(request: HttpRequest, folder: str, uid: int) -> StreamingHttpResponse:
+def export_eml(request: AuthenticatedRequest, folder: str, uid: int) -> StreamingHttpResponse:
     if uid <= 0:
         raise InvalidName("uid", user_message=_("Invalid message."))
     mail = MailSession.for_request(request)

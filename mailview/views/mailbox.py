@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accounts.requests import AuthenticatedRequest
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
 from mailview.views import actions as views_actions
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("mailview:mailbox", folder="INBOX")
 
 
 @login_required
-def mailbox(request: HttpRequest, folder: str) -> HttpResponse:
+def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     if views_actions.conversation_view(request):
         return views_actions.thread_list(request, folder)
     req = services.ListRequest.from_query(

@@ -16,6 +16,8 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from accounts.requests import AuthenticatedRequest
+from mailview.mime.parse import PREVIEW_TYPES, safe_filename
 from mailview.models import TrustedSender
 from mailview.services import downloads
 from mailview.services import mailbox as services
@@ -32,7 +34,7 @@ def _prefs(request: HttpRequest, name: str, default: object) -> object:
     return getattr(getattr(request, "preferences", None), name, default)
 
 
-def _remote_policy(request: HttpRequest) -> Callable[[str], bool]:
+def _remote_policy(request: AuthenticatedRequest) -> Callable[[str], bool]:
     """Whether to load remote content for a message from `sender`."""
     wanted = (
         request.GET.get("remote") == "1" or _prefs(request, "remote_content", "block") == "allow"
@@ -65,7 +67,7 @@ def _links(request: HttpRequest, folder: str, uid: int) -> dict[str, str]:
 
 
 @login_required
-def message(request: HttpRequest, folder: str, uid: int) -> HttpResponse:
+def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpResponse:
     view_mode = request.GET.get("view")
     prefer_html = bool(_prefs(request, "prefer_html", True))
     if view_mode in ("html", "text"):
@@ -122,7 +124,9 @@ def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str
 
 @login_required
 @xframe_options_sameorigin
-def message_frame(request: HttpRequest, folder: str, uid: int, section: str) -> HttpResponse:
+def message_frame(
+    request: AuthenticatedRequest, folder: str, uid: int, section: str
+) -> HttpResponse:
     policy = _remote_policy(request)
     decided: list[bool] = []
 
@@ -146,9 +150,9 @@ def _download_response(
     response = StreamingHttpResponse(
         stream, content_type=downloads.content_type_for(download.mimetype, inline=inline)
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not inline, filename=download.filename
-    )
+    disposition = content_disposition_header(as_attachment=not inline, filename=download.filename)
+    if disposition:
+        response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
@@ -167,18 +171,18 @@ async def _session(request: HttpRequest) -> MailSession:
 
 @login_required
 async def message_part(
-    request: HttpRequest, folder: str, uid: int, section: str
+    request: AuthenticatedRequest, folder: str, uid: int, section: str
 ) -> HttpResponseBase:
     """One part: shown inline (raster images, PDF) with ?inline=1, otherwise a download."""
     mail = await _session(request)
     download = await sync_to_async(downloads.part_download)(mail, folder, uid, section)
-    inline = request.GET.get("inline") == "1" and download.mimetype in reading.PREVIEW_TYPES
+    inline = request.GET.get("inline") == "1" and download.mimetype in PREVIEW_TYPES
     stream = await downloads.stream_part(mail, folder, uid, download)
     return _download_response(stream, download, inline=inline)
 
 
 @login_required
-async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpResponseBase:
+async def message_source(request: AuthenticatedRequest, folder: str, uid: int) -> HttpResponseBase:
     """The raw message: shown as text, or with ?download=1 as a .eml file."""
     mail = await _session(request)
     download = await sync_to_async(downloads.raw_message)(mail, folder, uid)
@@ -191,19 +195,19 @@ async def message_source(request: HttpRequest, folder: str, uid: int) -> HttpRes
 
 
 @login_required
-async def message_zip(request: HttpRequest, folder: str, uid: int) -> HttpResponseBase:
+async def message_zip(request: AuthenticatedRequest, folder: str, uid: int) -> HttpResponseBase:
     """Every attachment in one zip, streamed as it is written."""
     mail = await _session(request)
     subject, parts = await sync_to_async(downloads.attachments_of)(mail, folder, uid)
     stream = await downloads.stream_zip(mail, folder, uid, parts, timezone.localtime())
-    name = reading.safe_filename(f"{subject or 'attachments'}"[:100] + ".zip")
+    name = safe_filename(f"{subject or 'attachments'}"[:100] + ".zip")
     download = downloads.Download("", name, "application/zip", "8bit", 0)
     return _download_response(stream, download, inline=False)
 
 
 @login_required
 @require_POST
-def trust_sender(request: HttpRequest) -> HttpResponse:
+def trust_sender(request: AuthenticatedRequest) -> HttpResponse:
     """ "Always show remote content from this sender"; back to the message."""
     TrustedSender.add(request.user, request.POST.get("email", "")[:320])
     target = request.POST.get("next", "")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import ComposeSettings, Contact, ContactGroup, Identity
+from accounts.requests import AuthenticatedRequest
 from mailview.compose import people
 from mailview.compose.addresses import normalise_email
 from mailview.compose.errors import HeaderInjection
@@ -26,7 +27,7 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 
 @login_required
-def identities(request: HttpRequest) -> HttpResponse:
+def identities(request: AuthenticatedRequest) -> HttpResponse:
     items = Identity.for_user(request.user)
     prefs = ComposeSettings.for_user(request.user)
     settings_form = people.ComposeSettingsForm(
@@ -45,7 +46,7 @@ def identities(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def identity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def identity_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(Identity, pk=pk, user=request.user) if pk else None
     form = people.IdentityForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +63,7 @@ def identity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def identity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def identity_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     identity = get_object_or_404(Identity, pk=pk, user=request.user)
     if Identity.objects.filter(user=request.user).count() <= 1:
         messages.error(request, _("You need at least one identity."))
@@ -82,7 +83,7 @@ def identity_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     items = Contact.objects.filter(user=request.user)
     if query:
@@ -96,7 +97,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def contact_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(Contact, pk=pk, user=request.user) if pk else None
     initial = {}
     if instance is None:
@@ -118,7 +119,7 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     get_object_or_404(Contact, pk=pk, user=request.user).delete()
     messages.success(request, _("Contact deleted."))
     return redirect("compose:contacts")
@@ -126,7 +127,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_add_sender(request: HttpRequest) -> HttpResponse:
+def contact_add_sender(request: AuthenticatedRequest) -> HttpResponse:
     """ "Add to contacts" from a message's sender."""
     name = request.POST.get("name", "")[:200]
     email = normalise_email(request.POST.get("email", ""))
@@ -144,7 +145,7 @@ def contact_add_sender(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def group_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(ContactGroup, pk=pk, user=request.user) if pk else None
     form = people.GroupForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -164,14 +165,14 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def group_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     get_object_or_404(ContactGroup, pk=pk, user=request.user).delete()
     messages.success(request, _("Group deleted."))
     return redirect("compose:contacts")
 
 
 @login_required
-def contacts_export(request: HttpRequest) -> HttpResponse:
+def contacts_export(request: AuthenticatedRequest) -> HttpResponse:
     data = people.export_vcards(Contact.objects.filter(user=request.user))
     response = HttpResponse(data, content_type="text/vcard; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts.vcf"'
@@ -180,7 +181,7 @@ def contacts_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contacts_import(request: HttpRequest) -> HttpResponse:
+def contacts_import(request: AuthenticatedRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a vCard file to import."))
@@ -202,7 +203,7 @@ def contacts_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def autocomplete(request: HttpRequest) -> JsonResponse:
+def autocomplete(request: AuthenticatedRequest) -> JsonResponse:
     try:
         items = people.suggestions(request.user, request.GET.get("q", ""))
     except HeaderInjection:

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import audit, otp
 from accounts.models import AuditEvent
+from accounts.requests import AuthenticatedRequest
 
 NEW_CODES = "_otp_new_codes"
 
@@ -108,7 +109,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """The new recovery codes, shown once."""
     data = request.session.pop(NEW_CODES, None)
     if not data:
@@ -121,7 +122,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @sensitive_post_parameters("code")
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedRequest) -> HttpResponse:
     """Two-factor status; turning it off or making new recovery codes needs a current code."""
     user = request.user
     form = CodeForm(request.POST or None)

@@ -132,8 +132,10 @@ def test_html_message_is_alternative_with_text_and_sanitized(
     assert response.status_code == 302
     [(_uid, _flags, msg)] = folder_messages(bob, "INBOX")
     assert msg.get_content_type() == "multipart/alternative"
-    assert "Hello Bob" in msg.get_body(("plain",)).get_content()
-    body = msg.get_body(("html",)).get_content()
+    plain, rich = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert "Hello Bob" in plain.get_content()
+    body = rich.get_content()
     assert "<strong>Bob</strong>" in body
     assert "<script" not in body and "alert" not in body
     assert "http://x/t.gif" not in body  # no remote load (tracking pixel) leaves with our mail

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bleach._vendor import html5lib
+from bleach._vendor import html5lib  # type: ignore[import-not-found]  # bleach's own copy: no stubs
 
-from mailview.mime.sanitize import ALLOWED_TAGS, MEDIA_TAGS, parse_srcset
+from mailview.mime.sanitize import ALLOWED_TAGS, MEDIA_TAGS
+from mailview.mime.urls import parse_srcset
 
 DOCUMENT_TAGS = {"html", "head", "body"}
 FRAME_TAGS = {"meta"}

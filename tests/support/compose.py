@@ -42,4 +42,6 @@ def folder_messages(user: MailUser, folder: str) -> list[tuple[int, set[str], Em
 
 def text_of(msg: EmailMessage) -> str:
     """The text/plain body with line ends as \\n."""
-    return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    body = msg.get_body(("plain",))
+    assert body is not None, "no text/plain body"
+    return body.get_content().replace("\r\n", "\n")

@@ -119,7 +119,8 @@ def html_message(html: str, *, subject: str = "HTML", text: str | None = None) -
 def related_message(html: str, images: dict[str, bytes], subject: str = "Inline") -> EmailMessage:
     """multipart/related: HTML referring to images by cid:."""
     msg = make_message(subject=subject, text="see the HTML part", html=html)
-    html_part = msg.get_payload()[1]
+    html_part = msg.get_body(("html",))
+    assert html_part is not None
     for cid, data in images.items():
         html_part.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>")
     return msg

@@ -15,7 +15,9 @@ USERS = 50
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str) -> None:
     page = await client.get("/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found, "no CSRF token on the login page"
+    token = found.group(1)
     response = await client.post(
         "/accounts/login/",
         data={"username": username, "password": password, "csrfmiddlewaretoken": token},

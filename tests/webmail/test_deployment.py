@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -119,7 +120,7 @@ def launcher_database(workdir: Path) -> Iterator[str]:
 
     parsed = urlsplit(url)
     name = f"webmail_serve_{secrets.token_hex(4)}"
-    admin = {
+    admin: dict[str, Any] = {
         "host": parsed.hostname,
         "port": parsed.port or 5432,
         "user": parsed.username or "postgres",

@@ -615,7 +615,8 @@ def demo_messages(now: datetime) -> dict[str, list[tuple[EmailMessage, str]]]:
         html='<p>Here is the new logo:</p><p><img src="cid:logo.demo@example.fr" alt="Logo"></p>'
         "<p>What do you think?</p>",
     )
-    html_part = msg.get_payload()[1]
+    html_part = msg.get_body(("html",))
+    assert html_part is not None
     html_part.add_related(make_png(96, 32, seed=4242), "image", "png", cid="<logo.demo@example.fr>")
     b.add("INBOX", msg, "")
 
@@ -867,8 +868,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         dovecot.stop()
         ports_file.unlink(missing_ok=True)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

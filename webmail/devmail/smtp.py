@@ -149,12 +149,16 @@ class _Handler:
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
         login = session.auth_data.login.decode() if session.auth_data else "-"
+        # aiosmtpd annotates peer as str; it is the socket's (host, port) address.
+        peer: object = session.peer
+        address = peer[0] if isinstance(peer, tuple) else peer
         received = (
-            f"Received: from {session.host_name or 'unknown'} ({session.peer[0]})\r\n"
+            f"Received: from {session.host_name or 'unknown'} ({address})\r\n"
             f"\tby {self.hostname} (webmail devmail submission) with ESMTPSA\r\n"
             f"\t(authenticated as {login}); {formatdate(localtime=False)}\r\n"
         ).encode()
-        data = received + (envelope.original_content or envelope.content or b"")
+        content = envelope.original_content or envelope.content or b""
+        data = received + (content.encode() if isinstance(content, str) else content)
         mailboxes: list[str] = envelope.__dict__.get("mailboxes", [])
         failures = []
         for mailbox in mailboxes:
