@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def aware(value: datetime) -> datetime:
     """`value` with a time zone: naive datetimes from the server are taken as UTC."""
-    return timezone.make_aware(value, timezone.utc) if timezone.is_naive(value) else value
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def list_date(local: datetime, local_now: datetime) -> str:

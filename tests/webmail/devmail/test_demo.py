@@ -106,9 +106,11 @@ def test_demo_command_seeds_once_and_stops_on_sigterm() -> None:
                 text=True,
             )
             try:
-                ready = wait_until(
-                    lambda p=proc: ports_file.exists() or p.poll() is not None, timeout=60
-                )
+
+                def started(p: subprocess.Popen[str] = proc) -> bool:
+                    return ports_file.exists() or p.poll() is not None
+
+                ready = wait_until(started, timeout=60)
                 assert ready and proc.poll() is None, "the demo command did not start"
                 info = json.loads(ports_file.read_text())
                 assert info["user"] == "demo" and info["password"] == "demo-pw"

@@ -36,7 +36,8 @@ def test_make_message_encodes_non_ascii_and_uses_crlf() -> None:
     assert parsed["X-Test"] == "yes"
     assert parsed.get_content_type() == "multipart/mixed"
     assert [p.get_filename() for p in parsed.iter_attachments()] == ["données.csv", "x.bin"]
-    assert parsed.get_body(("html",)).get_content().rstrip() == "<p>Hallo</p>"
+    html = parsed.get_body(("html",))
+    assert html is not None and html.get_content().rstrip() == "<p>Hallo</p>"
     assert sum(1 for _ in raw.split(b"\r\n") if _.startswith(b"MIME-Version")) == 1
 
 
