@@ -1,4 +1,4 @@
-"""Template filters of the mail views."""
+"""How dates and sizes are written (mailview/render/format.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from mailview.render.format import compactsize, format_list_date, maildate
+from mailview.render.format import aware, compactsize, format_list_date, maildate
 
 
 def test_compact_sizes_fit_the_list_column():
@@ -27,3 +27,7 @@ def test_list_dates_are_in_the_active_time_zone():
     now = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # 19:00 in Tokyo
     with timezone.override("Asia/Tokyo"):
         assert format_list_date(datetime(2026, 11, 20, 20, 0, tzinfo=UTC), now) == "05:00"
+
+
+def test_a_date_without_time_zone_is_taken_as_utc() -> None:
+    assert aware(datetime(2026, 3, 1, 9, 30)) == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
