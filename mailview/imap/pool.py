@@ -28,9 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from accounts.servers import MailServer
-
 from .client import IMAPConnection
+from .endpoint import Endpoint
 from .errors import MailError, PoolExhausted
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ def password_fingerprint(login: str, password: str) -> str:
 @dataclass(frozen=True)
 class PoolKey:
     login: str
-    server: MailServer
+    server: Endpoint
     fingerprint: str = field(repr=False)
 
 

@@ -34,14 +34,22 @@ from django.conf import settings
 from accounts.servers import MailServer
 
 from .. import events
-from .aioconn import AsyncIMAP, Piece, head, quoted
-from .client import (
-    ROW_FETCH_ITEMS,
-    encode_folder_name,
-    parse_fetch_lines,
-    summary_from_fetch,
-)
+from .aioconn import AsyncIMAP
+from .criteria import folder_argument
 from .errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
+from .protocol.commands import Argument
+from .protocol.responses import (
+    Continuation,
+    Data,
+    Response,
+    ResponseSyntaxError,
+    Status,
+    fetch_dict,
+    numbers,
+    parse_sequence_set,
+    status_items,
+)
+from .values import ROW_FETCH_ARGUMENT, fetch_values, flag_names, summary_from_fetch
 
 logger = logging.getLogger("mailview.live")
 
@@ -89,76 +97,61 @@ class Bye:
     text: str
 
 
-Untagged = Exists | Expunge | Vanished | FetchFlags | Code | Bye
+Change = Exists | Expunge | Vanished | FetchFlags | Code | Bye
 
-_NUMBERED = re.compile(rb"^\* (\d+) (EXISTS|EXPUNGE|FETCH)\b", re.IGNORECASE)
-_VANISHED = re.compile(rb"^\* VANISHED (\(EARLIER\) )?([0-9:,]+)\s*$", re.IGNORECASE)
-_CODE = re.compile(rb"^\* OK \[(UIDVALIDITY|UIDNEXT|HIGHESTMODSEQ) (\d+)\]", re.IGNORECASE)
-_SEARCH = re.compile(rb"^\* SEARCH\b", re.IGNORECASE)
+_VANISHED = re.compile(rb"^(\(EARLIER\) )?([0-9:,]+)\s*$", re.IGNORECASE)
+_STATE_CODES = frozenset({"UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ"})
 
 
 def parse_uid_set(text: str, limit: int = MAX_UIDS) -> tuple[int, ...]:
     """`1:3,7` -> (1, 2, 3, 7). ValueError if malformed or more than `limit` UIDs."""
-    uids: list[int] = []
-    for part in text.split(","):
-        low, _, high = part.partition(":")
-        first, last = int(low), int(high or low)
-        if first > last:
-            first, last = last, first
-        if len(uids) + last - first + 1 > limit:
-            raise ValueError("UID set too large")
-        uids.extend(range(first, last + 1))
-    return tuple(uids)
+    return tuple(parse_sequence_set(text, limit))
 
 
-def fetch_lines(response: list[Piece]) -> list[Piece]:
-    """An untagged FETCH in imaplib's form: ``* 4 FETCH (...)`` -> ``4 (...)``."""
-    first = response[0]
-    line = first[0] if isinstance(first, tuple) else first
-    number, _, rest = line[2:].partition(b" ")
-    stripped = number + b" " + rest.partition(b" ")[2]
-    out: list[Piece] = [(stripped, first[1]) if isinstance(first, tuple) else stripped]
-    return out + list(response[1:])
-
-
-def parse_untagged(response: list[Piece]) -> Untagged | None:
+def parse_untagged(response: Response) -> Change | None:
     """What a watcher cares about in one untagged response; None for everything else."""
-    line = head(response)
-    match = _NUMBERED.match(line)
-    if match:
-        number, kind = int(match.group(1)), match.group(2).upper()
-        if kind == b"EXISTS":
+    if isinstance(response, Continuation) or (
+        isinstance(response, Status) and response.tag != b"*"
+    ):
+        return None
+    if isinstance(response, Status):
+        code = response.code
+        if response.status == "BYE":
+            return Bye(response.text)
+        if response.status == "OK" and code is not None and code.name in _STATE_CODES:
+            found = code.numbers()
+            return Code(code.name, found[0]) if found else None
+        return None
+    kind, number = response.kind, response.number
+    if number is not None:
+        if kind == "EXISTS":
             return Exists(number)
-        if kind == b"EXPUNGE":
+        if kind == "EXPUNGE":
             return Expunge(number)
+        if kind != "FETCH":
+            return None
         try:
-            data = parse_fetch_lines(fetch_lines(response)).get(number, {})
-        except ValueError:
+            data = fetch_dict(response)
+        except ResponseSyntaxError:
             return None
         flags = data.get(b"FLAGS")
         modseq = data.get(b"MODSEQ")
+        uid = data.get(b"UID")
         return FetchFlags(
             seq=number,
-            uid=data.get(b"UID"),
-            flags=(
-                frozenset(f.decode("ascii", "replace") for f in flags if f != b"\\Recent")
-                if flags is not None
-                else None
-            ),
+            uid=uid if isinstance(uid, int) else None,
+            flags=flag_names(flags) if flags is not None else None,
             modseq=modseq[0] if isinstance(modseq, tuple) and modseq else None,
         )
-    match = _VANISHED.match(line)
-    if match:
+    if kind == "VANISHED":
+        match = _VANISHED.match(response.line)
+        if match is None:
+            return None
         try:
             uids = parse_uid_set(match.group(2).decode("ascii"))
         except ValueError:
             return Vanished((), bool(match.group(1)))
         return Vanished(uids, bool(match.group(1)))
-    match = _CODE.match(line)
-    if match:
-        return Code(match.group(1).decode().upper(), int(match.group(2)))
-    if line.upper().startswith(b"* BYE"):
-        return Bye(line[6:].decode("utf-8", "replace"))
     return None
 
 
@@ -185,7 +178,7 @@ class Changes:
         return bool(self.expunged or self.flags or self.new or self.reset)
 
 
-def apply_untagged(state: FolderState, responses: Iterable[Untagged | None]) -> Changes:
+def apply_untagged(state: FolderState, responses: Iterable[Change | None]) -> Changes:
     """Fold untagged responses into `state` and say what changed for the browser."""
     changes = Changes()
     for item in responses:
@@ -326,9 +319,9 @@ class FolderWatcher:
                 await self._handle(conn, parsed)
 
     async def _select(self, conn: AsyncIMAP, qresync: bool) -> None:
-        name = quoted(encode_folder_name(self.folder))
+        name = folder_argument(self.folder)
         old = self.state
-        words: list = [b"SELECT", name]
+        words: list[bytes | Argument] = [b"SELECT", name]
         if qresync and old is not None and old.highestmodseq:
             words.append(b"(QRESYNC (%d %d))" % (old.uidvalidity, old.highestmodseq))
         _status, untagged = await conn.command(*words)
@@ -368,12 +361,11 @@ class FolderWatcher:
         _status, untagged = await conn.command(b"UID", b"SEARCH", b"ALL")
         uids = array("L")
         for response in untagged:
-            line = head(response)
-            if _SEARCH.match(line):
-                uids.extend(int(n) for n in line.split()[2:])
+            if isinstance(response, Data) and response.kind == "SEARCH":
+                uids.extend(numbers(response))
         return uids
 
-    async def _handle(self, conn: AsyncIMAP, parsed: list[Untagged | None]) -> None:
+    async def _handle(self, conn: AsyncIMAP, parsed: list[Change | None]) -> None:
         for item in parsed:
             if isinstance(item, Bye):
                 raise MailError(f"server said BYE: {item.text}")
@@ -419,23 +411,21 @@ class FolderWatcher:
     async def _fetch_new(self, conn: AsyncIMAP) -> list[events.Row]:
         state = self.state
         assert state is not None
-        items = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
         _status, untagged = await conn.command(
-            b"UID", b"FETCH", b"%d:*" % max(1, state.uidnext), items
+            b"UID", b"FETCH", b"%d:*" % max(1, state.uidnext), ROW_FETCH_ARGUMENT
         )
         rows = []
         for response in untagged:
-            if not _NUMBERED.match(head(response)) or b"FETCH" not in head(response).upper():
+            if not isinstance(response, Data) or response.kind != "FETCH":
                 continue
             try:
-                parsed = parse_fetch_lines(fetch_lines(response))
-            except ValueError:
+                data = fetch_values(fetch_dict(response))
+            except ResponseSyntaxError:
                 continue
-            for seq, data in parsed.items():
-                uid = data.get(b"UID")
-                if not isinstance(uid, int) or uid < state.uidnext or b"ENVELOPE" not in data:
-                    continue  # "n:*" names the last message even when it is older than n
-                rows.append((seq, summary_from_fetch(uid, data)))
+            uid = data.get(b"UID")
+            if not isinstance(uid, int) or uid < state.uidnext or b"ENVELOPE" not in data:
+                continue  # "n:*" names the last message even when it is older than n
+            rows.append((response.number, summary_from_fetch(uid, data)))
         rows.sort(key=lambda pair: pair[1].uid)
         if rows:
             if state.uids is not None:
@@ -445,19 +435,17 @@ class FolderWatcher:
         return [events.Row.from_summary(r) for _seq, r in rows]
 
     async def _counts(self, conn: AsyncIMAP) -> tuple[int, int] | None:
-        name = quoted(encode_folder_name(self.folder))
+        name = folder_argument(self.folder)
         _status, untagged = await conn.command(b"STATUS", name, b"(MESSAGES UNSEEN)")
         for response in untagged:
-            line = head(response)
-            if not line.upper().startswith(b"* STATUS "):
+            if not isinstance(response, Data) or response.kind != "STATUS":
                 continue
-            values = re.search(rb"\(([^()]*)\)\s*$", line)
-            if values is None:
+            try:
+                found = status_items(response)[1]
+            except ResponseSyntaxError:
                 return None
-            words = values.group(1).split()
-            found = {k.upper(): int(v) for k, v in zip(words[::2], words[1::2], strict=False)}
-            if b"UNSEEN" in found and b"MESSAGES" in found:
-                return found[b"UNSEEN"], found[b"MESSAGES"]
+            if "UNSEEN" in found and "MESSAGES" in found:
+                return found["UNSEEN"], found["MESSAGES"]
         return None
 
 

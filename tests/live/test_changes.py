@@ -6,6 +6,7 @@ from array import array
 
 import pytest
 
+from mailview.imap.protocol.responses import parse_response
 from mailview.imap.watcher import (
     Bye,
     Code,
@@ -20,8 +21,8 @@ from mailview.imap.watcher import (
 )
 
 
-def parse(*pieces):
-    return parse_untagged(list(pieces))
+def parse(*records):
+    return parse_untagged(parse_response(list(records)))
 
 
 def test_exists_expunge_and_codes_are_parsed():
