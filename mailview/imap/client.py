@@ -105,8 +105,8 @@ class IMAPConnection(FolderCommands, MessageCommands):
         """Say LOGOUT and close; never raises."""
         if not self.broken:
             try:
-                self._imap.settimeout(2)
-                self._imap.command(b"LOGOUT")
+                self._wire.settimeout(2)
+                self._wire.command(b"LOGOUT")
             except Exception:  # noqa: S110 - the connection is going away anyway
                 pass
         self.close()

@@ -37,7 +37,7 @@ class ConnectionBase:
     """An IMAP connection to one server, logged in or not yet (see IMAPConnection)."""
 
     def __init__(self, imap: BlockingIMAP, server: Endpoint) -> None:
-        self._imap = imap
+        self._wire = imap
         self.server = server
         self.selected: MailboxState | None = None
         self.broken = False
@@ -66,7 +66,7 @@ class ConnectionBase:
             self._rows.clear()
         started = time.perf_counter()  # hosted: command latency for /metrics
         try:
-            yield self._imap
+            yield self._wire
         except ConnectionDropped:
             self.close()
             raise
@@ -112,7 +112,7 @@ class ConnectionBase:
         self.selected = None
         self._rows.clear()
         self.cache.clear()
-        self._imap.close()
+        self._wire.close()
 
     @property
     def capabilities(self) -> frozenset[str]:

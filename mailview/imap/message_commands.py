@@ -56,7 +56,7 @@ class MessageCommands(ConnectionBase):
         """Every untagged FETCH answer (ours and any other that came with it) to
         ``UID FETCH uids argument``, as raw items (protocol.syntax values). Call inside
         `_command`."""
-        _status, untagged = self._imap.command(b"UID", b"FETCH", sequence_set(uids), argument)
+        _status, untagged = self._wire.command(b"UID", b"FETCH", sequence_set(uids), argument)
         self._absorb(untagged, _FETCH)
         return [fetch_dict(r) for r in untagged if isinstance(r, Data) and r.kind == "FETCH"]
 
@@ -324,7 +324,7 @@ class MessageCommands(ConnectionBase):
         """
         if section and not _SECTION.fullmatch(section):
             raise InvalidName(f"bad section {section!r}")
-        imap = self._imap
+        imap = self._wire
         uid_arg = b"%d" % int(uid)
         pending: deque[tuple[bytes, int]] = deque()
         # Pieces by offset. The server may run the two FETCH commands in parallel (RFC 9051

@@ -46,7 +46,7 @@ class Framer:
     def __init__(self) -> None:
         self._buf = bytearray()
         self._records: list[Record] = []
-        self._literal: tuple[bytes, int] | None = None
+        self._pending_literal: tuple[bytes, int] | None = None
 
     def feed(self, data: bytes) -> None:
         self._buf += data
@@ -59,13 +59,13 @@ class Framer:
     def next_response(self) -> list[Record] | None:
         buf = self._buf
         while True:
-            if self._literal is not None:
-                line, size = self._literal
+            if self._pending_literal is not None:
+                line, size = self._pending_literal
                 if len(buf) < size:
                     return None
                 self._records.append((line, bytes(buf[:size])))
                 del buf[:size]
-                self._literal = None
+                self._pending_literal = None
             end = buf.find(b"\r\n")
             if end < 0:
                 if len(buf) > MAX_LINE:
@@ -78,7 +78,7 @@ class Framer:
                 self._records.append(line)
                 records, self._records = self._records, []
                 return records
-            self._literal = (line, size)
+            self._pending_literal = (line, size)
 
 
 @dataclass(frozen=True, slots=True)
