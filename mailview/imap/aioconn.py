@@ -33,11 +33,11 @@ from .protocol.responses import (
     Data,
     Framer,
     Response,
-    ResponseSyntaxError,
     Status,
     capabilities,
     parse_response,
 )
+from .protocol.syntax import ResponseSyntaxError
 
 READ_CHUNK = 8192
 

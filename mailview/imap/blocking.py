@@ -12,9 +12,10 @@ Commands may be pipelined: `send` returns the tag, `finish(tag)` reads up to its
 from __future__ import annotations
 
 import base64
+import io
 import socket
 import ssl
-from typing import BinaryIO
+from typing import cast
 
 from .endpoint import Endpoint
 from .errors import AuthenticationFailed, CommandFailed, ConnectionDropped, TLSFailure, refusal
@@ -24,13 +25,12 @@ from .protocol.responses import (
     Continuation,
     Data,
     Response,
-    ResponseSyntaxError,
     Status,
     capabilities,
     literal_size,
     parse_response,
 )
-from .protocol.syntax import Record
+from .protocol.syntax import Record, ResponseSyntaxError
 
 READ_BUFFER = 64 * 1024
 
@@ -42,7 +42,7 @@ class BlockingIMAP:
 
     def __init__(self, sock: socket.socket, endpoint: Endpoint) -> None:
         self._sock = sock
-        self._file: BinaryIO = sock.makefile("rb", buffering=READ_BUFFER)
+        self._file = cast(io.BufferedReader, sock.makefile("rb", buffering=READ_BUFFER))
         self.endpoint = endpoint
         self.capabilities: frozenset[str] = frozenset()
         self._tags = 0
@@ -90,7 +90,7 @@ class BlockingIMAP:
         self._sock = self.endpoint.ssl_context().wrap_socket(
             self._sock, server_hostname=self.endpoint.host
         )
-        self._file = self._sock.makefile("rb", buffering=READ_BUFFER)
+        self._file = cast(io.BufferedReader, self._sock.makefile("rb", buffering=READ_BUFFER))
         self.capabilities = frozenset()
 
     def login(self, username: str, password: str) -> None:
@@ -147,7 +147,7 @@ class BlockingIMAP:
         timeout = self._sock.gettimeout()
         self._sock.setblocking(False)
         try:
-            return self._file.peek(1)  # type: ignore[attr-defined]
+            return self._file.peek(1)
         except (BlockingIOError, ssl.SSLWantReadError):
             return b""
         finally:
@@ -200,7 +200,7 @@ class BlockingIMAP:
                     )
                 if isinstance(response, Status) and response.status == "BYE":
                     raise ConnectionDropped(str(response))
-                self._early.append(response)  # type: ignore[arg-type]
+                self._early.append(response)
         self._sock.sendall(pieces[-1])
         return tag
 

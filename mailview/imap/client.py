@@ -31,7 +31,8 @@ from .errors import ConnectionDropped, MailError, ServerTimeout, ServerUnreachab
 from .folder_commands import FolderCommands
 from .message_commands import STREAM_CHUNK, MessageCommands
 from .protocol.dates import IMAP_MONTHS
-from .protocol.responses import Data, ResponseSyntaxError, numbers
+from .protocol.responses import Data, numbers
+from .protocol.syntax import ResponseSyntaxError
 from .types import (
     SORT_KEYS,
     Address,

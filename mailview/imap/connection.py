@@ -20,7 +20,8 @@ from .criteria import folder_argument
 from .endpoint import Endpoint
 from .errors import ConnectionDropped, MailError, ServerTimeout
 from .hooks import observe_command
-from .protocol.responses import Data, ResponseSyntaxError, Status
+from .protocol.responses import Data, Status
+from .protocol.syntax import ResponseSyntaxError
 from .types import MailboxState, MessageSummary
 
 # Commands that leave every message's list row as it was. Any other command (STORE, MOVE, EXPUNGE,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .protocol.responses import Status
@@ -17,10 +18,10 @@ from .protocol.responses import Status
 class MailError(Exception):
     """Base of every mail-server problem. `user_message` is safe to show."""
 
-    user_message = _("The mail server reported a problem.")
+    user_message: str | Promise = _("The mail server reported a problem.")
     status = 502
 
-    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
+    def __init__(self, detail: str = "", *, user_message: str | Promise | None = None) -> None:
         super().__init__(detail or str(self.user_message))
         self.detail = detail
         if user_message is not None:

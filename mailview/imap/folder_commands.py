@@ -73,8 +73,8 @@ class FolderCommands(ConnectionBase):
             counts: dict[str, tuple[int | None, int | None]] = {}
             for response in untagged:
                 if isinstance(response, Data) and response.kind == "STATUS":
-                    name, items = status_items(response)
-                    counts[decode_folder_name(name)] = (items.get("MESSAGES"), items.get("UNSEEN"))
+                    raw, items = status_items(response)
+                    counts[decode_folder_name(raw)] = (items.get("MESSAGES"), items.get("UNSEEN"))
             listed = _entries(untagged)
         folders = []
         for flags, delimiter, name in listed:

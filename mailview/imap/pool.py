@@ -235,7 +235,7 @@ class ConnectionPool:
                 and slot.generation == self._generation.get(slot.key.login, 0)
                 and not self._stopped.is_set()
             )
-            if keep:
+            if keep and slot is not None:
                 self._idle.setdefault(slot.key, []).append(conn)
             else:
                 self._slots.pop(id(conn), None)

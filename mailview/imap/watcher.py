@@ -42,13 +42,13 @@ from .protocol.responses import (
     Continuation,
     Data,
     Response,
-    ResponseSyntaxError,
     Status,
     fetch_dict,
     numbers,
     parse_sequence_set,
     status_items,
 )
+from .protocol.syntax import ResponseSyntaxError
 from .values import ROW_FETCH_ARGUMENT, fetch_values, flag_names, summary_from_fetch
 
 logger = logging.getLogger("mailview.live")
@@ -164,7 +164,7 @@ class FolderState:
     exists: int = 0
     highestmodseq: int = 0
     #: Sequence number -> UID, only without QRESYNC (with it, the server names UIDs itself).
-    uids: array | None = None
+    uids: array[int] | None = None
 
 
 @dataclass
@@ -189,9 +189,9 @@ def apply_untagged(state: FolderState, responses: Iterable[Change | None]) -> Ch
         elif isinstance(item, Expunge):
             state.exists = max(0, state.exists - 1)
             if state.uids is not None and 0 < item.seq <= len(state.uids):
-                uid = state.uids.pop(item.seq - 1)
-                changes.expunged.append(uid)
-                changes.flags.pop(uid, None)
+                gone = state.uids.pop(item.seq - 1)
+                changes.expunged.append(gone)
+                changes.flags.pop(gone, None)
         elif isinstance(item, Vanished):
             if not item.uids:
                 changes.reset = True
@@ -199,8 +199,8 @@ def apply_untagged(state: FolderState, responses: Iterable[Change | None]) -> Ch
             if not item.earlier:
                 state.exists = max(0, state.exists - len(item.uids))
             changes.expunged.extend(item.uids)
-            for uid in item.uids:
-                changes.flags.pop(uid, None)
+            for vanished in item.uids:
+                changes.flags.pop(vanished, None)
         elif isinstance(item, FetchFlags):
             if item.modseq is not None:
                 state.highestmodseq = max(state.highestmodseq, item.modseq)
@@ -357,7 +357,7 @@ class FolderWatcher:
         await self._publish(conn, changes)
         state.uidnext = max(state.uidnext, new_uidnext)
 
-    async def _all_uids(self, conn: AsyncIMAP) -> array:
+    async def _all_uids(self, conn: AsyncIMAP) -> array[int]:
         _status, untagged = await conn.command(b"UID", b"SEARCH", b"ALL")
         uids = array("L")
         for response in untagged:

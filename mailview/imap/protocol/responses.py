@@ -60,11 +60,11 @@ class Framer:
         buf = self._buf
         while True:
             if self._pending_literal is not None:
-                line, size = self._pending_literal
-                if len(buf) < size:
+                head, wanted = self._pending_literal
+                if len(buf) < wanted:
                     return None
-                self._records.append((line, bytes(buf[:size])))
-                del buf[:size]
+                self._records.append((head, bytes(buf[:wanted])))
+                del buf[:wanted]
                 self._pending_literal = None
             end = buf.find(b"\r\n")
             if end < 0:
