@@ -58,6 +58,7 @@ class BlockingIMAP:
     def connect(cls, endpoint: Endpoint, timeout: float) -> BlockingIMAP:
         """Connect, read the greeting and secure the connection as the endpoint says."""
         sock = socket.create_connection((endpoint.host, endpoint.port), timeout=timeout)
+        conn: BlockingIMAP | None = None
         try:
             if endpoint.security == "ssl":
                 sock = endpoint.ssl_context().wrap_socket(sock, server_hostname=endpoint.host)
@@ -66,6 +67,8 @@ class BlockingIMAP:
             if endpoint.security == "starttls":
                 conn._starttls()
         except BaseException:
+            if conn is not None:
+                conn.close()  # the TLS socket too, once STARTTLS has wrapped it
             sock.close()
             raise
         return conn
