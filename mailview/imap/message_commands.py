@@ -21,6 +21,7 @@ from .protocol.responses import (
     Status,
     esearch_all,
     fetch_dict,
+    fetch_dicts,
     numbers,
     thread_uids,
 )
@@ -58,7 +59,7 @@ class MessageCommands(ConnectionBase):
         `_command`."""
         _status, untagged = self._wire.command(b"UID", b"FETCH", sequence_set(uids), argument)
         self._absorb(untagged, _FETCH)
-        return [fetch_dict(r) for r in untagged if isinstance(r, Data) and r.kind == "FETCH"]
+        return fetch_dicts([r for r in untagged if isinstance(r, Data) and r.kind == "FETCH"])
 
     def _fetch_by_uid(self, uids: Sequence[int], argument: bytes) -> dict[int, dict[bytes, Any]]:
         out: dict[int, dict[bytes, Any]] = {}

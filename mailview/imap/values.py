@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
-from typing import Any
+from typing import Any, NamedTuple
 
 from .protocol.dates import parse_datetime
 from .protocol.syntax import Record, fetch_items
@@ -41,31 +40,30 @@ SORT_DATE_ARGUMENT = b"(INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE)])"
 _UNFOLD = re.compile(rb"\r?\n[ \t]+")
 
 
-@dataclass(frozen=True, slots=True)
-class EnvelopeAddress:
-    """An address of an ENVELOPE as sent (RFC 3501 7.4.2): raw bytes or None."""
+class EnvelopeAddress(NamedTuple):
+    """An address of an ENVELOPE as sent (RFC 3501 7.4.2): bytes or None (an all-digit atom
+    comes as an int)."""
 
-    name: bytes | None
-    route: bytes | None
-    mailbox: bytes | None
-    host: bytes | None
+    name: bytes | int | None
+    route: bytes | int | None
+    mailbox: bytes | int | None
+    host: bytes | int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     date: datetime | None
-    subject: bytes | None
+    subject: bytes | int | None
     from_: tuple[EnvelopeAddress, ...] | None
     sender: tuple[EnvelopeAddress, ...] | None
     reply_to: tuple[EnvelopeAddress, ...] | None
     to: tuple[EnvelopeAddress, ...] | None
     cc: tuple[EnvelopeAddress, ...] | None
     bcc: tuple[EnvelopeAddress, ...] | None
-    in_reply_to: bytes | None
-    message_id: bytes | None
+    in_reply_to: bytes | int | None
+    message_id: bytes | int | None
 
 
-def decode_text(value: bytes | str | None) -> str:
+def decode_text(value: bytes | str | int | None) -> str:
     """Decode a header value that may hold RFC 2047 encoded words or raw 8-bit bytes."""
     if value is None:
         return ""
@@ -83,12 +81,6 @@ def decode_text(value: bytes | str | None) -> str:
         return value
 
 
-def _text(value: Any) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    return str(value).encode()
-
-
 def envelope(raw: Any) -> Envelope | None:
     """The ENVELOPE typed; None for one that is not ENVELOPE-shaped (the row then shows without
     subject and sender rather than failing the whole page)."""
@@ -103,18 +95,18 @@ def envelope(raw: Any) -> Envelope | None:
             isinstance(item, tuple) and len(item) == 4 for item in field if item
         ):
             return None
-        lists.append(tuple(EnvelopeAddress(*map(_text, item)) for item in field if item))
+        lists.append(tuple([EnvelopeAddress(*item) for item in field if item]))
     return Envelope(
-        date=parse_datetime(raw[0]),
-        subject=_text(raw[1]),
-        from_=lists[0],
-        sender=lists[1],
-        reply_to=lists[2],
-        to=lists[3],
-        cc=lists[4],
-        bcc=lists[5],
-        in_reply_to=_text(raw[8]),
-        message_id=_text(raw[9]),
+        parse_datetime(raw[0]),
+        raw[1],
+        lists[0],
+        lists[1],
+        lists[2],
+        lists[3],
+        lists[4],
+        lists[5],
+        raw[8],
+        raw[9],
     )
 
 

@@ -281,14 +281,26 @@ def capabilities(words: bytes) -> frozenset[str]:
 def fetch_dict(data: Data) -> dict[bytes, Any]:
     """``* 4 FETCH (UID 20 FLAGS (\\Seen))`` -> {b"UID": 20, b"FLAGS": (b"\\Seen",)}: item names
     in capitals, values as `parse_values` gives them."""
-    values = parse_values(data.records)
-    if len(values) != 1 or not isinstance(values[0], tuple) or len(values[0]) % 2:
-        raise ResponseSyntaxError(f"bad FETCH response {data.line[:80]!r}")
-    items = values[0]
-    out: dict[bytes, Any] = {}
-    for j in range(0, len(items), 2):
-        name = items[j]
-        if not isinstance(name, bytes):
-            raise ResponseSyntaxError(f"bad FETCH item name {name!r}")
-        out[name.upper()] = items[j + 1]
+    return fetch_dicts([data])[0]
+
+
+def fetch_dicts(responses: list[Data]) -> list[dict[bytes, Any]]:
+    """`fetch_dict` of several FETCH responses, tokenized in one pass (a page of rows)."""
+    records: list[Record] = []
+    for data in responses:
+        records += data.records
+    values = parse_values(records)
+    if len(values) != len(responses):
+        raise ResponseSyntaxError(f"bad FETCH response near {responses[0].line[:80]!r}")
+    out = []
+    for items in values:
+        if not isinstance(items, tuple) or len(items) % 2:
+            raise ResponseSyntaxError(f"bad FETCH response {str(items)[:80]}")
+        found: dict[bytes, Any] = {}
+        for j in range(0, len(items), 2):
+            name = items[j]
+            if not isinstance(name, bytes):
+                raise ResponseSyntaxError(f"bad FETCH item name {name!r}")
+            found[name.upper()] = items[j + 1]
+        out.append(found)
     return out
