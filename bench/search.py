@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     dovecot = Dovecot(root / "dovecot")
     info = machine()
     raw_total, raw_search_only, app, paired = Samples(), Samples(), Samples(), Samples()
-    wire, paired_wire = Samples(), Samples()
+    unparsed, paired_wire = Samples(), Samples()
     # The same page again: the search result is kept per connection, so this is the app's
     # own work (HTTP, Django, NOOP + FETCH of 50 rows, rendering) without the server's search.
     app_again, raw_again, raw_noop = Samples(), Samples(), Samples()
@@ -222,8 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                 if not i % 2:
                     app.add(app_search(client, word, hits[word]))
                 paired.add(app.values[-1] - total)
-                wire.add(raw_wire(imap, word))
-                paired_wire.add(app.values[-1] - wire.values[-1])
+                unparsed.add(raw_wire(imap, word))
+                paired_wire.add(app.values[-1] - unparsed.values[-1])
                 app_again.add(app_search(client, word, hits[word]))
                 raw_again.add(raw_page(imap, newest_uids(imap, word)))
                 raw_noop.add(raw_page(imap, []))
@@ -245,7 +245,7 @@ Command: `{args.command}`
 |---|---|---|
 | raw `UID SEARCH` (server's search alone) | {row(raw_search_only)} |
 | raw `UID SORT (DATE)` with the criteria + `UID FETCH` of 50 rows | {row(raw_total)} |
-| the same on the wire (answers read, not parsed) | {row(wire)} |
+| the same on the wire (answers read, not parsed) | {row(unparsed)} |
 | app `GET /search/?q=…` (client-observed, HTTP included) | {row(app)} |
 | HTTP floor (small static file) | {row(floor)} |
 | app, the same search page again (result kept: no SEARCH) | {row(app_again)} |
@@ -255,7 +255,7 @@ Command: `{args.command}`
 App overhead over the raw SORT + FETCH: **{ms(overhead)} ms** (difference of the medians;
 target ≤ 10 ms); median of the per-word differences {ms(paired.median)} ms; over the plain
 SEARCH: {ms(app.median - raw_search_only.median)} ms. Over the same SORT + FETCH on the wire
-(nothing parsed): {ms(app.median - wire.median)} ms (per word
+(nothing parsed): {ms(app.median - unparsed.median)} ms (per word
 {ms(paired_wire.median)} ms). The same page again: the connection keeps the result and the rows,
 so the app's only IMAP command is a NOOP; the app takes {ms(app_again.median)} ms, its own work
 (HTTP, Django, rendering) about {ms(app_again.median - raw_noop.median)} ms beyond the NOOP.
