@@ -14,6 +14,8 @@ What lives here:
   (``errors.py``: NO/BAD classified by response code, then by Dovecot's and Cyrus's phrasings).
 - ``pool.py`` (leases), ``endpoint.py`` (host, port, TLS), ``hooks.py`` (metrics reach the layer
   through ``set_command_observer``, registered by webmail at start-up).
+- ``changes.py``: untagged responses to changes of a watched folder (pure, the watchers' half
+  that needs no server).
 - ``session.py`` and ``watcher.py`` are on their way out of this package (they use accounts and
   events).
 

@@ -1,4 +1,4 @@
-"""Untagged responses -> changes: the pure half of the watcher, without a server."""
+"""Untagged responses -> changes (mailview/imap/changes.py): the pure half of the watcher."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from array import array
 
 import pytest
 
-from mailview.imap.protocol.responses import parse_response
-from mailview.imap.watcher import (
+from mailview.imap.changes import (
     Bye,
     Code,
     Exists,
@@ -19,6 +18,7 @@ from mailview.imap.watcher import (
     parse_uid_set,
     parse_untagged,
 )
+from mailview.imap.protocol.responses import parse_response
 
 
 def parse(*records):
