@@ -8,8 +8,6 @@ and so does an unconfigured domain when WEBMAIL_DEFAULT_SERVER_ANY_DOMAIN is on.
 
 from __future__ import annotations
 
-import ipaddress
-import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -21,40 +19,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Domain
+from mailview.imap.endpoint import Endpoint, is_loopback
 from mailview.imap.errors import MailError
-
-SECURITY_CHOICES = ("ssl", "starttls", "none")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-CONTEXT_TTL = 600.0
-_contexts: dict[str | None, tuple[float, ssl.SSLContext]] = {}
 
 
 @dataclass(frozen=True)
-class MailServer:
-    """An IMAP server and how to reach it. Hashable: it is part of the pool's key."""
-
-    host: str
-    port: int
-    security: str = "starttls"
-    ca_file: str | None = None
+class MailServer(Endpoint):
+    """An IMAP (or SMTP) server of this deployment: an `Endpoint` checked against the settings
+    (no unencrypted connection to a remote host unless WEBMAIL_ALLOW_PLAINTEXT_REMOTE)."""
 
     def __post_init__(self) -> None:
-        if self.security not in SECURITY_CHOICES:
-            raise ImproperlyConfigured(
-                f"IMAP security {self.security!r} is not one of {', '.join(SECURITY_CHOICES)}"
-            )
-        if not 0 < self.port < 65536:
-            raise ImproperlyConfigured(f"IMAP port {self.port} is out of range")
+        try:
+            super().__post_init__()
+        except ValueError as exc:
+            raise ImproperlyConfigured(str(exc)) from None
         if (
             self.security == "none"
             and not is_loopback(self.host)
@@ -64,26 +42,6 @@ class MailServer:
                 f"Refusing unencrypted IMAP to {self.host}: use ssl or starttls, "
                 "or set WEBMAIL_ALLOW_PLAINTEXT_REMOTE=true"
             )
-
-    def ssl_context(self) -> ssl.SSLContext:
-        """A verifying TLS context: system CAs plus the configured extra CA.
-
-        Shared by every connection to servers with the same extra CA: a context holds the whole
-        system CA store (about 1 MB) and each connection keeps its context alive. Re-made every
-        CONTEXT_TTL seconds, so a replaced CA file is picked up.
-        """
-        now = time.monotonic()
-        made = _contexts.get(self.ca_file)
-        if made is None or now - made[0] > CONTEXT_TTL:
-            context = ssl.create_default_context()
-            if self.ca_file:
-                context.load_verify_locations(cafile=self.ca_file)
-            made = (now, context)
-            _contexts[self.ca_file] = made
-        return made[1]
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port} ({self.security})"
 
 
 @cache

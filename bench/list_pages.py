@@ -17,9 +17,10 @@ What it does, in one run (see docs/benchmarks.md for the figures and how to read
    the login is not timed), the time of SELECT + UID SORT (REVERSE DATE) + UID FETCH of the
    first 50 UIDs with the items the app fetches (ROW_FETCH_ITEMS): the IMAP work of the app's
    cold page, whose connection also comes straight from LOGIN. ``--rounds`` times per folder.
-   Also split per command, the same at the imaplib level (no imapclient parsing), the three
-   commands repeated on one long-open connection (re-SELECT), and the IMAP work of a warm app
-   page (NOOP + LIST-STATUS + FETCH) for reference.
+   Also split per command, the same on the wire (our blocking driver, mailview.imap.blocking:
+   the answers read and framed, not parsed), the three commands repeated on one long-open
+   connection (re-SELECT), and the IMAP work of a warm app page (NOOP + LIST-STATUS + FETCH,
+   the rows parsed by our parser as the app parses them) for reference.
 3. App over HTTP: the app served by Daphne (tests/support/liveserver.py), driven with httpx over
    loopback with keep-alive. Times are client-observed, so they include HTTP, ASGI and Django
    overhead besides the IMAP work. Cold: a new session (fresh client: GET the login form, POST
@@ -63,7 +64,12 @@ import httpx
 import imapclient
 
 from bench.corpus import generate
+from mailview.imap.blocking import BlockingIMAP
 from mailview.imap.client import ROW_FETCH_ITEMS
+from mailview.imap.endpoint import Endpoint
+from mailview.imap.protocol.commands import Argument, sequence_set
+from mailview.imap.protocol.responses import Data, fetch_dict, parse_response
+from mailview.imap.protocol.syntax import Record
 from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.maildir import folder_path, index_folder, write_maildir
@@ -73,7 +79,8 @@ PASSWORD = "bench-password"
 LOAD_PREFIX = "load"
 PAGE_SIZE = 50
 ROW_MARK = b'<tr class="row'
-LIST_STATUS_ARGS = ('""', '"*"', "RETURN (SUBSCRIBED SPECIAL-USE STATUS (MESSAGES UNSEEN))")
+LIST_STATUS_ARGS = (b'""', b'"*"', b"RETURN (SUBSCRIBED SPECIAL-USE STATUS (MESSAGES UNSEEN))")
+ROW_ITEMS = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
 
 pc = time.perf_counter
 
@@ -225,29 +232,52 @@ def raw_round(client: imapclient.IMAPClient, folder: str) -> tuple[float, float,
     return t1 - t0, t2 - t1, t3 - t2
 
 
-def wire_round(client: imapclient.IMAPClient, folder: str) -> float:
-    """The same three commands through imaplib: responses read but not parsed."""
-    imap = client._imap
+def wire_connect(dovecot: Dovecot, user: str, password: str) -> BlockingIMAP:
+    """Our blocking driver, logged in over STARTTLS with the test CA, as the app connects."""
+    endpoint = Endpoint(dovecot.host, dovecot.imap_port, "starttls", str(dovecot.ca_file))
+    imap = BlockingIMAP.connect(endpoint, 120)
+    imap.login(user, password)
+    return imap
+
+
+def wire(imap: BlockingIMAP, *words: Argument) -> list[list[Record]]:
+    """Send one command; every response up to its completion, framed but not parsed."""
+    tag = imap.send(words)
+    responses = []
+    while True:
+        records = imap.read_records()
+        responses.append(records)
+        first = records[0]
+        line = first[0] if isinstance(first, tuple) else first
+        if line.startswith(tag + b" "):
+            if not line.startswith(tag + b" OK"):
+                raise RuntimeError(f"{words[0]!r}: {line!r}")
+            return responses
+
+
+def wire_round(imap: BlockingIMAP, folder: str) -> float:
+    """The same three commands on the wire: the answers read and framed, not parsed."""
     t0 = pc()
-    typ, _ = imap.select(folder)
-    typ, data = imap.uid("SORT", "(REVERSE DATE)", "UTF-8", "ALL")
-    first = data[0].split()[:PAGE_SIZE]
-    items = "(" + " ".join(i.decode() for i in ROW_FETCH_ITEMS) + ")"
-    typ, data = imap.uid("FETCH", b",".join(first).decode(), items)
+    wire(imap, b"SELECT", folder.encode())
+    sort = wire(imap, b"UID", b"SORT", b"(REVERSE DATE)", b"UTF-8", b"ALL")
+    line = next(r[0] for r in sort if isinstance(r[0], bytes) and r[0].startswith(b"* SORT"))
+    first = [int(n) for n in line.split()[2 : 2 + PAGE_SIZE]]
+    fetched = wire(imap, b"UID", b"FETCH", sequence_set(first), ROW_ITEMS)
     elapsed = pc() - t0
-    assert typ == "OK" and len([d for d in data if isinstance(d, tuple) or d]) >= 1
-    imap.untagged_responses.clear()
+    assert len(fetched) >= min(PAGE_SIZE, len(first)), (len(fetched), len(first))
     return elapsed
 
 
-def warm_imap_round(client: imapclient.IMAPClient, folder: str, uids: list[int]) -> float:
-    """What a warm app page asks of IMAP: NOOP, LIST with STATUS, FETCH of the 50 rows."""
-    imap = client._imap
+def warm_imap_round(imap: BlockingIMAP, uids: list[int]) -> float:
+    """What a warm app page asks of IMAP: NOOP, LIST with STATUS, FETCH of the 50 rows (the rows
+    parsed by our parser, as the app parses them)."""
     t0 = pc()
-    client.noop()
-    typ, data = imap._simple_command("LIST", *LIST_STATUS_ARGS)
-    imap.untagged_responses.clear()
-    client.fetch(uids, ROW_FETCH_ITEMS)
+    wire(imap, b"NOOP")
+    wire(imap, b"LIST", *LIST_STATUS_ARGS)
+    for records in wire(imap, b"UID", b"FETCH", sequence_set(uids), ROW_ITEMS):
+        response = parse_response(records)
+        if isinstance(response, Data) and response.kind == "FETCH":
+            fetch_dict(response)
     return pc() - t0
 
 
@@ -280,11 +310,11 @@ def measure_raw(dovecot: Dovecot, folder: str, rounds: int) -> RawResult:
             result.fetch.add(fch)
             result.total.add(sel + srt + fch)
     for _ in range(rounds):
-        client = imap_connect(dovecot, USER, PASSWORD)
+        imap = wire_connect(dovecot, USER, PASSWORD)
         try:
-            result.wire.add(wire_round(client, folder))
+            result.wire.add(wire_round(imap, folder))
         finally:
-            client.logout()
+            imap.close()
     client = imap_connect(dovecot, USER, PASSWORD)
     try:
         raw_round(client, folder)
@@ -292,10 +322,15 @@ def measure_raw(dovecot: Dovecot, folder: str, rounds: int) -> RawResult:
             result.reselect.add(sum(raw_round(client, folder)))
         client.select_folder(folder)
         uids = client.sort(["REVERSE DATE"], "ALL", charset="UTF-8")[:PAGE_SIZE]
-        for _ in range(rounds):
-            result.warm_imap.add(warm_imap_round(client, folder, uids))
     finally:
         client.logout()
+    imap = wire_connect(dovecot, USER, PASSWORD)
+    try:
+        wire(imap, b"SELECT", folder.encode())
+        for _ in range(rounds):
+            result.warm_imap.add(warm_imap_round(imap, uids))
+    finally:
+        imap.close()
     return result
 
 
@@ -772,7 +807,7 @@ def render(
     add("### Raw IMAP in detail (medians; p95 in parentheses)")
     add("")
     add(
-        "| folder | SELECT | UID SORT | UID FETCH 50 | all three, imaplib (unparsed) "
+        "| folder | SELECT | UID SORT | UID FETCH 50 | all three, on the wire (unparsed) "
         "| all three, repeated on one open connection (re-SELECT) "
         "| IMAP work of a warm page: NOOP + LIST-STATUS + FETCH 50 |"
     )

@@ -5,7 +5,7 @@
 Seeds a private Dovecot like bench.list_pages (INBOX only), sets Django up in this process
 against it (SQLite in a temporary directory), logs in with Django's test client, requests
 /mail/INBOX/ once (cold), then profiles ``--requests`` warm requests. Prints the mean time per
-request of the main parts (IMAP commands, imapclient parsing, building rows, rendering) and
+request of the main parts (IMAP commands, response parsing, building rows, rendering) and
 the top functions. The test client skips HTTP and ASGI, so the total is a little below what
 bench.list_pages measures over HTTP.
 """
@@ -36,16 +36,17 @@ PARTS = [
     ("mailview/views.py", "mailbox", "view"),
     ("mailview/services.py", "mailbox_page", "services.mailbox_page (all IMAP work)"),
     ("mailview/search.py", "search_page", "search.search_page (all IMAP work)"),
-    ("mailview/imap/client.py", "search_sorted", "  search_sorted"),
-    ("mailview/imap/client.py", "select", "  select (NOOP when already selected)"),
+    ("mailview/imap/message_commands.py", "search_sorted", "  search_sorted"),
+    ("mailview/imap/connection.py", "select", "  select (NOOP when already selected)"),
     ("mailview/imap/client.py", "sorted_uids", "  sorted_uids (cache hit: no SORT)"),
     ("mailview/imap/client.py", "fetch_summaries", "  fetch_summaries (FETCH 50 + rows)"),
-    ("imapclient/imapclient.py", "fetch", "    imapclient fetch (I/O + parsing)"),
-    ("imapclient/response_parser.py", "parse_fetch_response", "      parse_fetch_response"),
-    ("mailview/imap/client.py", "_summary", "    _summary (rows from parsed data)"),
-    ("mailview/imap/client.py", "decode_text", "      decode_text"),
-    ("mailview/imap/client.py", "list_folders", "  list_folders (LIST-STATUS)"),
-    ("mailview/folders.py", "build_tree", "  build_tree"),
+    ("mailview/imap/message_commands.py", "_uid_fetch", "    UID FETCH (I/O + parsing)"),
+    ("mailview/imap/blocking.py", "read_records", "      read_records (lines, literals)"),
+    ("mailview/imap/protocol/responses.py", "fetch_dicts", "      fetch_dicts (our parser)"),
+    ("mailview/imap/values.py", "summary_from_fetch", "    summary_from_fetch (rows)"),
+    ("mailview/imap/values.py", "decode_text", "      decode_text"),
+    ("mailview/imap/folder_commands.py", "list_folders", "  list_folders (LIST-STATUS)"),
+    ("mailview/services/folders.py", "build_tree", "  build_tree"),
     ("django/shortcuts.py", "render", "render (template)"),
     ("accounts/credentials.py", "unseal_password", "unseal_password"),
     ("accounts/middleware.py", "__call__", "UserTimezoneMiddleware (incl. everything below)"),
@@ -57,9 +58,8 @@ PARTS = [
 def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[float]]:
     """Run ``request`` ``requests`` times with timers around the main parts of the page."""
     import django.shortcuts
-    import imapclient
-    import imapclient.imapclient
 
+    from mailview.imap import message_commands
     from mailview.imap.client import IMAPConnection
     from mailview.render import rows
     from mailview.services import mailbox as services
@@ -83,8 +83,8 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
         (IMAPConnection, "select", "  select (NOOP)"),
         (IMAPConnection, "list_folders", "  list_folders (LIST-STATUS + parse)"),
         (IMAPConnection, "fetch_summaries", "  fetch_summaries (FETCH + parse + rows)"),
-        (imapclient.IMAPClient, "fetch", "    imapclient.fetch (FETCH + parse)"),
-        (imapclient.imapclient, "parse_fetch_response", "      imapclient parse_fetch_response"),
+        (message_commands.MessageCommands, "_uid_fetch", "    UID FETCH (FETCH + parse)"),
+        (message_commands, "fetch_dicts", "      fetch_dicts (our parser)"),
         (views, "render", "render (template)"),
         (views_actions.search, "search_page", "search.search_page (IMAP work, incl. below)"),
         (IMAPConnection, "search_sorted", "  search_sorted (SORT + parse)"),

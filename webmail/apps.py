@@ -2,7 +2,10 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class WebmailAdminConfig(AdminConfig):
-    """django.contrib.admin, with the webmail's admin site (dashboard, local staff login)."""
+    """django.contrib.admin, with the webmail's admin site (dashboard, local staff login).
+
+    Also the webmail's start-up: `ready` registers the metrics hooks of the IMAP layer.
+    """
 
     default_site = "webmail.admin_site.WebmailAdminSite"
 
@@ -15,3 +18,9 @@ class WebmailAdminConfig(AdminConfig):
         from webmail.metrics import count_login_attempt
 
         login_attempted.connect(count_login_attempt, dispatch_uid="webmail.metrics.logins")
+
+        # IMAP command timings, through the IMAP layer's hook.
+        from mailview.imap.hooks import set_command_observer
+        from webmail.metrics import observe_imap_command
+
+        set_command_observer(observe_imap_command)

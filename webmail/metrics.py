@@ -169,7 +169,7 @@ def count_login_attempt(sender: Any, result: str, **kwargs: Any) -> None:
 
 
 def observe_imap_command(command: str, seconds: float) -> None:
-    """Called by mailview.imap.client for every command it sends."""
+    """Called by the IMAP layer after every command (registered in webmail.apps)."""
     IMAP_LATENCY.labels(command=command.split(" ", 1)[0].upper()[:32]).observe(seconds)
 
 

@@ -1,9 +1,9 @@
-"""A small asyncio IMAP connection for the IDLE watchers (mailview/imap/watcher.py).
+"""The asyncio driver: the protocol core over an asyncio stream, for the IDLE watchers.
 
 It does only what a watcher needs: connect (TLS, STARTTLS or, on loopback, plain), log in, send
-a command and collect its untagged responses, IDLE. Responses come back in imaplib's form (a
-list of pieces: a line, or a (line, literal) tuple when the line announced a literal), so the
-parsing in client.py applies to them.
+a command and collect its untagged responses, IDLE. Bytes received go through
+`protocol.responses.Framer` and come out as typed responses (`Data`, `Status`), the same the
+blocking driver gives the facade.
 
 TLS runs over ssl.MemoryBIO on a plain asyncio stream instead of asyncio's TLS transport:
 that transport allocates a 256 KB read buffer per connection, which alone would be more than
@@ -14,55 +14,39 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import re
 import ssl
-from dataclasses import dataclass
 
-from accounts.servers import MailServer
-from mailview.imap.errors import (
+from .endpoint import Endpoint
+from .errors import (
     AuthenticationFailed,
     CommandFailed,
     ConnectionDropped,
-    FolderNotFound,
     MailError,
     ServerTimeout,
     ServerUnreachable,
     TLSFailure,
+    refusal,
 )
-
-#: One response piece: a line, or a line that announced a literal together with the literal.
-Piece = bytes | tuple[bytes, bytes]
+from .protocol.commands import Argument, encode_command, string
+from .protocol.responses import (
+    Continuation,
+    Data,
+    Framer,
+    Response,
+    Status,
+    capabilities,
+    parse_response,
+)
+from .protocol.syntax import ResponseSyntaxError
 
 READ_CHUNK = 8192
-MAX_LINE = 1024 * 1024
-MAX_LITERAL = 16 * 1024 * 1024
-_LITERAL = re.compile(rb"\{(\d+)\}$")
-_CAPABILITY = re.compile(rb"\[CAPABILITY ([^\]]*)\]", re.IGNORECASE)
+
+Untagged = Data | Status
 
 
-def shared_context(server: MailServer) -> ssl.SSLContext:
-    """The server's TLS context, shared by all connections (see MailServer.ssl_context)."""
+def shared_context(server: Endpoint) -> ssl.SSLContext:
+    """The server's TLS context, shared by all connections (see Endpoint.ssl_context)."""
     return server.ssl_context()
-
-
-@dataclass(frozen=True)
-class Literal:
-    """An argument sent as a synchronizing literal (for text a quoted string cannot carry)."""
-
-    data: bytes
-
-
-def quoted(value: bytes) -> bytes | Literal:
-    """An IMAP string: quoted when it can be, a literal otherwise (never spliced raw)."""
-    if all(32 <= b < 127 for b in value):
-        return b'"' + value.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
-    return Literal(value)
-
-
-def head(response: list[Piece]) -> bytes:
-    """The first line of a response (without its literal)."""
-    first = response[0]
-    return first[0] if isinstance(first, tuple) else first
 
 
 class AsyncIMAP:
@@ -72,7 +56,7 @@ class AsyncIMAP:
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        server: MailServer,
+        server: Endpoint,
         timeout: float,
     ) -> None:
         self._reader = reader
@@ -82,7 +66,7 @@ class AsyncIMAP:
         self._tls: ssl.SSLObject | None = None
         self._incoming: ssl.MemoryBIO | None = None
         self._outgoing: ssl.MemoryBIO | None = None
-        self._buf = bytearray()
+        self._framer = Framer()
         self._tags = 0
         self.capabilities: frozenset[str] = frozenset()
         self.closed = False
@@ -92,7 +76,7 @@ class AsyncIMAP:
 
     @classmethod
     async def open(
-        cls, server: MailServer, username: str, password: str, timeout: float
+        cls, server: Endpoint, username: str, password: str, timeout: float
     ) -> AsyncIMAP:
         """Connect (TLS as the server is configured, certificate verified) and log in."""
         try:
@@ -108,9 +92,9 @@ class AsyncIMAP:
             async with asyncio.timeout(timeout):
                 if server.security == "ssl":
                     await conn._start_tls()
-                greeting = await conn.read_line()
-                if not greeting.startswith(b"* OK"):
-                    raise ConnectionDropped(f"{server}: greeting {greeting[:80]!r}")
+                greeting = await conn.read_response()
+                if not isinstance(greeting, Status) or greeting.status != "OK":
+                    raise ConnectionDropped(f"{server}: greeting {str(greeting)[:80]}")
                 if server.security == "starttls":
                     await conn.command(b"STARTTLS")
                     await conn._start_tls()
@@ -124,7 +108,7 @@ class AsyncIMAP:
         except ssl.SSLError as exc:
             conn.close()
             raise TLSFailure(f"{server}: {exc}") from None
-        except OSError as exc:
+        except (OSError, ResponseSyntaxError) as exc:
             conn.close()
             raise ConnectionDropped(f"{server}: {exc}") from None
         except BaseException:
@@ -160,7 +144,7 @@ class AsyncIMAP:
     def close(self) -> None:
         """Close the socket without a word; never raises."""
         self.closed = True
-        self._buf = bytearray()
+        self._framer = Framer()
         try:
             self._writer.close()
         except Exception:  # noqa: S110 - closing a socket that may already be gone
@@ -169,7 +153,7 @@ class AsyncIMAP:
     # -- TLS and raw I/O ----------------------------------------------------
 
     async def _start_tls(self) -> None:
-        if self._buf:
+        if self._framer.buffered:
             # Bytes the server sent before the handshake would be trusted as if encrypted.
             raise ConnectionDropped("data after STARTTLS")
         self._incoming, self._outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -202,7 +186,7 @@ class AsyncIMAP:
     async def _fill(self) -> None:
         raw = await self._recv()
         if self._tls is None:
-            self._buf += raw
+            self._framer.feed(raw)
             return
         assert self._incoming is not None
         self._incoming.write(raw)
@@ -215,7 +199,7 @@ class AsyncIMAP:
                 raise ConnectionDropped("TLS closed by the server") from None
             if not chunk:
                 break
-            self._buf += chunk
+            self._framer.feed(chunk)
         await self._flush_tls()  # e.g. a TLS 1.3 key update answer
 
     async def _send(self, data: bytes) -> None:
@@ -228,37 +212,13 @@ class AsyncIMAP:
             self._tls.write(data)
             await self._flush_tls()
 
-    async def read_line(self) -> bytes:
+    async def read_response(self) -> Response:
+        """One complete response, its literals read too, typed."""
         while True:
-            end = self._buf.find(b"\r\n")
-            if end >= 0:
-                line = bytes(self._buf[:end])
-                del self._buf[: end + 2]
-                return line
-            if len(self._buf) > MAX_LINE:
-                raise ConnectionDropped("response line too long")
+            records = self._framer.next_response()
+            if records is not None:
+                return parse_response(records)
             await self._fill()
-
-    async def _read_exact(self, size: int) -> bytes:
-        while len(self._buf) < size:
-            await self._fill()
-        data = bytes(self._buf[:size])
-        del self._buf[:size]
-        return data
-
-    async def read_response(self) -> list[Piece]:
-        """One complete response, its literals read too."""
-        pieces: list[Piece] = []
-        while True:
-            line = await self.read_line()
-            match = _LITERAL.search(line)
-            if match is None or line.startswith(b"+"):
-                pieces.append(line)
-                return pieces
-            size = int(match.group(1))
-            if size > MAX_LITERAL:
-                raise ConnectionDropped(f"literal of {size} bytes")
-            pieces.append((line, await self._read_exact(size)))
 
     # -- commands -----------------------------------------------------------
 
@@ -266,54 +226,45 @@ class AsyncIMAP:
         self._tags += 1
         return b"W%d" % self._tags
 
-    async def _send_command(self, tag: bytes, words: tuple[bytes | Literal, ...]) -> None:
-        line = tag
-        for word in words:
-            if isinstance(word, Literal):
-                await self._send(line + b" {%d}\r\n" % len(word.data))
-                await self._continuation()
-                line = word.data
-            else:
-                line += b" " + word
-        await self._send(line + b"\r\n")
+    async def _send_command(self, tag: bytes, words: tuple[Argument, ...]) -> None:
+        pieces = encode_command(tag, words, "LITERAL+" in self.capabilities)
+        for piece in pieces[:-1]:
+            await self._send(piece)
+            await self._continuation()
+        await self._send(pieces[-1])
 
-    async def _continuation(self) -> list[list[Piece]]:
+    async def _continuation(self) -> list[Untagged]:
         """Read until the server's "+"; returns the untagged responses met on the way."""
-        untagged = []
+        untagged: list[Untagged] = []
         while True:
             response = await self.read_response()
-            first = head(response)
-            if first.startswith(b"+"):
+            if isinstance(response, Continuation):
                 return untagged
-            if first.startswith(b"* BYE"):
-                raise ConnectionDropped(first.decode("ascii", "replace"))
-            if not first.startswith(b"* "):
-                raise CommandFailed(first.decode("ascii", "replace")[:200])
+            if isinstance(response, Status) and response.status == "BYE":
+                raise ConnectionDropped(str(response)[:200])
+            if isinstance(response, Status) and response.tag != b"*":
+                raise CommandFailed(str(response)[:200])
             untagged.append(response)
 
-    async def command(self, *words: bytes | Literal) -> tuple[bytes, list[list[Piece]]]:
-        """Send a command; return the tagged OK text and the untagged responses before it."""
+    async def command(self, *words: Argument) -> tuple[Status, list[Untagged]]:
+        """Send a command; return the tagged OK and the untagged responses before it."""
         tag = self._next_tag()
         await self._send_command(tag, words)
-        return await self._complete(tag, words[0] if isinstance(words[0], bytes) else b"")
+        name = words[0] if isinstance(words[0], bytes) else b""
+        return await self._complete(tag, name.decode("ascii", "replace"))
 
-    async def _complete(self, tag: bytes, name: bytes) -> tuple[bytes, list[list[Piece]]]:
-        untagged: list[list[Piece]] = []
+    async def _complete(self, tag: bytes, name: str) -> tuple[Status, list[Untagged]]:
+        untagged: list[Untagged] = []
         while True:
             response = await self.read_response()
-            first = head(response)
-            if first.startswith(tag + b" "):
-                status = first[len(tag) + 1 :]
-                if status.upper().startswith(b"OK"):
-                    return status, untagged
-                text = f"{name.decode('ascii', 'replace')}: {status.decode('utf-8', 'replace')}"
-                if b"NONEXISTENT" in status.upper() or b"DOESN'T EXIST" in status.upper():
-                    raise FolderNotFound(text[:300])
-                raise CommandFailed(text[:300])
-            if first.startswith(b"* BYE") and name != b"LOGOUT":
-                raise ConnectionDropped(first.decode("utf-8", "replace")[:200])
-            if first.startswith(b"+"):
-                raise ConnectionDropped(f"unexpected continuation to {name!r}")
+            if isinstance(response, Status) and response.tag == tag:
+                if response.status == "OK":
+                    return response, untagged
+                raise refusal(name, response)
+            if isinstance(response, Status) and response.status == "BYE" and name != "LOGOUT":
+                raise ConnectionDropped(str(response)[:200])
+            if isinstance(response, Continuation):
+                raise ConnectionDropped(f"unexpected continuation to {name}")
             untagged.append(response)
 
     async def _login(self, username: str, password: str) -> None:
@@ -329,18 +280,17 @@ class AsyncIMAP:
                     await self._send(tag + b" AUTHENTICATE PLAIN\r\n")
                     await self._continuation()
                     await self._send(token + b"\r\n")
-                    status, _ = await self._complete(tag, b"AUTHENTICATE")
+                    status, _ = await self._complete(tag, "AUTHENTICATE")
             elif "LOGINDISABLED" in self.capabilities:
                 raise AuthenticationFailed("the server allows no login on this connection")
             else:
                 status, _ = await self.command(
-                    b"LOGIN", quoted(username.encode()), quoted(password.encode())
+                    b"LOGIN", string(username.encode()), string(password.encode())
                 )
         except CommandFailed:
             raise AuthenticationFailed("login refused") from None
-        found = _CAPABILITY.search(status)
-        if found:
-            self.capabilities = frozenset(found.group(1).decode("ascii", "replace").upper().split())
+        if status.code is not None and status.code.name == "CAPABILITY":
+            self.capabilities = capabilities(status.code.args)
         else:
             _status, untagged = await self.command(b"CAPABILITY")
             self.capabilities = _capabilities(untagged)
@@ -350,7 +300,7 @@ class AsyncIMAP:
 
     # -- IDLE ---------------------------------------------------------------
 
-    async def idle_start(self) -> tuple[bytes, list[list[Piece]]]:
+    async def idle_start(self) -> tuple[bytes, list[Untagged]]:
         """Send IDLE; returns its tag and what arrived before the server's "+ idling"."""
         tag = self._next_tag()
         await self._send(tag + b" IDLE\r\n")
@@ -358,17 +308,16 @@ class AsyncIMAP:
         self._idle_tag = tag
         return tag, untagged
 
-    async def idle_done(self, tag: bytes) -> list[list[Piece]]:
+    async def idle_done(self, tag: bytes) -> list[Untagged]:
         """End IDLE; returns the untagged responses that came before the tagged OK."""
         await self._send(b"DONE\r\n")
         self._idle_tag = None
-        _status, untagged = await self._complete(tag, b"IDLE")
+        _status, untagged = await self._complete(tag, "IDLE")
         return untagged
 
 
-def _capabilities(untagged: list[list[Piece]]) -> frozenset[str]:
+def _capabilities(untagged: list[Untagged]) -> frozenset[str]:
     for response in untagged:
-        first = head(response)
-        if first.upper().startswith(b"* CAPABILITY "):
-            return frozenset(first[13:].decode("ascii", "replace").upper().split())
+        if isinstance(response, Data) and response.kind == "CAPABILITY":
+            return capabilities(response.line)
     return frozenset()

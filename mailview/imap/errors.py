@@ -1,21 +1,27 @@
 """The errors of the IMAP layer, each with a message fit to show a user.
 
-Nothing outside mailview.imap sees imapclient's, imaplib's, ssl's or socket's
-exceptions: the client facade translates them into these.
+Nothing outside mailview.imap sees ssl's, socket's or the protocol core's exceptions: the
+drivers and the facade translate them into these. `refusal` classifies a server's NO or BAD:
+by its response code first (RFC 5530), then by the known phrasings of Dovecot and Cyrus.
 """
 
 from __future__ import annotations
 
+import re
+
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from .protocol.responses import Status
 
 
 class MailError(Exception):
     """Base of every mail-server problem. `user_message` is safe to show."""
 
-    user_message = _("The mail server reported a problem.")
+    user_message: str | Promise = _("The mail server reported a problem.")
     status = 502
 
-    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
+    def __init__(self, detail: str = "", *, user_message: str | Promise | None = None) -> None:
         super().__init__(detail or str(self.user_message))
         self.detail = detail
         if user_message is not None:
@@ -86,3 +92,33 @@ class CredentialsUnavailable(MailError):
 
     user_message = _("Your session has expired. Please log in again.")
     status = 401
+
+
+class ServerRefusedName(CommandFailed, InvalidName):
+    """The server refused a folder name (e.g. Cyrus: ``NO Invalid mailbox name``)."""
+
+    user_message = InvalidName.user_message
+    status = 400
+
+
+# Response codes (RFC 5530 and friends) that say the folder is not there.
+MISSING_FOLDER_CODES = frozenset({"NONEXISTENT", "TRYCREATE"})
+# Phrasings without a code: Dovecot "Mailbox doesn't exist: X", Cyrus "Mailbox does not exist".
+_MISSING_FOLDER = re.compile(r"\b(?:doesn't|does not) exist|\bno such mailbox", re.IGNORECASE)
+_BAD_NAME = re.compile(r"\binvalid mailbox name", re.IGNORECASE)
+
+
+def refusal(command: str, status: Status) -> CommandFailed:
+    """The error for a NO or BAD answer to `command` (the connection itself is fine)."""
+    text = f"{command}: {status}"[:300]
+    code = status.code.name if status.code is not None else ""
+    if code in MISSING_FOLDER_CODES:
+        return FolderNotFound(text)
+    if code in ("AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED", "PRIVACYREQUIRED"):
+        return CommandFailed(text)
+    if code == "" or code in ("CANNOT", "CLIENTBUG", "SERVERBUG", "UNAVAILABLE", "PARSE"):
+        if _MISSING_FOLDER.search(status.text):
+            return FolderNotFound(text)
+        if _BAD_NAME.search(status.text):
+            return ServerRefusedName(text)
+    return CommandFailed(text)

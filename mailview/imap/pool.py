@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from accounts.servers import MailServer
-from mailview.imap.client import IMAPConnection
-from mailview.imap.errors import MailError, PoolExhausted
+from .client import IMAPConnection
+from .endpoint import Endpoint
+from .errors import MailError, PoolExhausted
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def password_fingerprint(login: str, password: str) -> str:
 @dataclass(frozen=True)
 class PoolKey:
     login: str
-    server: MailServer
+    server: Endpoint
     fingerprint: str = field(repr=False)
 
 
@@ -235,7 +235,7 @@ class ConnectionPool:
                 and slot.generation == self._generation.get(slot.key.login, 0)
                 and not self._stopped.is_set()
             )
-            if keep:
+            if keep and slot is not None:
                 self._idle.setdefault(slot.key, []).append(conn)
             else:
                 self._slots.pop(id(conn), None)

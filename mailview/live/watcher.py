@@ -8,7 +8,7 @@ idles again. IDLE is re-issued every WEBMAIL_IDLE_REISSUE seconds (servers drop 
 catches up on what it missed (QRESYNC where the server has it).
 
 The I/O is in `FolderWatcher`; turning untagged responses into changes is the pure functions
-`parse_untagged` and `apply_untagged`, testable without a server.
+`parse_untagged` and `apply_untagged` (mailview/imap/changes.py), testable without a server.
 
 All tabs of a user share the watchers (`registry.acquire` / `release`, reference counted); the
 last release closes the watcher after WEBMAIL_LIVE_LINGER seconds (a page load's websocket
@@ -21,12 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import ssl
 import threading
 from array import array
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -35,195 +32,35 @@ from django.dispatch import receiver
 
 from accounts.servers import MailServer
 from accounts.signals import mail_sessions_ended
-from mailview.imap.aioconn import AsyncIMAP, Piece, head, quoted
-from mailview.imap.client import (
-    ROW_FETCH_ITEMS,
-    encode_folder_name,
-    parse_fetch_lines,
-    summary_from_fetch,
+from mailview.imap.aioconn import AsyncIMAP
+from mailview.imap.changes import (
+    Bye,
+    Change,
+    Changes,
+    Code,
+    Exists,
+    FetchFlags,
+    FolderState,
+    Vanished,
+    apply_untagged,
+    parse_untagged,
 )
+from mailview.imap.criteria import folder_argument
 from mailview.imap.errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
+from mailview.imap.protocol.commands import Argument
+from mailview.imap.protocol.responses import (
+    Data,
+    fetch_dict,
+    numbers,
+    status_items,
+)
+from mailview.imap.protocol.syntax import ResponseSyntaxError
+from mailview.imap.values import ROW_FETCH_ARGUMENT, fetch_values, summary_from_fetch
 from mailview.live import events
 
 logger = logging.getLogger("mailview.live")
 
 MAX_BACKOFF = 60.0
-#: A VANISHED range wider than this is not expanded (the browser reloads the folder instead).
-MAX_UIDS = 100_000
-
-# -- untagged responses -> changes (pure) ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Exists:
-    count: int
-
-
-@dataclass(frozen=True)
-class Expunge:
-    seq: int
-
-
-@dataclass(frozen=True)
-class Vanished:
-    uids: tuple[int, ...]
-    earlier: bool
-
-
-@dataclass(frozen=True)
-class FetchFlags:
-    seq: int
-    uid: int | None
-    flags: frozenset[str] | None
-    modseq: int | None
-
-
-@dataclass(frozen=True)
-class Code:
-    """A response code of an untagged OK: UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ."""
-
-    name: str
-    value: int
-
-
-@dataclass(frozen=True)
-class Bye:
-    text: str
-
-
-Untagged = Exists | Expunge | Vanished | FetchFlags | Code | Bye
-
-_NUMBERED = re.compile(rb"^\* (\d+) (EXISTS|EXPUNGE|FETCH)\b", re.IGNORECASE)
-_VANISHED = re.compile(rb"^\* VANISHED (\(EARLIER\) )?([0-9:,]+)\s*$", re.IGNORECASE)
-_CODE = re.compile(rb"^\* OK \[(UIDVALIDITY|UIDNEXT|HIGHESTMODSEQ) (\d+)\]", re.IGNORECASE)
-_SEARCH = re.compile(rb"^\* SEARCH\b", re.IGNORECASE)
-
-
-def parse_uid_set(text: str, limit: int = MAX_UIDS) -> tuple[int, ...]:
-    """`1:3,7` -> (1, 2, 3, 7). ValueError if malformed or more than `limit` UIDs."""
-    uids: list[int] = []
-    for part in text.split(","):
-        low, _, high = part.partition(":")
-        first, last = int(low), int(high or low)
-        if first > last:
-            first, last = last, first
-        if len(uids) + last - first + 1 > limit:
-            raise ValueError("UID set too large")
-        uids.extend(range(first, last + 1))
-    return tuple(uids)
-
-
-def fetch_lines(response: list[Piece]) -> list[Piece]:
-    """An untagged FETCH in imaplib's form: ``* 4 FETCH (...)`` -> ``4 (...)``."""
-    first = response[0]
-    line = first[0] if isinstance(first, tuple) else first
-    number, _, rest = line[2:].partition(b" ")
-    stripped = number + b" " + rest.partition(b" ")[2]
-    out: list[Piece] = [(stripped, first[1]) if isinstance(first, tuple) else stripped]
-    return out + list(response[1:])
-
-
-def parse_untagged(response: list[Piece]) -> Untagged | None:
-    """What a watcher cares about in one untagged response; None for everything else."""
-    line = head(response)
-    match = _NUMBERED.match(line)
-    if match:
-        number, kind = int(match.group(1)), match.group(2).upper()
-        if kind == b"EXISTS":
-            return Exists(number)
-        if kind == b"EXPUNGE":
-            return Expunge(number)
-        try:
-            data = parse_fetch_lines(fetch_lines(response)).get(number, {})
-        except ValueError:
-            return None
-        flags = data.get(b"FLAGS")
-        modseq = data.get(b"MODSEQ")
-        return FetchFlags(
-            seq=number,
-            uid=data.get(b"UID"),
-            flags=(
-                frozenset(f.decode("ascii", "replace") for f in flags if f != b"\\Recent")
-                if flags is not None
-                else None
-            ),
-            modseq=modseq[0] if isinstance(modseq, tuple) and modseq else None,
-        )
-    match = _VANISHED.match(line)
-    if match:
-        try:
-            uids = parse_uid_set(match.group(2).decode("ascii"))
-        except ValueError:
-            return Vanished((), bool(match.group(1)))
-        return Vanished(uids, bool(match.group(1)))
-    match = _CODE.match(line)
-    if match:
-        return Code(match.group(1).decode().upper(), int(match.group(2)))
-    if line.upper().startswith(b"* BYE"):
-        return Bye(line[6:].decode("utf-8", "replace"))
-    return None
-
-
-@dataclass
-class FolderState:
-    """What a watcher knows of its selected folder."""
-
-    uidvalidity: int = 0
-    uidnext: int = 0
-    exists: int = 0
-    highestmodseq: int = 0
-    #: Sequence number -> UID, only without QRESYNC (with it, the server names UIDs itself).
-    uids: array | None = None
-
-
-@dataclass
-class Changes:
-    expunged: list[int] = field(default_factory=list)
-    flags: dict[int, frozenset[str]] = field(default_factory=dict)
-    new: bool = False  # EXISTS grew: fetch from uidnext
-    reset: bool = False  # too much vanished to name: reload
-
-    def __bool__(self) -> bool:
-        return bool(self.expunged or self.flags or self.new or self.reset)
-
-
-def apply_untagged(state: FolderState, responses: Iterable[Untagged | None]) -> Changes:
-    """Fold untagged responses into `state` and say what changed for the browser."""
-    changes = Changes()
-    for item in responses:
-        if isinstance(item, Exists):
-            if item.count > state.exists:
-                changes.new = True
-            state.exists = item.count
-        elif isinstance(item, Expunge):
-            state.exists = max(0, state.exists - 1)
-            if state.uids is not None and 0 < item.seq <= len(state.uids):
-                uid = state.uids.pop(item.seq - 1)
-                changes.expunged.append(uid)
-                changes.flags.pop(uid, None)
-        elif isinstance(item, Vanished):
-            if not item.uids:
-                changes.reset = True
-                continue
-            if not item.earlier:
-                state.exists = max(0, state.exists - len(item.uids))
-            changes.expunged.extend(item.uids)
-            for uid in item.uids:
-                changes.flags.pop(uid, None)
-        elif isinstance(item, FetchFlags):
-            if item.modseq is not None:
-                state.highestmodseq = max(state.highestmodseq, item.modseq)
-            uid = item.uid
-            if uid is None and state.uids is not None and 0 < item.seq <= len(state.uids):
-                uid = state.uids[item.seq - 1]
-            if uid is not None and item.flags is not None and uid < state.uidnext:
-                changes.flags[uid] = item.flags
-        elif isinstance(item, Code):
-            if item.name == "HIGHESTMODSEQ":
-                state.highestmodseq = max(state.highestmodseq, item.value)
-    return changes
-
-
 # -- the watcher (I/O) -------------------------------------------------------------------------
 
 
@@ -328,9 +165,9 @@ class FolderWatcher:
                 await self._handle(conn, parsed)
 
     async def _select(self, conn: AsyncIMAP, qresync: bool) -> None:
-        name = quoted(encode_folder_name(self.folder))
+        name = folder_argument(self.folder)
         old = self.state
-        words: list = [b"SELECT", name]
+        words: list[bytes | Argument] = [b"SELECT", name]
         if qresync and old is not None and old.highestmodseq:
             words.append(b"(QRESYNC (%d %d))" % (old.uidvalidity, old.highestmodseq))
         _status, untagged = await conn.command(*words)
@@ -366,16 +203,15 @@ class FolderWatcher:
         await self._publish(conn, changes)
         state.uidnext = max(state.uidnext, new_uidnext)
 
-    async def _all_uids(self, conn: AsyncIMAP) -> array:
+    async def _all_uids(self, conn: AsyncIMAP) -> array[int]:
         _status, untagged = await conn.command(b"UID", b"SEARCH", b"ALL")
         uids = array("L")
         for response in untagged:
-            line = head(response)
-            if _SEARCH.match(line):
-                uids.extend(int(n) for n in line.split()[2:])
+            if isinstance(response, Data) and response.kind == "SEARCH":
+                uids.extend(numbers(response))
         return uids
 
-    async def _handle(self, conn: AsyncIMAP, parsed: list[Untagged | None]) -> None:
+    async def _handle(self, conn: AsyncIMAP, parsed: list[Change | None]) -> None:
         for item in parsed:
             if isinstance(item, Bye):
                 raise MailError(f"server said BYE: {item.text}")
@@ -421,23 +257,21 @@ class FolderWatcher:
     async def _fetch_new(self, conn: AsyncIMAP) -> list[events.Row]:
         state = self.state
         assert state is not None
-        items = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
         _status, untagged = await conn.command(
-            b"UID", b"FETCH", b"%d:*" % max(1, state.uidnext), items
+            b"UID", b"FETCH", b"%d:*" % max(1, state.uidnext), ROW_FETCH_ARGUMENT
         )
         rows = []
         for response in untagged:
-            if not _NUMBERED.match(head(response)) or b"FETCH" not in head(response).upper():
+            if not isinstance(response, Data) or response.kind != "FETCH":
                 continue
             try:
-                parsed = parse_fetch_lines(fetch_lines(response))
-            except ValueError:
+                data = fetch_values(fetch_dict(response))
+            except ResponseSyntaxError:
                 continue
-            for seq, data in parsed.items():
-                uid = data.get(b"UID")
-                if not isinstance(uid, int) or uid < state.uidnext or b"ENVELOPE" not in data:
-                    continue  # "n:*" names the last message even when it is older than n
-                rows.append((seq, summary_from_fetch(uid, data)))
+            uid = data.get(b"UID")
+            if not isinstance(uid, int) or uid < state.uidnext or b"ENVELOPE" not in data:
+                continue  # "n:*" names the last message even when it is older than n
+            rows.append((response.number, summary_from_fetch(uid, data)))
         rows.sort(key=lambda pair: pair[1].uid)
         if rows:
             if state.uids is not None:
@@ -447,19 +281,17 @@ class FolderWatcher:
         return [events.Row.from_summary(r) for _seq, r in rows]
 
     async def _counts(self, conn: AsyncIMAP) -> tuple[int, int] | None:
-        name = quoted(encode_folder_name(self.folder))
+        name = folder_argument(self.folder)
         _status, untagged = await conn.command(b"STATUS", name, b"(MESSAGES UNSEEN)")
         for response in untagged:
-            line = head(response)
-            if not line.upper().startswith(b"* STATUS "):
+            if not isinstance(response, Data) or response.kind != "STATUS":
                 continue
-            values = re.search(rb"\(([^()]*)\)\s*$", line)
-            if values is None:
+            try:
+                found = status_items(response)[1]
+            except ResponseSyntaxError:
                 return None
-            words = values.group(1).split()
-            found = {k.upper(): int(v) for k, v in zip(words[::2], words[1::2], strict=False)}
-            if b"UNSEEN" in found and b"MESSAGES" in found:
-                return found[b"UNSEEN"], found[b"MESSAGES"]
+            if "UNSEEN" in found and "MESSAGES" in found:
+                return found["UNSEEN"], found["MESSAGES"]
         return None
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mailview.imap.cache import Timed
 from mailview.imap.client import CopyResult, FolderInfo, IMAPConnection, check_folder_name
 from mailview.imap.errors import CommandFailed, MailError
 from mailview.services.session import MailSession
@@ -105,11 +106,10 @@ def parse_selection(folder: str | None, uids: list[str], refs: list[str]) -> dic
 
 def find_role(conn: IMAPConnection, role: str) -> str | None:
     """The folder with special-use `role` (e.g. "\\Trash"), or one with a usual name."""
-    made = conn.memo.get("special")
-    if made is None or time.monotonic() - made[0] > settings.WEBMAIL_FOLDER_TREE_TTL:
-        made = (time.monotonic(), conn.special_use_folders())
-        conn.memo["special"] = made
-    folders: list[FolderInfo] = made[1]
+    made = conn.cache.special
+    if made is None or time.monotonic() - made.made > settings.WEBMAIL_FOLDER_TREE_TTL:
+        made = conn.cache.special = Timed(time.monotonic(), conn.special_use_folders())
+    folders: list[FolderInfo] = made.value
     for info in folders:
         if info.special_use == role and info.selectable:
             return info.name
@@ -131,7 +131,7 @@ def ensure_role(conn: IMAPConnection, role: str) -> str:
     name = prefix + ROLE_NAMES[role][0]
     conn.create_folder(name)
     conn.set_subscribed(name, True)
-    conn.memo.pop("special", None)
+    conn.cache.special = None
     return name
 
 

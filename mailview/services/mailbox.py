@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
+from mailview.imap.cache import Timed
 from mailview.imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
 from mailview.imap.errors import CommandFailed
 from mailview.services.folders import FolderTree, QuotaGauge, build_tree, quota_gauge
@@ -100,13 +101,14 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     and kept with it, so it lags the same way; changes of our own (delete, move, import...)
     drop the cached tree, quota included.
     """
-    made: tuple[float, FolderTree] | None = conn.memo.get("tree")
-    if made is not None and time.monotonic() - made[0] < settings.WEBMAIL_FOLDER_TREE_TTL:
-        return made[1]
+    made = conn.cache.tree
+    if made is not None and time.monotonic() - made.made < settings.WEBMAIL_FOLDER_TREE_TTL:
+        tree: FolderTree = made.value
+        return tree
     prefix, _delimiter = conn.namespace_prefix()
     tree = build_tree(conn.list_folders(subscribed_only=True), prefix)
     tree = replace(tree, quota=_quota(conn))
-    conn.memo["tree"] = (time.monotonic(), tree)
+    conn.cache.tree = Timed(time.monotonic(), tree)
     return tree
 
 

@@ -290,10 +290,9 @@ def _fields(block: bytes) -> dict[bytes, bytes]:
 def folder_threads(conn: IMAPConnection, folder: str) -> tuple[list[list[int]], bool]:
     """Every thread of `folder` as UID lists, and whether the server made them."""
     state = conn.select(folder)
-    memo_key = f"{folder}\0threads"
-    made = conn.memo.get(memo_key)
-    if made is not None and made[1][0] == state.signature:
-        return made[1][1], made[1][2]
+    kept = conn.cache.peek(folder, state.signature)
+    if kept is not None and kept.threads is not None:
+        return kept.threads
     use_server = getattr(settings, "WEBMAIL_SERVER_THREADS", True)
     threads = conn.thread_references(folder) if use_server else None
     server = threads is not None
@@ -304,7 +303,7 @@ def folder_threads(conn: IMAPConnection, folder: str) -> tuple[list[list[int]], 
             {uid: h.header for uid, h in fetched.items()},
             {uid: h.internaldate for uid, h in fetched.items()},
         )
-    conn.memo[memo_key] = (0.0, (state.signature, threads, server))
+    conn.cache.folder(folder, state.signature).threads = (threads, server)
     return threads, server
 
 

@@ -248,8 +248,7 @@ def test_a_state_changing_command_forgets_the_rows(alice):
     conn = open_as(alice)
     conn.select("INBOX")
     conn.fetch_summaries([uid])
-    with conn._translating("STORE"):  # what any flag, move or delete command goes through
-        conn._client.add_flags([uid], ["\\Seen"], silent=True)
+    conn.store_flags([uid], ["\\Seen"], add=True)  # any flag, move or delete command
     (row,) = conn.fetch_summaries([uid])
     assert row.seen
     conn.logout()

@@ -1,4 +1,4 @@
-"""Untagged responses -> changes: the pure half of the watcher, without a server."""
+"""Untagged responses -> changes (mailview/imap/changes.py): the pure half of the watcher."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from array import array
 
 import pytest
 
-from mailview.live.watcher import (
+from mailview.imap.changes import (
     Bye,
     Code,
     Exists,
@@ -18,10 +18,11 @@ from mailview.live.watcher import (
     parse_uid_set,
     parse_untagged,
 )
+from mailview.imap.protocol.responses import parse_response
 
 
-def parse(*pieces):
-    return parse_untagged(list(pieces))
+def parse(*records):
+    return parse_untagged(parse_response(list(records)))
 
 
 def test_exists_expunge_and_codes_are_parsed():

@@ -8,7 +8,6 @@ the same information as one JSON line on stdout, then runs until SIGTERM/SIGINT.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import json
@@ -28,8 +27,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from webmail.devmail.dovecot import Dovecot, append_message
-from webmail.devmail.factories import make_message
+from webmail.devmail.dovecot import Dovecot, connect, ensure_folder
+from webmail.devmail.factories import make_message, message_bytes
 
 __all__ = ["DEMO_ADDRESS", "demo_messages", "main", "seed_demo"]
 
@@ -773,20 +772,17 @@ def seed_demo(
     dovecot.add_user(username, password)
     folders = demo_messages(now or datetime.now(UTC))
     counts: dict[str, int] = {}
-    client = dovecot.client(username, password)
+    conn = connect(dovecot, username, password)
     try:
         for folder in DEMO_FOLDERS:
-            if not client.folder_exists(folder):
-                client.create_folder(folder)
-            client.subscribe_folder(folder)
+            ensure_folder(conn, folder)
         for folder, messages in folders.items():
             for msg, flags in messages:
                 when = parsedate_to_datetime(str(msg["Date"]))
-                append_message(client, folder, msg, _imap_flags(flags), when)
+                conn.append_message(folder, message_bytes(msg), _imap_flags(flags), when)
             counts[folder] = len(messages)
     finally:
-        with contextlib.suppress(Exception):
-            client.logout()
+        conn.logout()
     return counts
 
 

@@ -38,9 +38,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import imapclient
-
+from mailview.imap.client import IMAPConnection
+from mailview.imap.endpoint import Endpoint
+from mailview.imap.errors import FolderNotFound
 from webmail.devmail.dovecot_config import (
     MAIL_USER,
     ConfigPaths,
@@ -48,6 +50,9 @@ from webmail.devmail.dovecot_config import (
     generate_certificates,
 )
 from webmail.devmail.factories import message_bytes
+
+if TYPE_CHECKING:
+    import imapclient
 
 __all__ = ["MAIL_USER", "Dovecot", "append_message", "ensure_mail_user", "free_port"]
 
@@ -407,7 +412,12 @@ class Dovecot:
         return sum(1 for proto, _pid in self._sessions(username) if proto == "imap")
 
     def client(self, username: str, password: str) -> imapclient.IMAPClient:
-        """A logged-in plain (no TLS) loopback IMAP connection, for test set-up."""
+        """A logged-in plain (no TLS) loopback imapclient connection, for test set-up: a client
+        independent of the app's IMAP layer."""
+        # imapclient is a test dependency (pyproject's "test" extra), not installed with the
+        # app: imported here so that the demo mail server (seed_demo) runs without it.
+        import imapclient
+
         client = imapclient.IMAPClient(self.host, port=self.imap_port, ssl=False, timeout=30)
         try:
             client.login(username, password)
@@ -456,3 +466,19 @@ def append_message(
     if match is None:
         raise RuntimeError(f"no APPENDUID in the APPEND response: {response!r}")
     return int(match.group(2))
+
+
+def connect(dovecot: Dovecot, username: str, password: str) -> IMAPConnection:
+    """A logged-in plain loopback connection through the app's own IMAP layer (demo seeding)."""
+    return IMAPConnection.open(
+        Endpoint(dovecot.host, dovecot.imap_port, "none"), username, password, 30
+    )
+
+
+def ensure_folder(conn: IMAPConnection, folder: str) -> None:
+    """Create and subscribe ``folder`` unless it exists."""
+    try:
+        conn.folder_status(folder)
+    except FolderNotFound:
+        conn.create_folder(folder)
+    conn.set_subscribed(folder, True)

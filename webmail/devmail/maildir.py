@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imapclient import imap_utf7
+from mailview.imap.protocol import utf7
 
 if TYPE_CHECKING:
     from webmail.devmail.dovecot import Dovecot
@@ -52,7 +52,7 @@ def _folder_parts(folder: str) -> list[str]:
     for part in parts:
         if not part or part in (".", "..") or "." in part or any(ord(c) < 32 for c in part):
             raise ValueError(f"folder name not storable in this Maildir++ layout: {folder!r}")
-    return [imap_utf7.encode(part).decode("ascii") for part in parts]
+    return [utf7.encode(part).decode("ascii") for part in parts]
 
 
 def folder_path(maildir_root: Path, folder: str) -> Path:

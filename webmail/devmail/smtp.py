@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import imaplib
 import json
 import logging
 import os
@@ -45,6 +44,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from mailview.imap.client import IMAPConnection
+from mailview.imap.endpoint import Endpoint
+from mailview.imap.errors import MailError
 from webmail.devmail.dovecot import Dovecot, free_port
 
 __all__ = ["SubmissionServer", "main"]
@@ -68,18 +70,12 @@ class Backend:
     local_domains: tuple[str, ...] = ("example.org",)
 
     def check_password(self, username: str, password: str) -> bool:
-        """True if Dovecot accepts this login (IMAP LOGIN over plain loopback)."""
+        """True if Dovecot accepts this login (IMAP over plain loopback, the app's IMAP layer)."""
+        endpoint = Endpoint(self.host, self.imap_port, "none")
         try:
-            imap = imaplib.IMAP4(self.host, self.imap_port, timeout=10)
-        except OSError:
+            IMAPConnection.open(endpoint, username, password, 10).logout()
+        except MailError:
             return False
-        try:
-            imap.login(username, password)
-        except imaplib.IMAP4.error:
-            return False
-        finally:
-            with contextlib.suppress(Exception):
-                imap.logout()
         return True
 
     def _lmtp(self) -> smtplib.LMTP:

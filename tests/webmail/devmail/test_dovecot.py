@@ -55,7 +55,7 @@ def test_starttls_login_with_verified_certificate(dovecot: Dovecot, alice: MailU
         client.starttls(tls_context(dovecot))
         client.login(alice.username, alice.password)
         assert client.select_folder("INBOX")[b"EXISTS"] == 0
-        cert = client._imap.sock.getpeercert()
+        cert = client.socket().getpeercert()
         assert ("IP Address", "127.0.0.1") in cert["subjectAltName"]
         assert ("DNS", "localhost") in cert["subjectAltName"]
     finally:

@@ -1,7 +1,7 @@
-"""mailview.imap.response: IMAP response syntax to Python values, the same values as imapclient.
+"""mailview.imap.protocol.syntax: IMAP response syntax to Python values, imapclient's values.
 
-imapclient's parser is the reference (it is what the facade used before, and what the rest of
-the facade still uses): every generated response must parse to exactly what it gives.
+imapclient's public parser (a test dependency only) is the reference: every generated response
+must parse to exactly what it gives (its typed ENVELOPE compared field by field with ours).
 """
 
 from __future__ import annotations
@@ -13,8 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from imapclient.response_parser import gen_parsed_response, parse_fetch_response
 
-from mailview.imap.client import fetch_values, parse_fetch_lines, summary_from_fetch
-from mailview.imap.response import ResponseSyntaxError, fetch_items, parse_values
+from mailview.imap.protocol.syntax import ResponseSyntaxError, fetch_items, parse_values
+from mailview.imap.values import (
+    Envelope,
+    EnvelopeAddress,
+    fetch_values,
+    parse_fetch_lines,
+    summary_from_fetch,
+)
 
 CONTENT_TYPE = b'Content-Type: multipart/mixed; b="x"\r\n\r\n'
 DOVECOT_ROW = (
@@ -31,9 +37,24 @@ def reference(records: list) -> list:
     return list(gen_parsed_response(records))
 
 
+def ours(value):
+    """imapclient's typed values as ours (an ENVELOPE of our dataclasses)."""
+    if type(value).__name__ == "Envelope":
+        lists = [
+            tuple(EnvelopeAddress(a.name, a.route, a.mailbox, a.host) for a in group)
+            if group is not None
+            else None
+            for group in (value.from_, value.sender, value.reply_to, value.to, value.cc, value.bcc)
+        ]
+        return Envelope(value.date, value.subject, *lists, value.in_reply_to, value.message_id)
+    return value
+
+
 def reference_fetch(records: list) -> dict:
     parsed = parse_fetch_response(records, normalise_times=False, uid_is_key=False)
-    return {seq: {k: v for k, v in items.items() if k != b"SEQ"} for seq, items in parsed.items()}
+    return {
+        seq: {k: ours(v) for k, v in items.items() if k != b"SEQ"} for seq, items in parsed.items()
+    }
 
 
 def test_a_dovecot_list_row_parses_as_imapclient_parses_it():

@@ -1,17 +1,17 @@
-"""IMAP response syntax (RFC 3501 section 9) to nested Python values, quickly.
+"""IMAP value syntax (RFC 3501 section 9, RFC 9051) to nested Python values, quickly.
 
-imapclient's lexer walks a response one byte at a time in Python: for the 50 rows of a message
-list (FETCH of FLAGS, ENVELOPE, sizes and a header field, about 28 KB) it costs 5.7 ms, three
-quarters of the whole FETCH. This module finds the same tokens with one regular expression and
-builds the same values, so that a page of rows costs about a millisecond to parse.
+A byte-at-a-time lexer in Python costs 5.7 ms for the 50 rows of a message list (FETCH of
+FLAGS, ENVELOPE, sizes and a header field, about 28 KB), three quarters of the whole FETCH.
+This module finds the tokens with one regular expression and builds the values, so that a page
+of rows costs about a millisecond to parse.
 
-The values are exactly imapclient's (``imapclient.response_parser.gen_parsed_response``):
-parenthesised lists become tuples, ``NIL`` None, numbers without a leading zero ints, quoted
-strings and other atoms bytes (quotes removed, ``\\\\`` and ``\\"`` unescaped), a literal its
-bytes. tests/imap/test_response.py checks this against imapclient on generated responses.
+Values: parenthesised lists become tuples, ``NIL`` None, numbers without a leading zero ints,
+quoted strings and other atoms bytes (quotes removed, ``\\\\`` and ``\\"`` unescaped), a literal
+its bytes. These are the values imapclient's public parser gives; tests/imap/test_syntax.py
+checks it on generated responses.
 
-Input is imaplib's form of untagged data: a list whose items are either a line (bytes) or, for a
-line that ends in a literal, a ``(line ending in {n}, literal bytes)`` pair.
+Input is a response as records: a list whose items are either a line (bytes) or, for a line
+that ends in a literal, a ``(line ending in {n}, literal bytes)`` pair (see `.framing`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ _TOKENS = re.compile(
     re.DOTALL,
 )
 _UNESCAPE = re.compile(rb'\\([\\"])')
-_LITERAL = re.compile(rb"\{(\d+)\}")
+_LITERAL = re.compile(rb"~?\{(\d+)\+?\}")
 _OPEN, _CLOSE, _QUOTE, _ZERO, _BRACE = 0x28, 0x29, 0x22, 0x30, 0x7B
 
 
@@ -60,7 +60,7 @@ def parse_values(records: Iterable[Record]) -> list[Any]:
             continue
         tokens = _TOKENS.findall(text)
         if literal is not None:
-            # imaplib ends the line at the literal's {n} marker: the literal stands in its place.
+            # A record's line ends at the literal's {n} marker: the literal stands in its place.
             marker = _LITERAL.fullmatch(tokens.pop()) if tokens else None
             if marker is None or int(marker.group(1)) != len(literal):
                 raise ResponseSyntaxError(f"no {{n}} marker for a literal in {text[-80:]!r}")
@@ -100,8 +100,8 @@ def parse_values(records: Iterable[Record]) -> list[Any]:
 def fetch_items(records: Iterable[Record]) -> Iterator[tuple[int, dict[bytes, Any]]]:
     """(sequence number, {item name in capitals: raw value}) per untagged FETCH response.
 
-    ``records`` are the untagged FETCH data without the leading ``* `` and ``FETCH``: imaplib's
-    form, ``4 (UID 20 FLAGS (\\Seen))``. Values are as `parse_values` gives them.
+    ``records`` are untagged FETCH data without the leading ``* `` and ``FETCH``:
+    ``4 (UID 20 FLAGS (\\Seen))``. Values are as `parse_values` gives them.
     """
     values = parse_values(records)
     if len(values) % 2:

@@ -1,0 +1,128 @@
+"""The values the IMAP facade speaks in: folders, mailbox states, list rows, quotas, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+SORT_KEYS = {
+    "date": "DATE",
+    "arrival": "ARRIVAL",
+    "from": "FROM",
+    "subject": "SUBJECT",
+    "size": "SIZE",
+}
+SPECIAL_USE_FLAGS = ("\\Drafts", "\\Sent", "\\Junk", "\\Trash", "\\Archive", "\\All", "\\Flagged")
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """One entry of LIST, with its STATUS counts where known."""
+
+    name: str
+    delimiter: str | None
+    flags: frozenset[str]
+    subscribed: bool = True
+    messages: int | None = None
+    unseen: int | None = None
+
+    @property
+    def selectable(self) -> bool:
+        return not ({"\\noselect", "\\nonexistent"} & {f.lower() for f in self.flags})
+
+    @property
+    def special_use(self) -> str | None:
+        # Cyrus sends special-use flags in lower case (\sent): compared without case.
+        lowered = {f.lower() for f in self.flags}
+        for flag in SPECIAL_USE_FLAGS:
+            if flag.lower() in lowered:
+                return flag
+        return None
+
+
+@dataclass(frozen=True)
+class MailboxState:
+    """What SELECT says about a folder: enough to tell whether a cached order is stale."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+    exists: int
+    highestmodseq: int | None = None
+
+    @property
+    def signature(self) -> tuple[int, int, int]:
+        # Flag changes do not change any sort order we offer, so HIGHESTMODSEQ is not part of it:
+        # a message added moves UIDNEXT, one removed (without one added) lowers EXISTS.
+        return (self.uidvalidity, self.uidnext, self.exists)
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    """A row of the message list."""
+
+    uid: int
+    subject: str
+    sender: Address | None
+    to: tuple[Address, ...]
+    date: datetime | None
+    received: datetime | None
+    size: int
+    flags: frozenset[str]
+    has_attachment: bool
+
+    @property
+    def seen(self) -> bool:
+        return "\\Seen" in self.flags
+
+    @property
+    def flagged(self) -> bool:
+        return "\\Flagged" in self.flags
+
+    @property
+    def answered(self) -> bool:
+        return "\\Answered" in self.flags
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """Where COPY or MOVE put messages: the target's UIDVALIDITY and old UID -> new UID."""
+
+    target: str
+    uidvalidity: int | None
+    uids: dict[int, int]
+
+
+@dataclass(frozen=True)
+class ThreadHeaders:
+    header: bytes  # raw block: Message-ID, In-Reply-To, References, Subject, Date
+    internaldate: datetime | None
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    uid: int
+    data: bytes
+    internaldate: datetime | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuotaUsage:
+    root: str
+    resource: str  # STORAGE (in KiB) or MESSAGE
+    usage: int
+    limit: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.usage / self.limit)) if self.limit else 0
