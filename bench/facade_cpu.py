@@ -85,10 +85,19 @@ def main(argv: list[str] | None = None) -> int:
             forget()
             conn.sort_dates(page)
 
+        fields = ("FROM", "TO", "CC", "SUBJECT", "DATE", "MESSAGE-ID")
+
         def open_message() -> None:
-            header = "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID)]"
-            conn.fetch_parts(page[0], ["FLAGS", "RFC822.SIZE", "BODYSTRUCTURE", header])
-            conn.fetch_parts(page[0], ["BODY.PEEK[1]<0.200000>"])
+            if hasattr(conn, "fetch_message"):
+                conn.fetch_message(
+                    page[0], flags=True, size=True, structure=True, header_fields=fields
+                )
+                conn.fetch_message(page[0], sections=["1"], piece=(0, 200_000))
+            else:  # checkouts before fetch_message: the same two FETCHes
+                header = f"BODY.PEEK[HEADER.FIELDS ({' '.join(fields)})]"
+                fetch_parts = getattr(conn, "fetch_parts")  # noqa: B009 - absent from this layout
+                fetch_parts(page[0], ["FLAGS", "RFC822.SIZE", "BODYSTRUCTURE", header])
+                fetch_parts(page[0], ["BODY.PEEK[1]<0.200000>"])
 
         def download() -> None:
             for _piece in conn.iter_section(page[0], "", 0, 4096):

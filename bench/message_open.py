@@ -60,12 +60,20 @@ def pick_messages(dovecot: Dovecot) -> dict[str, tuple[int, list[str]]]:
         client.logout()
 
 
+FIELD_NAMES = " ".join(HEADER_FIELDS)
+
+
 def raw_open(client, uid: int, sections: list[str]) -> float:  # noqa: ANN001
     t0 = pc()
     client.noop()
     client.fetch(
         [uid],
-        ["FLAGS", "RFC822.SIZE", "BODYSTRUCTURE", f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]"],
+        [
+            "FLAGS",
+            "RFC822.SIZE",
+            "BODYSTRUCTURE",
+            f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]",
+        ],
     )
     client.fetch([uid], [f"BODY.PEEK[{s}]<0.{MAX_TEXT_BYTES}>" for s in sections])
     return pc() - t0

@@ -25,12 +25,20 @@ from .protocol.responses import (
     numbers,
     thread_uids,
 )
-from .types import SORT_KEYS, CopyResult, MailboxState, RawMessage, ThreadHeaders
+from .types import (
+    SORT_KEYS,
+    CopyResult,
+    FetchedMessage,
+    MailboxState,
+    RawMessage,
+    ThreadHeaders,
+)
 from .values import SORT_DATE_ARGUMENT, fetch_values, flag_names, sort_date
 
 # Downloads: bytes of a part asked for per FETCH (see iter_section).
 STREAM_CHUNK = 256 * 1024
 _SECTION = re.compile(r"[1-9][0-9]{0,5}(\.[1-9][0-9]{0,5}){0,39}")
+_HEADER_FIELD = re.compile(r"[!-9;-~]+")  # RFC 5322 field names: printable, no colon
 _FLAG = re.compile(r"\\?[A-Za-z0-9$_.\-]+")
 _FETCH = frozenset({"FETCH"})
 
@@ -69,14 +77,62 @@ class MessageCommands(ConnectionBase):
                 out.setdefault(uid, {}).update(fetch_values(items))
         return out
 
-    def fetch_parts(self, uid: int, items: Sequence[str]) -> dict[bytes, Any]:
-        """Raw FETCH of one message (e.g. BODYSTRUCTURE, BODY.PEEK[1]); {} if it is gone."""
-        peek_only = all("BODY[" not in item.upper() for item in items)
-        if any(ch in "\r\n" for item in items for ch in item):
-            raise ValueError("CR or LF in a FETCH item")
-        argument = parenthesized(item.encode("ascii") for item in items)
-        with self._command("FETCH" if peek_only else "FETCH BODY"):
-            return self._fetch_by_uid([uid], argument).get(uid, {})
+    def fetch_message(
+        self,
+        uid: int,
+        *,
+        flags: bool = False,
+        size: bool = False,
+        structure: bool = False,
+        header_fields: Sequence[str] = (),
+        header_of: str = "",
+        sections: Sequence[str] = (),
+        piece: tuple[int, int] | None = None,
+    ) -> FetchedMessage | None:
+        """What the caller asks for of one message of the selected folder, in one FETCH; None if
+        the message is gone. ``header_fields`` of the message, or of the attached message at
+        section ``header_of``; ``sections`` ("1", "2.1", "" for the whole message) whole, or the
+        ``piece`` (offset, length) of each. Nothing is marked \\Seen (BODY.PEEK)."""
+        items: list[bytes] = []
+        if flags:
+            items.append(b"FLAGS")
+        if size:
+            items.append(b"RFC822.SIZE")
+        if structure:
+            items.append(b"BODYSTRUCTURE")
+        for section in (header_of, *sections):
+            if section and not _SECTION.fullmatch(section):
+                raise ValueError(f"not a body section: {section!r}")
+        if header_fields:
+            if not all(_HEADER_FIELD.fullmatch(name) for name in header_fields):
+                raise ValueError("not a header field name")
+            prefix = f"{header_of}." if header_of else ""
+            names = " ".join(header_fields)
+            items.append(f"BODY.PEEK[{prefix}HEADER.FIELDS ({names})]".encode("ascii"))
+        partial = f"<{piece[0]}.{piece[1]}>" if piece else ""
+        items += [f"BODY.PEEK[{section}]{partial}".encode("ascii") for section in sections]
+        with self._command("FETCH BODY" if sections else "FETCH"):
+            data = self._fetch_by_uid([uid], parenthesized(items)).get(uid)
+        if data is None:
+            return None
+        headers = b""
+        bodies: dict[str, bytes] = {}
+        for key, value in data.items():
+            if not key.startswith(b"BODY["):
+                continue
+            inner = key[5 : key.index(b"]")].decode("ascii", "replace")
+            if "HEADER" in inner.upper():
+                headers = value or b""
+            else:
+                bodies[inner] = value or b""
+        return FetchedMessage(
+            uid=uid,
+            flags=frozenset(flag_names(data.get(b"FLAGS", ()))),
+            size=int(data.get(b"RFC822.SIZE") or 0),
+            structure=data.get(b"BODYSTRUCTURE"),
+            headers=headers,
+            sections=bodies,
+        )
 
     def fetch_raw(self, uids: Sequence[int]) -> list[RawMessage]:
         """Whole messages (BODY.PEEK[]), with INTERNALDATE and FLAGS, in the order given."""

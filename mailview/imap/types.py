@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 SORT_KEYS = {
     "date": "DATE",
@@ -114,6 +115,22 @@ class RawMessage:
     data: bytes
     internaldate: datetime | None
     flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    """One message's items from `fetch_message`; what was not asked for is empty.
+
+    ``structure`` is BODYSTRUCTURE as nested tuples, for `mailview.mime.parse`; ``headers`` the
+    header fields asked for (raw bytes); ``sections`` the bytes of each body section asked for
+    ("" is the whole message), or of the piece of it that was asked for."""
+
+    uid: int
+    flags: frozenset[str] = frozenset()
+    size: int = 0
+    structure: Any = None
+    headers: bytes = b""
+    sections: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

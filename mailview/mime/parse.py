@@ -24,7 +24,7 @@ from urllib.parse import unquote_to_bytes
 
 from mailview.imap.client import Address, decode_text
 
-HEADER_FIELDS = "FROM TO CC REPLY-TO DATE SUBJECT MESSAGE-ID"
+HEADER_FIELDS = ("FROM", "TO", "CC", "REPLY-TO", "DATE", "SUBJECT", "MESSAGE-ID")
 MAX_TEXT_BYTES = 2_000_000
 MAX_DEPTH = 40
 MAX_PARTS = 500

@@ -30,7 +30,7 @@ from mailview.mime.parse import (
     plan,
     safe_filename,
 )
-from mailview.services.message import part_not_found, section_value
+from mailview.services.message import part_not_found
 from mailview.services.session import MailSession
 
 # Bytes of a part per FETCH, pieces waiting for the response at most, and how long the reading
@@ -73,10 +73,10 @@ def part_download(mail: MailSession, folder: str, uid: int, section: str) -> Dow
 
     def read(conn: IMAPConnection) -> Download:
         conn.select(folder)
-        data = conn.fetch_parts(uid, ["BODYSTRUCTURE"])
-        if not data:
+        data = conn.fetch_message(uid, structure=True)
+        if data is None:
             raise MessageNotFound(f"UID {uid} in {folder}")
-        part = parse_bodystructure(data.get(b"BODYSTRUCTURE")).find(section)
+        part = parse_bodystructure(data.structure).find(section)
         if part is None:
             raise part_not_found(f"no part {section}")
         name = part.filename or (part.description if part.is_message else None)
@@ -92,11 +92,11 @@ def attachments_of(mail: MailSession, folder: str, uid: int) -> tuple[str, list[
 
     def read(conn: IMAPConnection) -> tuple[str, list[Download]]:
         conn.select(folder)
-        data = conn.fetch_parts(uid, ["BODYSTRUCTURE", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
-        if not data:
+        data = conn.fetch_message(uid, structure=True, header_fields=["SUBJECT"])
+        if data is None:
             raise MessageNotFound(f"UID {uid} in {folder}")
-        root = parse_bodystructure(data.get(b"BODYSTRUCTURE"))
-        subject = parse_headers(section_value(data, b"BODY[HEADER")).subject
+        root = parse_bodystructure(data.structure)
+        subject = parse_headers(data.headers).subject
         out = []
         for part in plan(root).attachments:
             if part.is_multipart:
@@ -117,12 +117,12 @@ def raw_message(mail: MailSession, folder: str, uid: int) -> Download:
 
     def read(conn: IMAPConnection) -> Download:
         conn.select(folder)
-        data = conn.fetch_parts(uid, ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
-        if not data:
+        data = conn.fetch_message(uid, size=True, header_fields=["SUBJECT"])
+        if data is None:
             raise MessageNotFound(f"UID {uid} in {folder}")
-        subject = parse_headers(section_value(data, b"BODY[HEADER")).subject
+        subject = parse_headers(data.headers).subject
         name = safe_filename((subject or "message")[:100] + ".eml")
-        return Download("", name, "message/rfc822", "8bit", int(data.get(b"RFC822.SIZE") or 0))
+        return Download("", name, "message/rfc822", "8bit", data.size)
 
     return mail.run(read, folder=folder)
 

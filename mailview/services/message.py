@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -123,10 +122,6 @@ class ViewRequest:
             raise part_not_found(f"bad section {self.part!r}")
 
 
-def section_value(data: dict[bytes, Any], prefix: bytes) -> bytes:
-    return next((v for k, v in data.items() if k.startswith(prefix)), b"") or b""
-
-
 def _message_root(structure: MimePart, part: str) -> MimePart:
     if not part:
         return structure
@@ -159,22 +154,20 @@ def _read(
     trusts: Callable[[str], bool],
 ) -> MessageView:
     conn.select(req.folder)
-    prefix = f"{req.part}." if req.part else ""
-    data = conn.fetch_parts(
+    data = conn.fetch_message(
         req.uid,
-        [
-            "FLAGS",
-            "RFC822.SIZE",
-            "BODYSTRUCTURE",
-            f"BODY.PEEK[{prefix}HEADER.FIELDS ({HEADER_FIELDS})]",
-        ],
+        flags=True,
+        size=True,
+        structure=True,
+        header_fields=HEADER_FIELDS,
+        header_of=req.part,
     )
-    if not data:
+    if data is None:
         raise MessageNotFound(f"UID {req.uid} in {req.folder}")
-    structure = parse_bodystructure(data.get(b"BODYSTRUCTURE"))
+    structure = parse_bodystructure(data.structure)
     root = _message_root(structure, req.part)
-    headers = parse_headers(section_value(data, f"BODY[{prefix}HEADER".encode()))
-    flags = frozenset(f.decode("ascii", "replace") for f in data.get(b"FLAGS", ()))
+    headers = parse_headers(data.headers)
+    flags = data.flags
     notices = list(headers.notices)
     sender = headers.sender[0].email if headers.sender else ""
     allow_remote = req.allow_remote or (bool(sender) and trusts(sender))
@@ -182,10 +175,12 @@ def _read(
     bodies_parts = shown.bodies[:MAX_BODIES]
     if len(shown.bodies) > MAX_BODIES:
         notices.append(_("This message has many text parts: only the first ones are shown."))
-    fetched: dict[bytes, Any] = {}
+    fetched: dict[str, bytes] = {}
     if bodies_parts:
-        items = [f"BODY.PEEK[{p.section}]<0.{MAX_TEXT_BYTES}>" for p in bodies_parts]
-        fetched = conn.fetch_parts(req.uid, items)
+        texts = conn.fetch_message(
+            req.uid, sections=[p.section for p in bodies_parts], piece=(0, MAX_TEXT_BYTES)
+        )
+        fetched = texts.sections if texts else {}
     bodies: list[Body] = []
     remote_blocked = 0
 
@@ -194,9 +189,7 @@ def _read(
         return part_url(section) if section else None
 
     for part in bodies_parts:
-        raw = fetched.get(f"BODY[{part.section}]<0>".encode())
-        if raw is None:
-            raw = section_value(fetched, f"BODY[{part.section}]".encode())
+        raw = fetched.get(part.section, b"")
         if part.size > MAX_TEXT_BYTES:
             notices.append(_("The text is long: only its beginning is shown."))
         if part.mimetype == "text/html":
@@ -231,7 +224,7 @@ def _read(
         reply_to=headers.reply_to,
         date=headers.date,
         flags=flags,
-        size=int(data.get(b"RFC822.SIZE") or 0),
+        size=data.size,
         bodies=tuple(bodies),
         attachments=attachments,
         notices=tuple(dict.fromkeys(notices)),
@@ -274,17 +267,16 @@ def message_frame(
 
     def read(conn: IMAPConnection) -> SanitizedHTML:
         conn.select(folder)
-        data = conn.fetch_parts(
+        data = conn.fetch_message(
             uid,
-            [
-                "BODYSTRUCTURE",
-                "BODY.PEEK[HEADER.FIELDS (FROM)]",
-                f"BODY.PEEK[{section}]<0.{MAX_TEXT_BYTES}>",
-            ],
+            structure=True,
+            header_fields=["FROM"],
+            sections=[section],
+            piece=(0, MAX_TEXT_BYTES),
         )
-        if not data:
+        if data is None:
             raise MessageNotFound(f"UID {uid} in {folder}")
-        structure = parse_bodystructure(data.get(b"BODYSTRUCTURE"))
+        structure = parse_bodystructure(data.structure)
         part = structure.find(section)
         if part is None or part.mimetype != "text/html":
             raise part_not_found(f"no text/html part {section}")
@@ -293,9 +285,9 @@ def message_frame(
             for p in structure.walk()
             if p.content_id and not p.is_multipart and not p.is_message
         }
-        raw = section_value(data, f"BODY[{section}]".encode())
+        raw = data.sections.get(section, b"")
         text, _notices = decode_body(raw, part.encoding, _html_charset(raw, part.charset))
-        headers = parse_headers(section_value(data, b"BODY[HEADER"))
+        headers = parse_headers(data.headers)
         sender = headers.sender[0].email if headers.sender else ""
 
         def cid(content_id: str) -> str | None:

@@ -161,10 +161,8 @@ async def mbox_stream(mail: MailSession, folder: str, uids: list[int]) -> AsyncI
 def _fetch_chunk(mail: MailSession, folder: str, uid: int, offset: int) -> bytes | None:
     def read(conn: IMAPConnection) -> bytes | None:
         conn.select(folder)
-        data = conn.fetch_parts(uid, [f"BODY.PEEK[]<{offset}.{CHUNK}>"])
-        if not data:
-            return None
-        return next((v for k, v in data.items() if k.startswith(b"BODY[]")), b"") or b""
+        data = conn.fetch_message(uid, sections=[""], piece=(offset, CHUNK))
+        return None if data is None else data.sections.get("", b"")
 
     return mail.run(read, folder=folder)
 

@@ -309,3 +309,45 @@ def test_a_server_that_stops_answering_mid_session_times_out(alice):
             conn.noop()
         assert time.monotonic() - started < 3
     assert conn.broken
+
+
+def test_fetch_message_returns_what_was_asked_as_typed_values(alice):
+    outer = make_message(subject="Outer", text="body text\n")
+    outer.add_attachment(make_message(subject="Inner", text="inside\n"))  # message/rfc822, part 2
+    uid = alice.append("INBOX", outer, flags=["\\Flagged"])
+    conn = open_as(alice)
+    conn.select("INBOX")
+    head = conn.fetch_message(
+        uid, flags=True, size=True, structure=True, header_fields=["SUBJECT", "FROM"]
+    )
+    assert head is not None
+    assert head.flags == {"\\Flagged"}
+    assert head.size > 0
+    assert head.structure is not None
+    assert b"Subject: Outer" in head.headers and b"From:" in head.headers
+    assert b"To:" not in head.headers
+    assert head.sections == {}
+
+    attached = conn.fetch_message(uid, header_fields=["SUBJECT"], header_of="2")
+    assert attached is not None and b"Subject: Inner" in attached.headers
+
+    parts = conn.fetch_message(uid, sections=["1", ""], piece=(0, 4))
+    assert parts is not None
+    assert parts.sections["1"] == b"body"
+    assert len(parts.sections[""]) == 4
+    whole = conn.fetch_message(uid, sections=["1"])
+    assert whole is not None and whole.sections["1"].rstrip() == b"body text"
+    after = conn.fetch_message(uid, flags=True)
+    assert after is not None and after.flags == {"\\Flagged"}  # reading did not mark it \\Seen
+    conn.logout()
+
+
+def test_fetch_message_of_a_gone_message_is_none_and_syntax_is_refused(alice):
+    conn = open_as(alice)
+    conn.select("INBOX")
+    assert conn.fetch_message(4242, flags=True) is None
+    with pytest.raises(ValueError):
+        conn.fetch_message(1, sections=["1]<0.1> BODY[2"])
+    with pytest.raises(ValueError):
+        conn.fetch_message(1, header_fields=["SUBJECT)] BODY[1"])
+    conn.logout()
