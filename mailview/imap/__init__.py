@@ -16,8 +16,9 @@ What lives here:
   through ``set_command_observer``, registered by webmail at start-up).
 - ``changes.py``: untagged responses to changes of a watched folder (pure, the watchers' half
   that needs no server).
-- ``session.py`` and ``watcher.py`` are on their way out of this package (they use accounts and
-  events).
+
+The session proxy (``mailview/services/session.py``) and the IDLE watchers
+(``mailview/live/watcher.py``) use this package from the layers above.
 
 What it may import: the standard library and Django's own utilities (translation); nothing from
 accounts, webmail or the rest of mailview. No imaplib, no imapclient (imapclient is a test
