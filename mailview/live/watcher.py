@@ -25,7 +25,7 @@ import re
 import ssl
 import threading
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from accounts.signals import mail_sessions_ended
 from mailview.imap.aioconn import AsyncIMAP, Piece, head, quoted
 from mailview.imap.client import (
     ROW_FETCH_ITEMS,
+    MessageSummary,
     encode_folder_name,
     parse_fetch_lines,
     summary_from_fetch,
@@ -97,6 +98,22 @@ _NUMBERED = re.compile(rb"^\* (\d+) (EXISTS|EXPUNGE|FETCH)\b", re.IGNORECASE)
 _VANISHED = re.compile(rb"^\* VANISHED (\(EARLIER\) )?([0-9:,]+)\s*$", re.IGNORECASE)
 _CODE = re.compile(rb"^\* OK \[(UIDVALIDITY|UIDNEXT|HIGHESTMODSEQ) (\d+)\]", re.IGNORECASE)
 _SEARCH = re.compile(rb"^\* SEARCH\b", re.IGNORECASE)
+
+
+def uid_set(uids: Sequence[int]) -> bytes:
+    """UIDs (sorted) as an IMAP sequence set with ranges: 3:5,9."""
+    parts: list[bytes] = []
+    start = prev = None
+    for uid in uids:
+        if prev is not None and uid == prev + 1:
+            prev = uid
+            continue
+        if start is not None:
+            parts.append(b"%d" % start if start == prev else b"%d:%d" % (start, prev))
+        start = prev = uid
+    if start is not None:
+        parts.append(b"%d" % start if start == prev else b"%d:%d" % (start, prev))
+    return b",".join(parts)
 
 
 def parse_uid_set(text: str, limit: int = MAX_UIDS) -> tuple[int, ...]:
@@ -394,6 +411,8 @@ class FolderWatcher:
                 events.Expunged(self.login, self.folder, uids=tuple(changes.expunged))
             )
         if changes.flags:
+            # The rows as they are now, so the page re-renders them with the one rows template.
+            changed = await self._fetch_rows(conn, uid_set(sorted(changes.flags)))
             await events.publish(
                 events.FlagsChanged(
                     self.login,
@@ -402,6 +421,7 @@ class FolderWatcher:
                         events.FlagState.from_flags(uid, flags)
                         for uid, flags in changes.flags.items()
                     ),
+                    rows=tuple(events.Row.from_summary(r) for r in changed),
                 )
             )
         if changes.new:
@@ -418,13 +438,10 @@ class FolderWatcher:
                 events.FolderCounts(self.login, self.folder, unseen=counts[0], messages=counts[1])
             )
 
-    async def _fetch_new(self, conn: AsyncIMAP) -> list[events.Row]:
-        state = self.state
-        assert state is not None
+    async def _fetch_rows(self, conn: AsyncIMAP, uids: bytes) -> list[MessageSummary]:
+        """The list rows of the UID set `uids`, in UID order."""
         items = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
-        _status, untagged = await conn.command(
-            b"UID", b"FETCH", b"%d:*" % max(1, state.uidnext), items
-        )
+        _status, untagged = await conn.command(b"UID", b"FETCH", uids, items)
         rows = []
         for response in untagged:
             if not _NUMBERED.match(head(response)) or b"FETCH" not in head(response).upper():
@@ -433,18 +450,28 @@ class FolderWatcher:
                 parsed = parse_fetch_lines(fetch_lines(response))
             except ValueError:
                 continue
-            for seq, data in parsed.items():
+            for _seq, data in parsed.items():
                 uid = data.get(b"UID")
-                if not isinstance(uid, int) or uid < state.uidnext or b"ENVELOPE" not in data:
-                    continue  # "n:*" names the last message even when it is older than n
-                rows.append((seq, summary_from_fetch(uid, data)))
-        rows.sort(key=lambda pair: pair[1].uid)
+                if isinstance(uid, int) and b"ENVELOPE" in data:
+                    rows.append(summary_from_fetch(uid, data))
+        rows.sort(key=lambda row: row.uid)
+        return rows
+
+    async def _fetch_new(self, conn: AsyncIMAP) -> list[events.Row]:
+        state = self.state
+        assert state is not None
+        # "n:*" names the last message even when it is older than n: keep only UIDs >= n.
+        rows = [
+            r
+            for r in await self._fetch_rows(conn, b"%d:*" % max(1, state.uidnext))
+            if r.uid >= state.uidnext
+        ]
         if rows:
             if state.uids is not None:
                 known = state.uids[-1] if state.uids else 0
-                state.uids.extend(r.uid for _seq, r in rows if r.uid > known)
-            state.uidnext = rows[-1][1].uid + 1
-        return [events.Row.from_summary(r) for _seq, r in rows]
+                state.uids.extend(r.uid for r in rows if r.uid > known)
+            state.uidnext = rows[-1].uid + 1
+        return [events.Row.from_summary(r) for r in rows]
 
     async def _counts(self, conn: AsyncIMAP) -> tuple[int, int] | None:
         name = quoted(encode_folder_name(self.folder))

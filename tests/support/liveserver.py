@@ -14,7 +14,7 @@ from pathlib import Path
 
 from webmail.devmail.dovecot import Dovecot, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (tests/support/ is two below)
 
 
 @dataclass(frozen=True)
