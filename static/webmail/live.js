@@ -319,7 +319,7 @@ var polling = false;
 
 function updatesUrl() {
   var path = folder.split("/").map(encodeURIComponent).join("/");
-  var q = new URLSearchParams({ since: String(uidnext), uidvalidity: String(uidvalidity), uids: shownUids().join(",") });
+  var q = new URLSearchParams(Object.assign(pageView(), { since: String(uidnext), uidvalidity: String(uidvalidity), uids: shownUids().join(",") }));
   return updatesBase + path + "/?" + q.toString();
 }
 
@@ -328,7 +328,7 @@ function poll() {
   polling = true;
   fetch(updatesUrl(), { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (resp) {
-      if (resp.redirected && resp.url.indexOf("/accounts/login/") !== -1) { window.location.href = resp.url; return null; }
+      if (followLoginRedirect(resp)) return null;
       return resp.ok ? resp.json() : null;
     })
     .then(function (data) {
@@ -367,7 +367,7 @@ function connect() {
   // A proxy may accept the upgrade and then pass nothing: no "watching" in time = blocked.
   var patience = window.setTimeout(function () { if (!working) ws.close(); }, 20000);
   ws.onopen = function () {
-    if (folder) ws.send(JSON.stringify({ type: "subscribe", folder: folder }));
+    if (folder) ws.send(JSON.stringify(Object.assign({ type: "subscribe", folder: folder }, pageView())));
   };
   ws.onmessage = function (message) {
     var data;

@@ -249,3 +249,25 @@ def test_session_deleted_without_logout_closes_the_websocket(login, alice, setti
         assert registry.watchers(alice.username) == []
 
     run(scenario())
+
+
+def test_conversation_view_gets_its_rows_rendered_afresh_with_each_change(login, alice):
+    root = "<root@example.org>"
+    alice.append("INBOX", make_message(subject="Trip", message_id=root))
+    client = login(alice)
+
+    async def scenario():
+        socket = await open_socket(client)
+        await socket.connect(timeout=10)
+        await socket.send_json_to({"type": "subscribe", "folder": "INBOX", "view": "threads"})
+        await receive_until(socket, watching("INBOX"))
+        reply = make_message(subject="Re: Trip", in_reply_to=root, references=[root])
+        uid = await asyncio.to_thread(alice.append, "INBOX", reply)
+        new = await receive_until(socket, event_of("new"))
+        tbody = new["event"]["tbody"]
+        assert f'data-uid="{uid}" data-thread="{uid}"' in tbody  # the reply heads the thread
+        assert 'title="Show the conversation">2</a>' in tbody
+        assert "html" not in new["event"]  # no list-view row: threads are drawn whole
+        await socket.disconnect()
+
+    run(scenario())
