@@ -73,7 +73,8 @@ def seed(alice: MailUser) -> dict[str, int]:
 def open_list(page: Page, server: LiveServer, alice: MailUser, view: str, folder: str = "INBOX"):
     log_in(page, server.url, alice)
     page.goto(f"{server.url}/mail/{folder}/?view={view}")
-    expect(page.locator("table.messages")).to_have_attribute("data-view", view)
+    toggle = "List view" if view == "threads" else "Conversations"
+    expect(page.locator("a.view-toggle")).to_have_text(toggle)
     expect(page.locator("body")).to_have_attribute("data-live", "websocket")
     page.evaluate("window.notReloaded = true")
 
