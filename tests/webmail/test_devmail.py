@@ -29,7 +29,7 @@ from webmail.devmail.dovecot import Dovecot, free_port
 from webmail.devmail.factories import make_message, message_bytes
 from webmail.devmail.maildir import folder_path, index_folder, write_maildir
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # tests/webmail/ is two below the repository
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
