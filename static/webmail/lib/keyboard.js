@@ -17,6 +17,7 @@ export function setOverlay(help) {
 }
 
 document.addEventListener("keydown", function (event) {
+  if (!bindings.size) return;  // a page without shortcuts (log-in, compose): keys are its own
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (inField(target)) {
