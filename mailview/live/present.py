@@ -15,7 +15,8 @@ What the browser gets, by kind (all HTML autoescaped by the templates):
 - expunge: `uids` and `empty`, the row an empty list shows;
 - counts: `unseen`, `messages` and `badge`, the folder's unread badge (or "");
 - any of them may carry `tbody`: the page's rows rendered afresh (conversation view, whose rows
-  depend on threading; and a reset, whose UIDs no longer mean anything), with `uidvalidity`.
+  depend on threading; and a reset, whose UIDs no longer mean anything), with `count` (the
+  list's "1–50 of 120" line, templates/mailview/_count.html) and `uidvalidity`.
 """
 
 from __future__ import annotations
@@ -139,8 +140,15 @@ def page_rows(mail: MailSession, page: PageView) -> dict[str, Any]:
     prefix = message_prefix(page.folder)
     if page.threads:
         threads = threads_service.thread_page(mail, page.request())
-        html = render_rows("threads", threads.rows, prefix)
-        return {"tbody": str(html), "uidvalidity": threads.uidvalidity}
+        return {
+            "tbody": str(render_rows("threads", threads.rows, prefix)),
+            "count": render_to_string("mailview/_count.html", {"page": threads}),
+            "uidvalidity": threads.uidvalidity,
+        }
     listed = mailbox_service.list_page(mail, page.request())
-    html = render_rows("list", listed.rows, prefix)
-    return {"tbody": str(html), "uidvalidity": listed.uidvalidity, "uidnext": listed.uidnext}
+    return {
+        "tbody": str(render_rows("list", listed.rows, prefix)),
+        "count": render_to_string("mailview/_count.html", {"page": listed}),
+        "uidvalidity": listed.uidvalidity,
+        "uidnext": listed.uidnext,
+    }

@@ -226,6 +226,8 @@ function apply(ev) {
     if (ev.uidvalidity) { uidvalidity = ev.uidvalidity; table.setAttribute("data-uidvalidity", String(uidvalidity)); }
     if (ev.uidnext) { uidnext = ev.uidnext; table.setAttribute("data-uidnext", String(uidnext)); }
     replaceRows(ev.tbody);
+    var count = document.querySelector(".list-head .count");
+    if (count && ev.count !== undefined) count.textContent = fromHTML(ev.count).textContent;
   }
   if (ev.kind === "new") onNew(ev);
   else if (ev.kind === "expunge") onExpunge(ev);

@@ -60,8 +60,8 @@ def folder_item(page: Page, name: str):  # noqa: ANN201 - a Locator
 #: The message list (tbody), the folder tree and the list's count line of a page, as compared
 #: by the live-event tests. Normalized, and only this: the selection state a user gives rows
 #: ("selected" and "checked" classes, aria-selected) is removed, and whitespace between tags
-#: is dropped (rows inserted from a fragment lack the template's indentation text nodes).
-#: The count line is left out in conversation view, where the page does not update it live.
+#: is dropped (rows inserted from a fragment lack the template's indentation text nodes);
+#: the count line is compared by its text, trimmed.
 LIST_DOM = """() => {
   const strip = (el) => {
     if (!el) return null;
@@ -76,7 +76,7 @@ LIST_DOM = """() => {
   return {
     list: strip(table && table.querySelector("tbody")),
     tree: strip(document.querySelector("nav#folders > ul")),
-    count: count && table.dataset.view !== "threads" ? count.textContent.trim() : null,
+    count: count ? count.textContent.trim() : null,
   };
 }"""
 
