@@ -325,9 +325,19 @@ function updatesUrl() {
   return updatesBase + path + "/?" + q.toString();
 }
 
+// A poll answers with the state when the server read it. If websocket events arrived while it
+// was on its way, its state parts (flags, counts, rows drawn afresh) may be older than what the
+// page shows: only its facts (new messages, expunges, a reset) still apply.
+var socketEvents = 0;
+
+function stillTrue(ev) {
+  return ev.kind === "new" || ev.kind === "expunge" || ev.kind === "reset";
+}
+
 function poll() {
   if (!folder || polling) return;
   polling = true;
+  var sent = socketEvents;
   fetch(updatesUrl(), { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (resp) {
       if (followLoginRedirect(resp)) return null;
@@ -335,7 +345,13 @@ function poll() {
     })
     .then(function (data) {
       if (!data) return;
-      data.events.forEach(apply);
+      var stale = socketEvents !== sent;
+      data.events.forEach(function (ev) {
+        if (!stale) { apply(ev); return; }
+        if (!stillTrue(ev)) return;
+        if (ev.kind !== "reset") delete ev.tbody;
+        apply(ev);
+      });
       uidnext = Math.max(uidnext, data.uidnext);
     })
     .catch(function () { /* offline: next time */ })
@@ -374,7 +390,7 @@ function connect() {
   ws.onmessage = function (message) {
     var data;
     try { data = JSON.parse(message.data); } catch (e) { return; }
-    if (data.type === "event") apply(data.event);
+    if (data.type === "event") { socketEvents++; apply(data.event); }
     else if (data.type === "watching" && data.folder === (folder || "INBOX")) {
       working = true;
       retry = 1;
