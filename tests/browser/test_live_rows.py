@@ -31,6 +31,8 @@ pytestmark = pytest.mark.browser
 ROWS = "table.messages tr.row"
 ROOT_ID = "<trip@example.org>"
 VIEWS = ["list", "threads"]
+#: How long a live change may take to show (IMAP IDLE, the channel layer, a loaded 2-core box).
+LIVE_TIMEOUT = 20_000
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +226,8 @@ def test_reset_matches_a_fresh_render(
 
 def arrive(page: Page, alice: MailUser, subject: str) -> int:
     uid = alice.append("INBOX", make_message(subject=subject, date=at(10)), when=at(10))
-    expect(page.locator(f'{ROWS}[data-uid="{uid}"] .c-subject a')).to_have_text(subject)
+    row = page.locator(f'{ROWS}[data-uid="{uid}"] .c-subject a')
+    expect(row).to_have_text(subject, timeout=LIVE_TIMEOUT)
     return uid
 
 
