@@ -69,11 +69,6 @@ _VANISHED = re.compile(rb"^(\(EARLIER\) )?([0-9:,]+)\s*$", re.IGNORECASE)
 _STATE_CODES = frozenset({"UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ"})
 
 
-def parse_uid_set(text: str, limit: int = MAX_UIDS) -> tuple[int, ...]:
-    """`1:3,7` -> (1, 2, 3, 7). ValueError if malformed or more than `limit` UIDs."""
-    return tuple(parse_sequence_set(text, limit))
-
-
 def parse_untagged(response: Response) -> Change | None:
     """What a watcher cares about in one untagged response; None for everything else."""
     if isinstance(response, Continuation) or (
@@ -114,7 +109,7 @@ def parse_untagged(response: Response) -> Change | None:
         if match is None:
             return None
         try:
-            uids = parse_uid_set(match.group(2).decode("ascii"))
+            uids = tuple(parse_sequence_set(match.group(2).decode("ascii"), MAX_UIDS))
         except ValueError:
             return Vanished((), bool(match.group(1)))
         return Vanished(uids, bool(match.group(1)))

@@ -24,7 +24,6 @@ from .criteria import (
     decode_folder_name,
     encode_folder_name,
     imap_string,
-    parse_uid_set,
 )
 from .endpoint import Endpoint
 from .errors import ConnectionDropped, MailError, ServerTimeout, ServerUnreachable, TLSFailure
@@ -211,6 +210,5 @@ __all__ = [
     "fetch_values",
     "imap_string",
     "parse_fetch_lines",
-    "parse_uid_set",
     "summary_from_fetch",
 ]

@@ -12,7 +12,6 @@ import re
 from .errors import InvalidName
 from .protocol import utf7
 from .protocol.commands import Argument, Literal, astring
-from .protocol.responses import parse_sequence_set
 
 MAX_FOLDER_NAME = 1000
 _ATOM_OK = re.compile(r"^[A-Za-z0-9:*,.\-()]+$")
@@ -74,8 +73,3 @@ def criterion(token: SearchToken) -> Argument:
             raise ValueError(f"not a search atom: {token!r}")
         return token.encode("ascii")
     return imap_string(token)
-
-
-def parse_uid_set(text: str) -> list[int]:
-    """ "1:3,7" -> [1, 2, 3, 7] (ranges in either direction, as RFC 4315 allows)."""
-    return parse_sequence_set(text, limit=1_000_000)

@@ -11,7 +11,7 @@ from typing import Any
 
 from .blocking import Untagged
 from .connection import ConnectionBase
-from .criteria import SearchToken, criterion, folder_argument, imap_string, parse_uid_set
+from .criteria import SearchToken, criterion, folder_argument, imap_string
 from .errors import CommandFailed, InvalidName, MessageNotFound
 from .protocol.commands import Argument, Literal, parenthesized, sequence_set
 from .protocol.dates import internaldate
@@ -23,6 +23,7 @@ from .protocol.responses import (
     fetch_dict,
     fetch_dicts,
     numbers,
+    parse_sequence_set,
     thread_uids,
 )
 from .types import (
@@ -233,7 +234,7 @@ class MessageCommands(ConnectionBase):
         parts = code.args.decode("ascii", "replace").split() if code is not None else []
         if len(parts) >= 3 and parts[0].isdigit():
             try:
-                old, new = parse_uid_set(parts[1]), parse_uid_set(parts[2])
+                old, new = parse_sequence_set(parts[1]), parse_sequence_set(parts[2])
             except ValueError:
                 return CopyResult(target, None, {})
             if len(old) == len(new):

@@ -6,6 +6,10 @@ user's group (mailview/events.py) and holds a watcher on INBOX and one on the fo
 shows (sent by the browser: {"type": "subscribe", "folder": ...}); watchers are shared with the
 user's other tabs in this process (mailview/imap/watcher.py).
 
+The subscribe message also says which list the page shows ("view": "list" or "threads",
+"sort", "order", "page"): events reach the browser rendered for that page, in the user's time
+zone (mailview/live/present.py), so a row is drawn by the same template as on a page load.
+
 To the browser: {"type": "watching", "folder", "uidvalidity", "uidnext"} once a folder's watcher
 is in IDLE, {"type": "event", "event": {...}} for each event, and a close with code 4001 when
 the session ends.
@@ -16,21 +20,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from datetime import tzinfo
 from importlib import import_module
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.credentials import SESSION_FIELD, unseal_password
 from accounts.models import Preferences
 from accounts.servers import server_for_login
 from mailview.imap.client import check_folder_name
-from mailview.imap.errors import CredentialsUnavailable, InvalidName
-from mailview.live import events
+from mailview.imap.errors import CredentialsUnavailable, InvalidName, MailError
+from mailview.live import events, present
 from mailview.live.watcher import FolderWatcher, registry
+from mailview.services.session import MailSession
+
+logger = logging.getLogger("mailview.live")
 
 SESSION_ENDED = 4001
 SUBSCRIBES_PER_MINUTE = 30
@@ -42,12 +52,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.watchers: dict[str, FolderWatcher] = {}
         self.counted = False
         self.viewed: str | None = None
+        self.page: present.PageView | None = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close()
             return
         try:
-            password, zone = await self._credentials(user)
+            password, zone, self.page_size = await self._credentials(user)
         except CredentialsUnavailable:
             await self.close()
             return
@@ -64,12 +75,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self._keep(asyncio.get_running_loop().create_task(self._check_session()))
 
     @database_sync_to_async
-    def _credentials(self, user: Any) -> tuple[str, tzinfo]:
+    def _credentials(self, user: Any) -> tuple[str, tzinfo, int]:
         password = unseal_password(self.scope["session"], self.scope.get("cookies", {}), user.pk)
-        return password, Preferences.for_user(user).zone
+        preferences = Preferences.for_user(user)
+        return password, preferences.zone, preferences.page_size
 
     def _keep(self, task: asyncio.Task[None]) -> None:
-        self._tasks = getattr(self, "_tasks", set())
+        self._tasks: set[asyncio.Task[None]] = getattr(self, "_tasks", set())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -141,6 +153,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.viewed is not None and self.viewed != "INBOX":
             registry.release(self.watchers.pop(self.viewed))
         self.viewed = folder
+        self.page = present.PageView.parse(content, self.page_size)
         if folder == "INBOX":
             await self._announce(self.watchers["INBOX"])
         else:
@@ -163,9 +176,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # -- channel-layer handlers (mailview.live.events.publish) -----------------------
 
     async def live_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(
-            {"type": "event", "event": events.for_browser(message["event"], self.zone)}
-        )
+        payload = message["event"]
+        with timezone.override(self.zone):
+            event = present.for_browser(payload, self.page)
+        if self.page is not None and self.page.needs_page(payload):
+            event.update(await self._page_rows(self.page))
+        await self.send_json({"type": "event", "event": event})
+
+    async def _page_rows(self, page: present.PageView) -> dict[str, Any]:
+        """The page's rows rendered afresh (IMAP in a worker thread), or {} if that failed."""
+
+        def render() -> dict[str, Any]:
+            mail = MailSession(self.login, self.server, lambda: self.password)
+            with timezone.override(self.zone):
+                return present.page_rows(mail, page)
+
+        try:
+            return await sync_to_async(render, thread_sensitive=False)()
+        except MailError as exc:
+            logger.info("live: %s could not render %r: %s", self.login, page.folder, exc)
+            return {}
 
     async def live_ended(self, message: dict[str, Any]) -> None:
         self._release_all()

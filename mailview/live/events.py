@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from channels.layers import get_channel_layer
-from django.urls import reverse
-from django.utils import timezone
 
-from mailview.imap.client import MessageSummary
-from mailview.render.format import compactsize, fulldate, maildate
+from mailview.imap.client import Address, MessageSummary
 
 
 def user_group(login: str) -> str:
@@ -29,12 +26,14 @@ def user_group(login: str) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """A message-list row as plain data (what the list page shows of a message)."""
+    """A message-list row as plain data (what the list page shows of a message).
+
+    Plain data because events cross processes through the channel layer; the receiving end
+    turns it back into a MessageSummary (`summary`) for the one rows template."""
 
     uid: int
     subject: str
-    sender_name: str
-    sender_email: str
+    sender: tuple[str, str] | None  # (name, email)
     date: str | None  # ISO 8601, the Date header
     received: str | None  # ISO 8601, INTERNALDATE
     size: int
@@ -48,8 +47,7 @@ class Row:
         return cls(
             uid=row.uid,
             subject=row.subject,
-            sender_name=row.sender.name if row.sender else "",
-            sender_email=row.sender.email if row.sender else "",
+            sender=(row.sender.name, row.sender.email) if row.sender else None,
             date=row.date.isoformat() if row.date else None,
             received=row.received.isoformat() if row.received else None,
             size=row.size,
@@ -58,6 +56,23 @@ class Row:
             answered=row.answered,
             attachment=row.has_attachment,
         )
+
+
+def summary(row: dict[str, Any]) -> MessageSummary:
+    """A row's payload (as it came through the channel layer) as the rows template's value."""
+    flags = {"\\Seen": row["seen"], "\\Flagged": row["flagged"], "\\Answered": row["answered"]}
+    sender = row.get("sender")
+    return MessageSummary(
+        uid=row["uid"],
+        subject=row["subject"],
+        sender=Address(sender[0], sender[1]) if sender else None,
+        to=(),
+        date=_parse(row.get("date")),
+        received=_parse(row.get("received")),
+        size=row["size"],
+        flags=frozenset(name for name, on in flags.items() if on),
+        has_attachment=row["attachment"],
+    )
 
 
 @dataclass(frozen=True)
@@ -105,9 +120,11 @@ class Expunged(Event):
 
 @dataclass(frozen=True)
 class FlagsChanged(Event):
-    """Read, flagged or answered state of messages changed."""
+    """Read, flagged or answered state of messages changed; `rows` are the changed messages'
+    rows as they are now (the page re-renders them)."""
 
     changes: tuple[FlagState, ...] = ()
+    rows: tuple[Row, ...] = ()
     kind: str = field(init=False, default="flags")
 
 
@@ -144,35 +161,6 @@ async def publish(event: Event | SessionEnded) -> None:
     else:
         message = {"type": "live.event", "event": event.payload()}
     await layer.group_send(user_group(event.login), message)
-
-
-def for_browser(payload: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
-    """An event payload as the browser gets it: rows with their display texts in `zone`."""
-    if payload.get("kind") != "new":
-        return payload
-    with timezone.override(zone):
-        rows = [display_row(row, payload["folder"]) for row in payload["rows"]]
-    return {**payload, "rows": rows}
-
-
-def display_row(row: dict[str, Any], folder: str) -> dict[str, Any]:
-    """The texts of a list row, formatted exactly as templates/mailview/mailbox.html does."""
-    date = _parse(row.get("date")) or _parse(row.get("received"))
-    return {
-        "uid": row["uid"],
-        "url": reverse("mailview:message", args=[folder, row["uid"]]),
-        "subject": row["subject"] or "(no subject)",
-        "sender": row["sender_name"] or row["sender_email"] or "(no sender)",
-        "sender_email": row["sender_email"],
-        "date": maildate(date),
-        "date_title": fulldate(_parse(row.get("date"))),
-        "size": compactsize(row["size"]),
-        "size_title": f"{row['size']} bytes",
-        "seen": row["seen"],
-        "flagged": row["flagged"],
-        "answered": row["answered"],
-        "attachment": row["attachment"],
-    }
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -1,17 +1,20 @@
 """The polling fallback of live mail, for browsers whose websocket cannot connect.
 
 `GET /updates/<folder>/?since=<uidnext>&uidvalidity=<n>&uids=<shown UIDs>` answers with the same
-events the websocket would have sent since the page (or the last poll) saw the folder.
+events the websocket would have sent since the page (or the last poll) saw the folder, rendered
+for the page that asks (`view`, `sort`, `order`, `page`, as in its own URL; see
+mailview/live/present.py).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from accounts.requests import AuthenticatedRequest
 from mailview.imap.client import IMAPConnection, check_folder_name
-from mailview.live import events
+from mailview.live import events, present
 from mailview.services.session import MailSession
 
 #: At most this many new rows in one answer (the newest); more than that, the page reloads.
@@ -57,11 +60,16 @@ def poll_updates(
         gone = tuple(uid for uid in shown if uid not in by_uid)
         if gone:
             found.append(events.Expunged(login, folder, uids=gone))
-        flags = tuple(
-            events.FlagState.from_flags(uid, by_uid[uid].flags) for uid in shown if uid in by_uid
-        )
-        if flags:
-            found.append(events.FlagsChanged(login, folder, changes=flags))
+        still = [by_uid[uid] for uid in shown if uid in by_uid]
+        if still:
+            found.append(
+                events.FlagsChanged(
+                    login,
+                    folder,
+                    changes=tuple(events.FlagState.from_flags(r.uid, r.flags) for r in still),
+                    rows=tuple(events.Row.from_summary(r) for r in still),
+                )
+            )
         new = tuple(events.Row.from_summary(by_uid[uid]) for uid in new_uids if uid in by_uid)
         if new:
             found.append(events.NewMessages(login, folder, uidvalidity=state.uidvalidity, rows=new))
@@ -79,18 +87,25 @@ def poll_updates(
 
 @login_required
 @require_GET
-def updates(request: HttpRequest, folder: str) -> JsonResponse:
+def updates(request: AuthenticatedRequest, folder: str) -> JsonResponse:
+    mail = MailSession.for_request(request)
     found, uidnext, uidvalidity = poll_updates(
-        MailSession.for_request(request),
+        mail,
         folder,
         since=_int(request.GET.get("since")),
         uidvalidity=_int(request.GET.get("uidvalidity")),
         shown=_uids(request.GET.get("uids")),
     )
-    zone = request.preferences.zone
+    page = present.PageView.parse(
+        {**request.GET.dict(), "folder": folder}, request.preferences.page_size
+    )
+    shown = [present.for_browser(event.payload(), page) for event in found]
+    changed = [event for event in shown if page is not None and page.needs_page(event)]
+    if page is not None and changed:
+        changed[0].update(present.page_rows(mail, page))  # one fresh render, on the first
     return JsonResponse(
         {
-            "events": [events.for_browser(event.payload(), zone) for event in found],
+            "events": shown,
             "uidnext": uidnext,
             "uidvalidity": uidvalidity,
         }

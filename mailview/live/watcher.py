@@ -47,7 +47,7 @@ from mailview.imap.changes import (
 )
 from mailview.imap.criteria import folder_argument
 from mailview.imap.errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
-from mailview.imap.protocol.commands import Argument
+from mailview.imap.protocol.commands import Argument, sequence_set
 from mailview.imap.protocol.responses import (
     Data,
     fetch_dict,
@@ -55,6 +55,7 @@ from mailview.imap.protocol.responses import (
     status_items,
 )
 from mailview.imap.protocol.syntax import ResponseSyntaxError
+from mailview.imap.types import MessageSummary
 from mailview.imap.values import ROW_FETCH_ARGUMENT, fetch_values, summary_from_fetch
 from mailview.live import events
 
@@ -230,6 +231,8 @@ class FolderWatcher:
                 events.Expunged(self.login, self.folder, uids=tuple(changes.expunged))
             )
         if changes.flags:
+            # The rows as they are now, so the page re-renders them with the one rows template.
+            changed = await self._fetch_rows(conn, sequence_set(sorted(changes.flags)))
             await events.publish(
                 events.FlagsChanged(
                     self.login,
@@ -238,6 +241,7 @@ class FolderWatcher:
                         events.FlagState.from_flags(uid, flags)
                         for uid, flags in changes.flags.items()
                     ),
+                    rows=tuple(events.Row.from_summary(r) for r in changed),
                 )
             )
         if changes.new:
@@ -254,12 +258,9 @@ class FolderWatcher:
                 events.FolderCounts(self.login, self.folder, unseen=counts[0], messages=counts[1])
             )
 
-    async def _fetch_new(self, conn: AsyncIMAP) -> list[events.Row]:
-        state = self.state
-        assert state is not None
-        _status, untagged = await conn.command(
-            b"UID", b"FETCH", b"%d:*" % max(1, state.uidnext), ROW_FETCH_ARGUMENT
-        )
+    async def _fetch_rows(self, conn: AsyncIMAP, uids: bytes) -> list[MessageSummary]:
+        """The list rows of the UID set `uids`, in UID order."""
+        _status, untagged = await conn.command(b"UID", b"FETCH", uids, ROW_FETCH_ARGUMENT)
         rows = []
         for response in untagged:
             if not isinstance(response, Data) or response.kind != "FETCH":
@@ -269,16 +270,26 @@ class FolderWatcher:
             except ResponseSyntaxError:
                 continue
             uid = data.get(b"UID")
-            if not isinstance(uid, int) or uid < state.uidnext or b"ENVELOPE" not in data:
-                continue  # "n:*" names the last message even when it is older than n
-            rows.append((response.number, summary_from_fetch(uid, data)))
-        rows.sort(key=lambda pair: pair[1].uid)
+            if isinstance(uid, int) and b"ENVELOPE" in data:
+                rows.append(summary_from_fetch(uid, data))
+        rows.sort(key=lambda row: row.uid)
+        return rows
+
+    async def _fetch_new(self, conn: AsyncIMAP) -> list[events.Row]:
+        state = self.state
+        assert state is not None
+        # "n:*" names the last message even when it is older than n: keep only UIDs >= n.
+        rows = [
+            r
+            for r in await self._fetch_rows(conn, b"%d:*" % max(1, state.uidnext))
+            if r.uid >= state.uidnext
+        ]
         if rows:
             if state.uids is not None:
                 known = state.uids[-1] if state.uids else 0
-                state.uids.extend(r.uid for _seq, r in rows if r.uid > known)
-            state.uidnext = rows[-1][1].uid + 1
-        return [events.Row.from_summary(r) for _seq, r in rows]
+                state.uids.extend(r.uid for r in rows if r.uid > known)
+            state.uidnext = rows[-1].uid + 1
+        return [events.Row.from_summary(r) for r in rows]
 
     async def _counts(self, conn: AsyncIMAP) -> tuple[int, int] | None:
         name = folder_argument(self.folder)

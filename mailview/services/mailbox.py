@@ -81,6 +81,12 @@ def _page_rows(conn: IMAPConnection, req: ListRequest) -> ListPage:
     return ListPage(req, rows, total, pages, page, server_sorted, state.uidvalidity, state.uidnext)
 
 
+def list_page(mail: MailSession, req: ListRequest) -> ListPage:
+    """One page of a folder's message list without the folder tree (live mail redraws a page's
+    rows with it); only that page's messages are fetched."""
+    return mail.run(lambda conn: _page_rows(conn, req), folder=req.folder)
+
+
 def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[MessageSummary]:
     """Client-side sort of one page, for servers without SORT (RFC 5256)."""
     keys = {

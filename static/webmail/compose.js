@@ -1,8 +1,8 @@
 // Compose page: rich-text editor toggle, autosave to Drafts, attachments, address autocomplete.
-(function () {
-  "use strict";
-  var form = document.getElementById("compose");
-  if (!form) return;
+const form = document.getElementById("compose");
+if (form) compose(form);
+
+function compose(form) {
 
   var AUTOSAVE_MS = 3000;
   var textArea = document.getElementById("c-text");
@@ -295,4 +295,4 @@
     });
     input.addEventListener("blur", function () { setTimeout(function () { box.hidden = true; }, 150); });
   });
-})();
+}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from email.message import EmailMessage
+from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -19,7 +21,10 @@ from webmail.devmail.factories import make_message
 pytestmark = pytest.mark.browser
 
 
-def _wait_for(fn: Callable[[], object], timeout: float = 15.0) -> object:
+T = TypeVar("T")
+
+
+def _wait_for(fn: Callable[[], T], timeout: float = 15.0) -> T:
     """Poll ``fn`` until it returns something truthy (mail arrives asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -116,7 +121,11 @@ def test_reply_all_quotes_and_threads(
     expect(page).to_have_url(INBOX_URL)
 
     for user in (bob, carol):
-        [(_uid, _flags, msg)] = _wait_for(lambda user=user: folder_messages(user, "INBOX"))
+
+        def inbox(user: MailUser = user) -> list[tuple[int, set[str], EmailMessage]]:
+            return folder_messages(user, "INBOX")
+
+        [(_uid, _flags, msg)] = _wait_for(inbox)
         assert msg["In-Reply-To"] == "<lunch-1@example.org>"
         assert text_of(msg).startswith("Count me in.")
         assert "> Friday at noon?" in text_of(msg)
@@ -297,7 +306,9 @@ def test_html_mode_sends_formatted_text(
     expect(page).to_have_url(INBOX_URL)
     [(_uid, _flags, msg)] = _wait_for(lambda: folder_messages(bob, "INBOX"))
     assert msg.get_content_type() == "multipart/alternative"
-    html = msg.get_body(("html",)).get_content()
+    body = msg.get_body(("html",))
+    assert body is not None
+    html = body.get_content()
     assert "<strong>bold words</strong>" in html
     assert "plain start" in text_of(msg) and "bold words" in text_of(msg)
 

@@ -214,5 +214,6 @@ def test_quota_is_shown_under_the_folder_tree(
     expect(meter).to_be_visible()
     expect(meter).to_have_attribute("value", "10555")
     box, last_folder = meter.bounding_box(), folder_item(page, "Archive").bounding_box()
+    assert box is not None and last_folder is not None
     assert box["width"] > 100 and box["height"] >= 4
     assert box["y"] > last_folder["y"] + last_folder["height"]  # under the tree

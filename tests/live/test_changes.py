@@ -15,10 +15,9 @@ from mailview.imap.changes import (
     FolderState,
     Vanished,
     apply_untagged,
-    parse_uid_set,
     parse_untagged,
 )
-from mailview.imap.protocol.responses import parse_response
+from mailview.imap.protocol.responses import parse_response, parse_sequence_set
 
 
 def parse(*records):
@@ -58,7 +57,7 @@ def test_other_responses_are_ignored():
 
 @pytest.mark.parametrize(("text", "uids"), [("1", (1,)), ("5:3", (3, 4, 5)), ("1,3:4", (1, 3, 4))])
 def test_uid_sets(text, uids):
-    assert parse_uid_set(text) == uids
+    assert tuple(parse_sequence_set(text)) == uids
 
 
 def test_exists_growing_means_new_mail():

@@ -24,6 +24,7 @@ def test_append_from_another_connection_arrives_with_its_row(login, alice):
     async def scenario():
         socket = await open_socket(client)
         assert (await socket.connect(timeout=10))[0]
+        await socket.send_json_to({"type": "subscribe", "folder": "INBOX", "view": "list"})
         await receive_until(socket, watching("INBOX"))
         uid = await asyncio.to_thread(
             alice.append, "INBOX", make_message(subject="Live <b>hello</b>", sender="Zoë <z@x.org>")
@@ -32,8 +33,12 @@ def test_append_from_another_connection_arrives_with_its_row(login, alice):
         (row,) = new["event"]["rows"]
         assert row["uid"] == uid
         assert row["subject"] == "Live <b>hello</b>"  # data, escaped by the browser's textContent
-        assert row["sender"] == "Zoë" and row["sender_email"] == "z@x.org"
-        assert row["seen"] is False and row["url"] == f"/message/INBOX/{uid}/"
+        assert row["sender"] == "Zoë" and row["seen"] is False
+        # The page's row, drawn by the rows template with every value escaped.
+        html = new["event"]["html"]
+        assert "Live &lt;b&gt;hello&lt;/b&gt;" in html and "<b>" not in html
+        assert f'href="/message/INBOX/{uid}/"' in html and 'title="z@x.org">Zoë<' in html
+        assert f'<input type="checkbox" name="uid" value="{uid}"' in html
         counts = await receive_until(socket, event_of("counts"))
         assert counts["event"]["unseen"] == 1 and counts["event"]["messages"] == 1
         await socket.disconnect()
@@ -91,12 +96,14 @@ def test_viewed_folder_is_watched_too(login, alice):
     async def scenario():
         socket = await open_socket(client)
         await socket.connect(timeout=10)
-        await socket.send_json_to({"type": "subscribe", "folder": "Projects/2026"})
+        await socket.send_json_to(
+            {"type": "subscribe", "folder": "Projects/2026", "view": "list", "page": "1"}
+        )
         await receive_until(socket, watching("Projects/2026"))
         uid = await asyncio.to_thread(alice.append, "Projects/2026", make_message(subject="p"))
         new = await receive_until(socket, event_of("new", "Projects/2026"))
         assert [r["uid"] for r in new["event"]["rows"]] == [uid]
-        assert new["event"]["rows"][0]["url"] == f"/message/Projects/2026/{uid}/"
+        assert f'href="/message/Projects/2026/{uid}/"' in new["event"]["html"]
         # Viewing another folder releases this one's watcher.
         await socket.send_json_to({"type": "subscribe", "folder": "INBOX"})
         await receive_until(socket, watching("INBOX"))
@@ -240,5 +247,27 @@ def test_session_deleted_without_logout_closes_the_websocket(login, alice, setti
         closed = await socket.receive_output(timeout=10)
         assert closed == {"type": "websocket.close", "code": 4001}
         assert registry.watchers(alice.username) == []
+
+    run(scenario())
+
+
+def test_conversation_view_gets_its_rows_rendered_afresh_with_each_change(login, alice):
+    root = "<root@example.org>"
+    alice.append("INBOX", make_message(subject="Trip", message_id=root))
+    client = login(alice)
+
+    async def scenario():
+        socket = await open_socket(client)
+        await socket.connect(timeout=10)
+        await socket.send_json_to({"type": "subscribe", "folder": "INBOX", "view": "threads"})
+        await receive_until(socket, watching("INBOX"))
+        reply = make_message(subject="Re: Trip", in_reply_to=root, references=[root])
+        uid = await asyncio.to_thread(alice.append, "INBOX", reply)
+        new = await receive_until(socket, event_of("new"))
+        tbody = new["event"]["tbody"]
+        assert f'data-uid="{uid}" data-thread="{uid}"' in tbody  # the reply heads the thread
+        assert 'title="Show the conversation">2</a>' in tbody
+        assert "html" not in new["event"]  # no list-view row: threads are drawn whole
+        await socket.disconnect()
 
     run(scenario())

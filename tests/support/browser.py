@@ -55,3 +55,63 @@ def subjects(page: Page) -> list[str]:
 
 def folder_item(page: Page, name: str):  # noqa: ANN201 - a Locator
     return page.locator(f'nav#folders li.folder[data-folder="{name}"]')
+
+
+#: The message list (tbody), the folder tree and the list's count line of a page, as compared
+#: by the live-event tests. Normalized, and only this: the selection state a user gives rows
+#: ("selected" and "checked" classes, aria-selected) is removed, and whitespace between tags
+#: is dropped (rows inserted from a fragment lack the template's indentation text nodes);
+#: the count line is compared by its text, trimmed.
+LIST_DOM = """() => {
+  const strip = (el) => {
+    if (!el) return null;
+    const copy = el.cloneNode(true);
+    const state = copy.querySelectorAll(".selected, .checked");
+    state.forEach((e) => e.classList.remove("selected", "checked"));
+    copy.querySelectorAll("[aria-selected]").forEach((e) => e.removeAttribute("aria-selected"));
+    return copy.outerHTML.replace(/>\\s+</g, "><").trim();
+  };
+  const table = document.querySelector("table.messages");
+  const count = document.querySelector(".list-head .count");
+  return {
+    list: strip(table && table.querySelector("tbody")),
+    tree: strip(document.querySelector("nav#folders > ul")),
+    count: count ? count.textContent.trim() : null,
+  };
+}"""
+
+
+def list_dom(page: Page) -> dict[str, str | None]:
+    return page.evaluate(LIST_DOM)
+
+
+def fresh_dom(page: Page) -> dict[str, str | None]:
+    """The same URL loaded again by the same session in a second tab, without JavaScript: the
+    server's own rendering of the state as it is now."""
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(
+        storage_state=page.context.storage_state(),
+        java_script_enabled=False,
+        viewport=page.viewport_size,
+    )
+    try:
+        tab = context.new_page()
+        tab.goto(page.url)
+        return list_dom(tab)
+    finally:
+        context.close()
+
+
+def same_as_fresh(page: Page, timeout: float = 20_000) -> dict[str, str | None]:
+    """Wait until `page` (which received live events) shows what a fresh render shows now."""
+    fresh = fresh_dom(page)
+    try:
+        page.wait_for_function(
+            f"(expected) => JSON.stringify(({LIST_DOM})()) === JSON.stringify(expected)",
+            arg=fresh,
+            timeout=timeout,
+        )
+    except Exception:  # noqa: BLE001 - show the difference rather than a timeout
+        assert list_dom(page) == fresh
+    return fresh
