@@ -27,6 +27,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram
 
+from mailview.imap.pool import existing_pool
+
 log = logging.getLogger(__name__)
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -81,11 +83,7 @@ def read_gauges() -> dict[str, float | None]:
 
 def _pool_stat(name: str) -> Callable[[], float]:
     def read() -> float:
-        # Imported when read: mailview.imap.client imports this module (command metrics), so
-        # importing the pool (which imports the client) at the top would be circular.
-        from mailview.imap import pool
-
-        current = pool._pool  # not get_pool(): reading a gauge must not create a pool
+        current = existing_pool()
         return float(current.stats()[name]) if current is not None else 0.0
 
     return read
@@ -207,7 +205,8 @@ def snapshot() -> dict[str, Any]:
 
 def _live_stat(name: str) -> Callable[[], float]:
     def read() -> float:
-        # Imported when read: the watcher imports the IMAP client, which imports this module.
+        # Imported when read: the logging configuration loads this module before Django's app
+        # registry is ready, and the watcher imports accounts' models.
         from mailview.live.watcher import live_stats
 
         return float(live_stats()[name])

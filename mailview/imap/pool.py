@@ -336,6 +336,11 @@ _pool: ConnectionPool | None = None
 _pool_lock = threading.Lock()
 
 
+def existing_pool() -> ConnectionPool | None:
+    """The worker process's pool if one was made (reading a gauge must not make one)."""
+    return _pool
+
+
 def get_pool() -> ConnectionPool:
     """The worker process's pool, configured from settings on first use."""
     global _pool

@@ -2,7 +2,7 @@
 templates for the page that receives them.
 
 A list row is drawn in one place, the rows template (mailview/render/rows.py); a folder's unread
-badge in one place, templates/mailview/_unseen.html. Events cross the channel layer as plain
+badge in one place, mailview.render.format.unseen_badge. Events cross the channel layer as plain
 data (mailview/live/events.py) and are rendered where the receiving page is known: in the
 websocket consumer for its socket (the user's time zone, list or conversation view, the page's
 sort), and in the polling view for its request. docs/decisions.md: "Live rows are rendered by the
@@ -16,7 +16,7 @@ What the browser gets, by kind (all HTML autoescaped by the templates):
 - counts: `unseen`, `messages` and `badge`, the folder's unread badge (or "");
 - any of them may carry `tbody`: the page's rows rendered afresh (conversation view, whose rows
   depend on threading; and a reset, whose UIDs no longer mean anything), with `count` (the
-  list's "1–50 of 120" line, templates/mailview/_count.html) and `uidvalidity`.
+  list's "1–50 of 120" line, mailview.render.format.count_line) and `uidvalidity`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from mailview.imap.client import SORT_KEYS, check_folder_name
 from mailview.imap.errors import InvalidName
 from mailview.live import events
+from mailview.render.format import count_line, unseen_badge
 from mailview.render.rows import render_rows
 from mailview.services import mailbox as mailbox_service
 from mailview.services import threads as threads_service
@@ -120,18 +120,13 @@ def for_browser(payload: dict[str, Any], page: PageView | None) -> dict[str, Any
     if kind == "expunge":
         return {**payload, "empty": _rows_html((), folder)} if list_view else payload
     if kind == "counts":
-        return {**payload, "badge": unseen_badge(payload["unseen"])}
+        return {**payload, "badge": str(unseen_badge(payload["unseen"]))}
     return payload
 
 
 def _rows_html(rows: Any, folder: str) -> str:
     summaries = [events.summary(row) for row in rows]
     return str(render_rows("list", summaries, message_prefix(folder)))
-
-
-def unseen_badge(unseen: int) -> str:
-    """A folder's unread badge, as the folder tree draws it (empty when there is none)."""
-    return render_to_string("mailview/_unseen.html", {"unseen": unseen})
 
 
 def page_rows(mail: MailSession, page: PageView) -> dict[str, Any]:
@@ -142,13 +137,13 @@ def page_rows(mail: MailSession, page: PageView) -> dict[str, Any]:
         threads = threads_service.thread_page(mail, page.request())
         return {
             "tbody": str(render_rows("threads", threads.rows, prefix)),
-            "count": render_to_string("mailview/_count.html", {"page": threads}),
+            "count": count_line(threads.first_index, threads.last_index, threads.total),
             "uidvalidity": threads.uidvalidity,
         }
     listed = mailbox_service.list_page(mail, page.request())
     return {
         "tbody": str(render_rows("list", listed.rows, prefix)),
-        "count": render_to_string("mailview/_count.html", {"page": listed}),
+        "count": count_line(listed.first_index, listed.last_index, listed.total),
         "uidvalidity": listed.uidvalidity,
         "uidnext": listed.uidnext,
     }

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -66,3 +68,17 @@ def compactsize(value: int | None) -> str:
             return f"{size_f:.0f} {unit}"
         size = int(size_f)
     return f"{size} GB"
+
+
+def unseen_badge(unseen: int | None) -> SafeString:
+    """A folder's unread badge, as the folder tree and live updates draw it ("" when none)."""
+    if not unseen:
+        return SafeString("")
+    return format_html('<span class="unseen" title="{} unread">{}</span>', unseen, unseen)
+
+
+def count_line(first: int, last: int, total: int) -> str:
+    """The list's "1–50 of 1,234" line (plain text: templates escape it)."""
+    if not total:
+        return "No messages"
+    return f"{first:,}–{last:,} of {total:,}"

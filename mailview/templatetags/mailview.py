@@ -4,13 +4,15 @@ from urllib.parse import urlencode
 
 from django import template
 
-from mailview.render.format import compactsize, fulldate, maildate
+from mailview.render.format import compactsize, count_line, fulldate, maildate, unseen_badge
 from mailview.render.rows import render_rows
 
 register = template.Library()
 register.filter("maildate", maildate)
 register.filter("fulldate", fulldate)
 register.filter("compactsize", compactsize)
+register.simple_tag(unseen_badge)
+register.simple_tag(count_line)
 
 
 @register.simple_tag(takes_context=True)
