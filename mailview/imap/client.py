@@ -97,7 +97,7 @@ class IMAPConnection(FolderCommands, MessageCommands):
         return conn
 
     def login(self, username: str, password: str) -> None:
-        with self._command("LOGIN") as imap:
+        with self._exchange("LOGIN") as imap:
             imap.login(username, password)
             self._capabilities = imap.capabilities
 
@@ -126,7 +126,7 @@ class IMAPConnection(FolderCommands, MessageCommands):
         kept = self.cache.peek(folder, state.signature)
         if kept is not None and order_key in kept.orders:
             return state, kept.orders[order_key], server_sorts
-        with self._command("SORT" if server_sorts else "SEARCH") as imap:
+        with self._exchange("SORT" if server_sorts else "SEARCH") as imap:
             if server_sorts:
                 criterion = self._sort_criterion(key)
                 _status, untagged = imap.command(b"UID", b"SORT", criterion, b"UTF-8", b"ALL")
@@ -155,7 +155,7 @@ class IMAPConnection(FolderCommands, MessageCommands):
         missing = [uid for uid in uids if uid not in rows]
         if not missing:
             return [rows[uid] for uid in uids]
-        with self._command("FETCH"):
+        with self._exchange("FETCH"):
             data, trusted = self._fetch_rows(missing)
         if len(rows) + len(missing) > MAX_CACHED_ROWS:
             rows.clear()

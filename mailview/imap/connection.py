@@ -1,7 +1,7 @@
 """The base of the facade: the driver, error translation, the selected folder and the caches.
 
 `ConnectionBase` is what `IMAPConnection` (client.py) and its command families
-(folder_commands.py, message_commands.py) share: `_command(name)` runs driver calls and turns
+(folder_commands.py, message_commands.py) share: `_exchange(name)` runs driver calls and turns
 socket, TLS and syntax errors into our errors (closing the connection when its state is
 unknown), `_absorb` looks at the untagged responses nobody asked for, `select` keeps track of
 the selected folder.
@@ -57,7 +57,7 @@ class ConnectionBase:
     # -- plumbing -----------------------------------------------------------
 
     @contextmanager
-    def _command(self, command: str) -> Iterator[BlockingIMAP]:
+    def _exchange(self, command: str) -> Iterator[BlockingIMAP]:
         """Run driver calls, turning socket, TLS and syntax errors into our errors."""
         if self.broken:
             raise ConnectionDropped("connection already closed")
@@ -126,7 +126,7 @@ class ConnectionBase:
 
     def noop(self) -> bool:
         """NOOP; True if the selected folder changed since we last looked."""
-        with self._command("NOOP") as imap:
+        with self._exchange("NOOP") as imap:
             _status, untagged = imap.command(b"NOOP")
             return self._absorb(untagged)
 
@@ -140,7 +140,7 @@ class ConnectionBase:
         if self.selected is not None and self.selected.name == folder:
             if not self.noop():
                 return self.selected
-        with self._command("SELECT") as imap:
+        with self._exchange("SELECT") as imap:
             self.selected = None
             self._rows.clear()
             _status, untagged = imap.command(b"SELECT", argument)
@@ -170,7 +170,7 @@ class ConnectionBase:
         """Leave the selected folder (UNSELECT, or CLOSE, which expunges nothing we did not)."""
         if self.selected is None:
             return
-        with self._command("UNSELECT") as imap:
+        with self._exchange("UNSELECT") as imap:
             _status, untagged = imap.command(b"UNSELECT" if self.has("UNSELECT") else b"CLOSE")
             self._absorb(untagged)
         self.forget(self.selected.name if self.selected else "")

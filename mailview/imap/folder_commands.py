@@ -35,7 +35,7 @@ class FolderCommands(ConnectionBase):
         if self._namespace is None:
             self._namespace = ("", None)
             if self.has("NAMESPACE"):
-                with self._command("NAMESPACE") as imap:
+                with self._exchange("NAMESPACE") as imap:
                     _status, untagged = imap.command(b"NAMESPACE")
                     self._absorb(untagged)
                 for response in untagged:
@@ -65,7 +65,7 @@ class FolderCommands(ConnectionBase):
         returns = [b"SUBSCRIBED", b"STATUS (MESSAGES UNSEEN)"]
         if self.has("SPECIAL-USE"):
             returns.insert(1, b"SPECIAL-USE")
-        with self._command("LIST") as imap:
+        with self._exchange("LIST") as imap:
             _status, untagged = imap.command(
                 b"LIST", b'""', b'"*"', b"RETURN (" + b" ".join(returns) + b")"
             )
@@ -95,7 +95,7 @@ class FolderCommands(ConnectionBase):
         return folders
 
     def _list_plain(self, subscribed_only: bool) -> list[FolderInfo]:
-        with self._command("LIST") as imap:
+        with self._exchange("LIST") as imap:
             _status, untagged = imap.command(b"LIST", b'""', b'"*"')
             listed = _entries(untagged)
             _status, lsub = imap.command(b"LSUB", b'""', b'"*"')
@@ -116,7 +116,7 @@ class FolderCommands(ConnectionBase):
 
     def folder_status(self, folder: str) -> dict[str, int]:
         argument = folder_argument(folder)
-        with self._command("STATUS") as imap:
+        with self._exchange("STATUS") as imap:
             _status, untagged = imap.command(b"STATUS", argument, b"(MESSAGES UNSEEN UIDNEXT)")
             self._absorb(untagged, frozenset({"STATUS"}))
         out: dict[str, int] = {}
@@ -130,7 +130,7 @@ class FolderCommands(ConnectionBase):
         args = [b'""', b'"*"']
         if self.has("SPECIAL-USE") and self.has("LIST-EXTENDED"):
             args.append(b"RETURN (SPECIAL-USE)")
-        with self._command("LIST") as imap:
+        with self._exchange("LIST") as imap:
             _status, untagged = imap.command(b"LIST", *args)
             self._absorb(untagged, frozenset({"LIST"}))
             listed = _entries(untagged)
@@ -141,7 +141,7 @@ class FolderCommands(ConnectionBase):
         if not self.has("QUOTA"):
             return []
         argument = folder_argument(folder)
-        with self._command("GETQUOTAROOT") as imap:
+        with self._exchange("GETQUOTAROOT") as imap:
             _status, untagged = imap.command(b"GETQUOTAROOT", argument)
             self._absorb(untagged, frozenset({"QUOTA", "QUOTAROOT"}))
         out = []
@@ -154,7 +154,7 @@ class FolderCommands(ConnectionBase):
 
     def create_folder(self, name: str) -> None:
         argument = folder_argument(name)
-        with self._command("CREATE") as imap:
+        with self._exchange("CREATE") as imap:
             _status, untagged = imap.command(b"CREATE", argument)
             self._absorb(untagged)
         self.cache.forget_lists()
@@ -163,7 +163,7 @@ class FolderCommands(ConnectionBase):
         old_arg, new_arg = folder_argument(old), folder_argument(new)
         if self.selected is not None and self.selected.name == old:
             self.unselect()
-        with self._command("RENAME") as imap:
+        with self._exchange("RENAME") as imap:
             _status, untagged = imap.command(b"RENAME", old_arg, new_arg)
             self._absorb(untagged)
         self.forget(old)
@@ -172,7 +172,7 @@ class FolderCommands(ConnectionBase):
         argument = folder_argument(name)
         if self.selected is not None and self.selected.name == name:
             self.unselect()
-        with self._command("DELETE") as imap:
+        with self._exchange("DELETE") as imap:
             _status, untagged = imap.command(b"DELETE", argument)
             self._absorb(untagged)
         self.forget(name)
@@ -180,7 +180,7 @@ class FolderCommands(ConnectionBase):
     def set_subscribed(self, name: str, subscribed: bool) -> None:
         check_folder_name(name)
         word = "SUBSCRIBE" if subscribed else "UNSUBSCRIBE"
-        with self._command(word) as imap:
+        with self._exchange(word) as imap:
             _status, untagged = imap.command(word.encode(), folder_argument(name))
             self._absorb(untagged)
         self.cache.tree = None

@@ -65,7 +65,7 @@ class MessageCommands(ConnectionBase):
     def _uid_fetch(self, uids: Sequence[int], argument: bytes) -> list[dict[bytes, Any]]:
         """Every untagged FETCH answer (ours and any other that came with it) to
         ``UID FETCH uids argument``, as raw items (protocol.syntax values). Call inside
-        `_command`."""
+        `_exchange`."""
         _status, untagged = self._wire.command(b"UID", b"FETCH", sequence_set(uids), argument)
         self._absorb(untagged, _FETCH)
         return fetch_dicts([r for r in untagged if isinstance(r, Data) and r.kind == "FETCH"])
@@ -112,7 +112,7 @@ class MessageCommands(ConnectionBase):
             items.append(f"BODY.PEEK[{prefix}HEADER.FIELDS ({names})]".encode("ascii"))
         partial = f"<{piece[0]}.{piece[1]}>" if piece else ""
         items += [f"BODY.PEEK[{section}]{partial}".encode("ascii") for section in sections]
-        with self._command("FETCH BODY" if sections else "FETCH"):
+        with self._exchange("FETCH BODY" if sections else "FETCH"):
             data = self._fetch_by_uid([uid], parenthesized(items)).get(uid)
         if data is None:
             return None
@@ -139,7 +139,7 @@ class MessageCommands(ConnectionBase):
         """Whole messages (BODY.PEEK[]), with INTERNALDATE and FLAGS, in the order given."""
         if not uids:
             return []
-        with self._command("FETCH"):
+        with self._exchange("FETCH"):
             data = self._fetch_by_uid(uids, b"(BODY.PEEK[] INTERNALDATE FLAGS)")
         return [
             RawMessage(
@@ -162,7 +162,7 @@ class MessageCommands(ConnectionBase):
             b" INTERNALDATE)"
         )
         for start in range(0, len(uids), 5000):
-            with self._command("FETCH"):
+            with self._exchange("FETCH"):
                 data = self._fetch_by_uid(uids[start : start + 5000], argument)
             for uid, values in data.items():
                 block = next((v for k, v in values.items() if k.startswith(b"BODY[HEADER")), b"")
@@ -173,7 +173,7 @@ class MessageCommands(ConnectionBase):
         """UIDs of the selected folder whose header ``name`` contains ``value``."""
         if any(ord(ch) < 32 for ch in name + value):
             raise InvalidName("control character in a search")
-        with self._command("SEARCH") as imap:
+        with self._exchange("SEARCH") as imap:
             _status, untagged = imap.command(
                 b"UID", b"SEARCH", b"HEADER", imap_string(name), imap_string(value)
             )
@@ -189,7 +189,7 @@ class MessageCommands(ConnectionBase):
         """+FLAGS or -FLAGS on messages of the selected folder (silently)."""
         if not uids:
             return
-        with self._command("STORE") as imap:
+        with self._exchange("STORE") as imap:
             _status, untagged = imap.command(
                 b"UID",
                 b"STORE",
@@ -205,7 +205,7 @@ class MessageCommands(ConnectionBase):
         argument = folder_argument(target)
         if not uids:
             return CopyResult(target, None, {})
-        with self._command("COPY") as imap:
+        with self._exchange("COPY") as imap:
             status, untagged = imap.command(b"UID", b"COPY", sequence_set(uids), argument)
             self._absorb(untagged)
         self.forget(target)
@@ -221,7 +221,7 @@ class MessageCommands(ConnectionBase):
             result = self.copy_messages(uids, target)
             self.expunge_messages(uids, source)
             return result
-        with self._command("MOVE") as imap:
+        with self._exchange("MOVE") as imap:
             status, untagged = imap.command(b"UID", b"MOVE", sequence_set(uids), argument)
             self._absorb(untagged)
         self.forget(source)
@@ -250,7 +250,7 @@ class MessageCommands(ConnectionBase):
             return
         folder = folder or self.selected.name
         uid_set = sequence_set(uids)
-        with self._command("EXPUNGE") as imap:
+        with self._exchange("EXPUNGE") as imap:
             _s, untagged = imap.command(b"UID", b"STORE", uid_set, b"+FLAGS.SILENT", b"(\\Deleted)")
             if self.has("UIDPLUS"):
                 _s, more = imap.command(b"UID", b"EXPUNGE", uid_set)
@@ -263,7 +263,7 @@ class MessageCommands(ConnectionBase):
         """Delete every message of `folder` (emptying Trash or Junk); how many there were."""
         state = self.select(folder)
         if state.exists:
-            with self._command("EXPUNGE") as imap:
+            with self._exchange("EXPUNGE") as imap:
                 _s, untagged = imap.command(b"STORE", b"1:*", b"+FLAGS.SILENT", b"(\\Deleted)")
                 _s, more = imap.command(b"EXPUNGE")
                 self._absorb(untagged + more)
@@ -278,7 +278,7 @@ class MessageCommands(ConnectionBase):
         if when is not None:
             words.append(internaldate(when))
         words.append(Literal(data))
-        with self._command("APPEND") as imap:
+        with self._exchange("APPEND") as imap:
             status, untagged = imap.command(*words)
             self._absorb(untagged)
         self.forget(folder)
@@ -305,7 +305,7 @@ class MessageCommands(ConnectionBase):
         kept = self.cache.peek(folder, state.signature)
         if kept is not None and cache_key in kept.searches:
             return state, kept.searches[cache_key], server_sorts
-        with self._command("SEARCH") as imap:
+        with self._exchange("SEARCH") as imap:
             if server_sorts:
                 order = self._sort_criterion(key)
                 _status, untagged = imap.command(b"UID", b"SORT", order, b"UTF-8", *args)
@@ -345,7 +345,7 @@ class MessageCommands(ConnectionBase):
         missing = [uid for uid in uids if uid not in known]
         if not missing:
             return {uid: known[uid] for uid in uids if uid in known}
-        with self._command("FETCH"):
+        with self._exchange("FETCH"):
             wanted = set(missing)
             for items in self._uid_fetch(missing, SORT_DATE_ARGUMENT):
                 uid = items.get(b"UID")
@@ -361,7 +361,7 @@ class MessageCommands(ConnectionBase):
         if not self.has("THREAD=REFERENCES"):
             return None
         self.select(folder)
-        with self._command("THREAD") as imap:
+        with self._exchange("THREAD") as imap:
             _status, untagged = imap.command(b"UID", b"THREAD", b"REFERENCES", b"UTF-8", b"ALL")
             self._absorb(untagged, frozenset({"THREAD"}))
         return [thread for r in _data(untagged, "THREAD") for thread in thread_uids(r)]
@@ -405,10 +405,10 @@ class MessageCommands(ConnectionBase):
             return offset
 
         try:
-            with self._command("FETCH"):
+            with self._exchange("FETCH"):
                 ask(start)
             while True:
-                with self._command("FETCH"):
+                with self._exchange("FETCH"):
                     ask(pending[-1][1] + chunk)
                     offset = answer()
                 data = arrived.pop(offset, None)
@@ -419,7 +419,7 @@ class MessageCommands(ConnectionBase):
                     return
         finally:
             if pending and not self.broken:
-                with self._command("FETCH"):
+                with self._exchange("FETCH"):
                     while pending:
                         answer()
 
