@@ -128,7 +128,7 @@ class MessageCommands(ConnectionBase):
                 bodies[inner] = value or b""
         return FetchedMessage(
             uid=uid,
-            flags=frozenset(flag_names(data.get(b"FLAGS", ()))),
+            flags=flag_names(data.get(b"FLAGS", ())),
             size=int(data.get(b"RFC822.SIZE") or 0),
             structure=data.get(b"BODYSTRUCTURE"),
             headers=headers,

@@ -248,6 +248,7 @@ def test_strings_are_atoms_quoted_or_literals():
 def test_sequence_sets_compress_runs():
     assert sequence_set([1, 2, 3, 7, 9, 10]) == b"1:3,7,9:10"
     assert sequence_set([5, 4]) == b"5,4"
+    assert sequence_set([4]) == b"4"
     with pytest.raises(ValueError):
         sequence_set([])
 

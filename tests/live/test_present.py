@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from mailview.imap.client import Address, MessageSummary
-from mailview.imap.protocol.commands import sequence_set as uid_set
 from mailview.live import events, present
 from mailview.render.rows import render_rows
 
@@ -84,8 +83,3 @@ def test_page_view_from_a_hostile_subscribe_message_falls_back_to_defaults():
     assert view == present.PageView("INBOX", page=1, page_size=25)
     assert present.PageView.parse({"folder": "bad\tname"}, 25) is None
     assert present.PageView.parse({"folder": 7}, 25) is None
-
-
-def test_uid_sets_use_ranges():
-    assert uid_set([1, 2, 3, 5, 7, 8]) == b"1:3,5,7:8"
-    assert uid_set([4]) == b"4"
