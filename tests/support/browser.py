@@ -113,5 +113,7 @@ def same_as_fresh(page: Page, timeout: float = 20_000) -> dict[str, str | None]:
             timeout=timeout,
         )
     except Exception:  # noqa: BLE001 - show the difference rather than a timeout
-        assert list_dom(page) == fresh
+        shown = list_dom(page)
+        differ = {key: (shown[key], fresh[key]) for key in fresh if shown.get(key) != fresh[key]}
+        assert not differ, f"the page differs from a fresh render (page, fresh): {differ!r}"
     return fresh
