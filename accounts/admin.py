@@ -56,7 +56,7 @@ class DomainAdmin(AuditedAdmin):
     list_filter = ["enabled", "require_2fa"]
     search_fields = ["name", "imap_host", "smtp_host"]
     fieldsets = [
-        (None, {"fields": ["name", "enabled", "require_2fa"]}),
+        (None, {"fields": ["name", "enabled", "require_2fa", "case_sensitive_logins"]}),
         (_("IMAP"), {"fields": ["imap_host", "imap_port", "imap_security"]}),
         (_("SMTP"), {"fields": ["smtp_host", "smtp_port", "smtp_security"]}),
         (_("Certificates"), {"fields": ["ca_file"]}),

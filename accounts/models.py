@@ -217,6 +217,15 @@ class Domain(models.Model):
         default=False,
         help_text=_("Users must set up an authenticator app at their next login."),
     )
+    # Issue 12: one webmail account per mailbox (accounts.logins.canonical_login).
+    case_sensitive_logins = models.BooleanField(
+        _("logins are case-sensitive"),
+        default=False,
+        help_text=_(
+            "Only if this domain's mail server tells User@ and user@ apart. Off: the part before "
+            "@ is lower-cased, so every spelling of a login is one account."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.forms import LoginForm
+from accounts.logins import canonical_login
 from accounts.models import AuditEvent
 from accounts.net import client_ip as _client_ip
 from accounts.signals import login_attempted
@@ -29,13 +30,13 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def attempted_login(request: HttpRequest | None, credentials: dict | None) -> str:
-    """The login an attempt was for, normalised so that case or spaces do not dodge the count."""
+    """The login an attempt was for, canonical so that case or spaces do not dodge the count."""
     value = ""
     if credentials:
         value = credentials.get("username") or ""
     if not value and request is not None and request.method == "POST":
         value = request.POST.get("username", "")
-    return str(value).strip().lower()[:254]
+    return canonical_login(str(value))[:254]
 
 
 def cooloff_minutes() -> int:
