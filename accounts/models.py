@@ -355,7 +355,11 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["event", "at"])]
+        indexes = [
+            models.Index(fields=["event", "at"]),
+            # Failed logins per client address (accounts.throttling).
+            models.Index(fields=["event", "address", "at"], name="audit_event_address_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event} {self.login}"
