@@ -227,6 +227,20 @@ class Domain(models.Model):
         ),
     )
 
+    # Issue 12: which From addresses its users may send as (accounts.senders).
+    sender_policy = models.CharField(
+        _("users may send as"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("the deployment's default (WEBMAIL_SENDER_POLICY)")),
+            ("own", _("their own address only")),
+            ("aliases", _("their own address and the aliases listed on their mail account")),
+            ("any", _("any address")),
+        ],
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("domain")
@@ -289,6 +303,26 @@ class MailAccount(models.Model):
     @property
     def domain(self) -> str:
         return self.login.rpartition("@")[2] if "@" in self.login else ""
+
+
+class SenderAlias(models.Model):
+    """An address a mail account may send as besides its own (listed by an admin)."""
+
+    account = models.ForeignKey(
+        MailAccount, on_delete=models.CASCADE, related_name="sender_aliases"
+    )
+    address = models.EmailField(_("address"), max_length=254)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name = _("sender alias")
+        verbose_name_plural = _("sender aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "address"], name="sender_alias_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
 
 
 class ActiveSession(models.Model):
