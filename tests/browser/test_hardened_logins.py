@@ -32,7 +32,7 @@ def shoot(page: Page, name: str) -> None:
     for width, height in ((1366, 800), (390, 844)):
         for scheme in ("light", "dark"):
             page.set_viewport_size({"width": width, "height": height})
-            page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+            page.emulate_media(color_scheme=scheme)
             page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
 
 
