@@ -197,3 +197,32 @@ def test_the_migration_keeps_an_inactive_spelling_inactive():
     mail_user("DAVE", is_active=False)
     merge_case_variants(apps)
     assert not get_user_model().objects.get(username="dave").is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_merges_with_the_historical_models():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("accounts", "0005_domain_case_sensitive_logins")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state([*before, ("otp_totp", "0003_add_timestamps")]).apps
+    user_model = old.get_model("auth", "User")
+    now = timezone.now()
+    kept = user_model.objects.create(username="Zoe@Example.org", password="!x", date_joined=now)
+    other = user_model.objects.create(username="zoe@example.ORG", password="!y", date_joined=now)
+    old.get_model("otp_totp", "TOTPDevice").objects.create(
+        user=other, name="phone", confirmed=True, key="3132333435363738393031323334353637383930"
+    )
+    account_model = old.get_model("accounts", "MailAccount")
+    account_model.objects.create(user=kept, login=kept.username, enabled=False)
+    account_model.objects.create(user=other, login=other.username)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    zoe = get_user_model().objects.get(username="zoe@example.org")
+    assert zoe.pk == kept.pk and get_user_model().objects.count() == 1
+    assert TOTPDevice.objects.get().user_id == zoe.pk
+    assert not MailAccount.objects.get(user=zoe).enabled
