@@ -63,6 +63,14 @@ def sender_allowed(login: str, address: str) -> bool:
     return any(canonical_login(a) == wanted for a in allowed)
 
 
+def allowed_text(login: str) -> str:
+    """What the identity form says under the address field ("" when any address will do)."""
+    allowed = allowed_senders(login)
+    if allowed is None:
+        return ""
+    return _("Addresses you can send as: %(addresses)s") % {"addresses": ", ".join(allowed)}
+
+
 def refusal_message(login: str) -> str:
     allowed = allowed_senders(login) or []
     return _("You can send only as %(addresses)s.") % {"addresses": ", ".join(allowed)}

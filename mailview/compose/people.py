@@ -43,9 +43,7 @@ class IdentityForm(_SingleLineMixin, forms.ModelForm):
     def __init__(self, *args: Any, login: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.login = login
-        allowed = senders.allowed_senders(login)
-        if allowed is not None:
-            self.fields["email"].help_text = senders.refusal_message(login)
+        self.fields["email"].help_text = senders.allowed_text(login)
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data.get("email") or "")
