@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import audit, sessions
-from accounts.models import ActiveSession, AuditEvent, Domain, MailAccount, Preferences
+from accounts.models import (
+    ActiveSession,
+    AuditEvent,
+    Domain,
+    MailAccount,
+    Preferences,
+    SenderAlias,
+)
 from accounts.servers import clear_domain_cache
 
 
@@ -56,7 +63,8 @@ class DomainAdmin(AuditedAdmin):
     list_filter = ["enabled", "require_2fa"]
     search_fields = ["name", "imap_host", "smtp_host"]
     fieldsets = [
-        (None, {"fields": ["name", "enabled", "require_2fa"]}),
+        (None, {"fields": ["name", "enabled", "require_2fa", "case_sensitive_logins"]}),
+        (_("Sending"), {"fields": ["sender_policy"]}),
         (_("IMAP"), {"fields": ["imap_host", "imap_port", "imap_security"]}),
         (_("SMTP"), {"fields": ["smtp_host", "smtp_port", "smtp_security"]}),
         (_("Certificates"), {"fields": ["ca_file"]}),
@@ -75,8 +83,16 @@ class DomainAdmin(AuditedAdmin):
         clear_domain_cache()
 
 
+class SenderAliasInline(admin.TabularInline):
+    """Addresses the account may send as where its domain allows listed aliases."""
+
+    model = SenderAlias
+    extra = 1
+
+
 @admin.register(MailAccount)
 class MailAccountAdmin(AuditedAdmin):
+    inlines = [SenderAliasInline]
     list_display = [
         "login",
         "enabled",

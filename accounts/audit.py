@@ -19,6 +19,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.logins import canonical_login
 from accounts.models import AuditEvent
 from accounts.net import client_ip, user_agent
 
@@ -36,7 +37,7 @@ def _login_and_user(user_or_login: Any) -> tuple[str, Any]:
     if user_or_login is None:
         return "", None
     if isinstance(user_or_login, str):
-        return user_or_login[:254], None
+        return canonical_login(user_or_login)[:254], None
     if getattr(user_or_login, "is_authenticated", False):
         return user_or_login.get_username()[:254], user_or_login
     return "", None

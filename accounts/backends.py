@@ -11,6 +11,7 @@ from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.logins import canonical_login
 from accounts.servers import server_for_login
 from accounts.sessions import account_enabled
 from mailview.imap.client import IMAPConnection
@@ -25,10 +26,6 @@ class AccountDisabled(MailError):
 
     user_message = _("This account is disabled. Ask your administrator.")
     status = 403
-
-
-def normalise_login(username: str) -> str:
-    return username.strip()
 
 
 class IMAPBackend(BaseBackend):
@@ -55,7 +52,9 @@ class IMAPBackend(BaseBackend):
     ) -> Any:
         if not username or not password or kwargs.get("local_only"):
             return None
-        login = normalise_login(username)
+        # Every spelling of a login is one account: the server is asked, and the Django user,
+        # its devices and its disabled flag are looked up, with the canonical form only.
+        login = canonical_login(username)
         if not login or any(ord(c) < 32 for c in login) or any(ord(c) < 32 for c in password):
             return None
         server = server_for_login(login)
@@ -65,14 +64,17 @@ class IMAPBackend(BaseBackend):
             log.info("login refused by %s", server)
             return None
         user_model = get_user_model()
-        existing = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: login}).first()
-        if existing is not None and existing.has_usable_password():
+        field = user_model.USERNAME_FIELD
+        spellings = [
+            u
+            for u in user_model._default_manager.filter(**{f"{field}__iexact": login})
+            if canonical_login(u.get_username()) == login
+        ]
+        if any(u.has_usable_password() for u in spellings):
             conn.logout()
             log.warning("a mail login matched a local (staff) account; refused")
             return None
-        if (existing is not None and not self.user_can_authenticate(existing)) or (
-            not account_enabled(login)
-        ):
+        if any(not self.user_can_authenticate(u) for u in spellings) or not account_enabled(login):
             conn.logout()
             raise AccountDisabled(f"account {login!r} is disabled")
         lookup: dict[str, Any] = {user_model.USERNAME_FIELD: login}

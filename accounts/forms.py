@@ -12,7 +12,7 @@ from accounts import audit
 from accounts.backends import AccountDisabled
 from accounts.models import AuditEvent, Preferences, page_size_choices
 from accounts.servers import LoginRefused
-from mailview.imap.errors import MailError
+from mailview.imap.errors import LoginNotChecked, MailError
 from mailview.render.widgets import widget_renderer
 
 
@@ -30,7 +30,8 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except MailError as exc:
-            if isinstance(exc, LoginRefused | AccountDisabled):
+            # Not a wrong password (those never get here): audited, never throttled.
+            if isinstance(exc, LoginRefused | AccountDisabled | LoginNotChecked):
                 login = (self.cleaned_data.get("username") or "").strip()
                 audit.record(AuditEvent.LOGIN_REFUSED, login, self.request, reason=exc.detail)
             raise forms.ValidationError(str(exc.user_message), code="mail_server") from None

@@ -217,6 +217,29 @@ class Domain(models.Model):
         default=False,
         help_text=_("Users must set up an authenticator app at their next login."),
     )
+    # Issue 12: one webmail account per mailbox (accounts.logins.canonical_login).
+    case_sensitive_logins = models.BooleanField(
+        _("logins are case-sensitive"),
+        default=False,
+        help_text=_(
+            "Only if this domain's mail server tells User@ and user@ apart. Off: the part before "
+            "@ is lower-cased, so every spelling of a login is one account."
+        ),
+    )
+
+    # Issue 12: which From addresses its users may send as (accounts.senders).
+    sender_policy = models.CharField(
+        _("users may send as"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("the deployment's default (WEBMAIL_SENDER_POLICY)")),
+            ("own", _("their own address only")),
+            ("aliases", _("their own address and the aliases listed on their mail account")),
+            ("any", _("any address")),
+        ],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -280,6 +303,26 @@ class MailAccount(models.Model):
     @property
     def domain(self) -> str:
         return self.login.rpartition("@")[2] if "@" in self.login else ""
+
+
+class SenderAlias(models.Model):
+    """An address a mail account may send as besides its own (listed by an admin)."""
+
+    account = models.ForeignKey(
+        MailAccount, on_delete=models.CASCADE, related_name="sender_aliases"
+    )
+    address = models.EmailField(_("address"), max_length=254)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name = _("sender alias")
+        verbose_name_plural = _("sender aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "address"], name="sender_alias_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
 
 
 class ActiveSession(models.Model):
@@ -346,7 +389,11 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["event", "at"])]
+        indexes = [
+            models.Index(fields=["event", "at"]),
+            # Failed logins per client address (accounts.throttling).
+            models.Index(fields=["event", "address", "at"], name="audit_event_address_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event} {self.login}"

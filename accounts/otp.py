@@ -15,6 +15,7 @@ from base64 import b32encode
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.servers import domain_requires_2fa
+from accounts.servers import LoginRefused, domain_requires_2fa
 
 PENDING = "_otp_pending"
 PENDING_MAX_AGE = 300  # seconds between the password and the code step
@@ -37,7 +38,13 @@ def has_authenticator(user: Any) -> bool:
 
 
 def required_for(user: Any) -> bool:
-    return domain_requires_2fa(user.get_username())
+    """The user's domain requires 2FA, or they are staff and WEBMAIL_STAFF_REQUIRE_2FA is on."""
+    if user.is_staff and settings.WEBMAIL_STAFF_REQUIRE_2FA:
+        return True
+    try:
+        return domain_requires_2fa(user.get_username())
+    except LoginRefused:  # a local (staff) name that looks like an unserved domain's login
+        return False
 
 
 def second_step_needed(user: Any) -> bool:

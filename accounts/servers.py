@@ -74,6 +74,8 @@ class DomainServers:
     smtp: MailServer | None
     enabled: bool
     require_2fa: bool
+    case_sensitive_logins: bool = False
+    sender_policy: str = ""
 
 
 _domain_cache: dict[str, tuple[float, DomainServers | None]] = {}
@@ -112,6 +114,8 @@ def domain_servers(name: str) -> DomainServers | None:
             ),
             enabled=row.enabled,
             require_2fa=row.require_2fa,
+            case_sensitive_logins=row.case_sensitive_logins,
+            sender_policy=row.sender_policy,
         )
     with _domain_cache_lock:
         _domain_cache[name] = (now + DOMAIN_CACHE_TTL, found)

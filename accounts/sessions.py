@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import audit
+from accounts.logins import canonical_login
 from accounts.models import ActiveSession, AuditEvent, EndedLogin, MailAccount
 from accounts.net import client_ip, user_agent
 from accounts.signals import login_attempted, mail_sessions_ended
@@ -160,6 +161,7 @@ def end_sessions(
 
 
 def end_sessions_of(login: str, *, actor: Any = None, request: HttpRequest | None = None) -> int:
+    login = canonical_login(login)
     count = end_sessions(ActiveSession.objects.filter(login=login), actor=actor, request=request)
     if not count:
         # No tracked session, but the processes may still hold connections of the login.
@@ -189,7 +191,7 @@ def set_account_enabled(
 
 
 def account_enabled(login: str) -> bool:
-    return not MailAccount.objects.filter(login=login, enabled=False).exists()
+    return not MailAccount.objects.filter(login=canonical_login(login), enabled=False).exists()
 
 
 # -- picking up other processes' broadcasts (called by webmail.workers) ---------------------------

@@ -1,9 +1,16 @@
-"""Login throttling with django-axes: per client address and per account.
+"""Login throttling: per account (django-axes) and, with a higher limit, per client address.
 
-Axes counts failed logins (the user_login_failed signal) by client address and, separately, by
-login; once either reaches AXES_FAILURE_LIMIT within the cool-off period, every attempt from that
-address or for that login is refused before the IMAP server is asked. These are the hooks the
-settings point axes at.
+Axes counts failed logins (the user_login_failed signal) per canonical login; once an account
+reaches WEBMAIL_LOGIN_FAILURE_LIMIT within the cool-off period, every attempt for it is refused
+before the IMAP server is asked, and a successful login resets that account's count only.
+
+The client address has its own, higher limit (WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT: many users may
+share an address), counted from the audit log's failed logins, which no success ever resets: one
+valid account cannot be used to spray passwords at others from one address. `failure_limit` is
+the AXES_FAILURE_LIMIT callable that joins the two: the account's limit, or 0 (refuse now) while
+the address is over its own. Only wrong passwords count: a server that is unavailable, over a
+connection limit or otherwise refusing for another reason raises a MailError, never counted.
+These are the hooks the settings point axes at.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.forms import LoginForm
+from accounts.logins import canonical_login
 from accounts.models import AuditEvent
 from accounts.net import client_ip as _client_ip
 from accounts.signals import login_attempted
@@ -29,19 +38,39 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def attempted_login(request: HttpRequest | None, credentials: dict | None) -> str:
-    """The login an attempt was for, normalised so that case or spaces do not dodge the count."""
+    """The login an attempt was for, canonical so that case or spaces do not dodge the count."""
     value = ""
     if credentials:
         value = credentials.get("username") or ""
     if not value and request is not None and request.method == "POST":
         value = request.POST.get("username", "")
-    return str(value).strip().lower()[:254]
+    return canonical_login(str(value))[:254]
+
+
+def cooloff() -> timedelta:
+    value = settings.AXES_COOLOFF_TIME
+    return value if isinstance(value, timedelta) else timedelta(hours=value)
 
 
 def cooloff_minutes() -> int:
-    cooloff = settings.AXES_COOLOFF_TIME
-    seconds = cooloff.total_seconds() if isinstance(cooloff, timedelta) else cooloff * 3600
-    return max(1, math.ceil(seconds / 60))
+    return max(1, math.ceil(cooloff().total_seconds() / 60))
+
+
+def address_failures(address: str | None) -> int:
+    """Failed logins from `address` within the cool-off period (any account)."""
+    since = timezone.now() - cooloff()
+    return AuditEvent.objects.filter(
+        event=AuditEvent.LOGIN_FAILED, address=address, at__gte=since
+    ).count()
+
+
+def failure_limit(request: HttpRequest | None, credentials: dict | None = None) -> int:
+    """AXES_FAILURE_LIMIT: the account's limit; 0 (locked) while the address is over its own."""
+    if request is not None:
+        failures = address_failures(_client_ip(request))
+        if failures >= settings.WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT:
+            return 0
+    return int(settings.WEBMAIL_LOGIN_FAILURE_LIMIT)
 
 
 def lockout_message() -> str:

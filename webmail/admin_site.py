@@ -1,8 +1,9 @@
 """The admin site: Django admin plus a dashboard of live figures per worker process.
 
 Admin staff are local Django users (createsuperuser) who log in here with their own password;
-this login form never asks IMAP. A mail user reaches the admin only if an admin made them staff,
-and then through the webmail's own login (with its two-factor step).
+this login form never asks IMAP. Staff who enrolled an authenticator (every staff member when
+WEBMAIL_STAFF_REQUIRE_2FA is on) pass the same code step as mail users after it. A mail user
+reaches the admin only if an admin made them staff, through the webmail's own login.
 """
 
 from __future__ import annotations
@@ -14,13 +15,20 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import authenticate
+from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
+from accounts import otp
 from accounts.models import AuditEvent, WorkerReport
 from accounts.sessions import live_sessions
 from webmail.metrics import WORKER, snapshot
@@ -50,12 +58,47 @@ class LocalStaffAuthenticationForm(AdminAuthenticationForm):
             )
 
 
+class AdminLoginView(auth_views.LoginView):
+    """Django's login view; staff with an authenticator (or required to have one) owe a code."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if not otp.second_step_needed(user):
+            return super().form_valid(form)
+        otp.start_pending(self.request, user, self.get_success_url())
+        step = "accounts:otp_verify" if otp.has_authenticator(user) else "accounts:otp_enrol"
+        return redirect(step)
+
+
 class WebmailAdminSite(admin.AdminSite):
     site_header = _("Webmail administration")
     site_title = _("Webmail admin")
     index_title = _("Administration")
     login_form = LocalStaffAuthenticationForm
     index_template = "admin/webmail_index.html"
+
+    @method_decorator(never_cache)
+    @method_decorator(login_not_required)
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """AdminSite.login with the two-factor step (the same context, template and form)."""
+        if request.method == "GET" and self.has_permission(request):
+            return redirect(reverse("admin:index", current_app=self.name))
+        context = {
+            **self.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        return AdminLoginView.as_view(
+            extra_context=context,
+            authentication_form=self.login_form,
+            template_name=self.login_template or "admin/login.html",
+        )(request)
 
     def get_urls(self) -> list:
         extra = [path("dashboard/", self.admin_view(self.dashboard_view), name="dashboard")]

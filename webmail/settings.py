@@ -245,8 +245,27 @@ WEBMAIL_POOL_WAIT = envfloat("WEBMAIL_POOL_WAIT", 15.0)  # how long a request wa
 
 WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
 # Networks (CIDR, comma-separated) from which the admin and /metrics can be reached; others get
-# a 404. Empty: from anywhere.
+# a 404. "any": from every network. Empty: from anywhere, outside production only.
 WEBMAIL_ADMIN_NETWORKS = envlist("WEBMAIL_ADMIN_NETWORKS")
+if [n.lower() for n in WEBMAIL_ADMIN_NETWORKS] == ["any"]:
+    WEBMAIL_ADMIN_NETWORKS = ["0.0.0.0/0", "::/0"]
+elif WEBMAIL_PRODUCTION:
+    # Production starts only with the admin's networks and HTTPS said explicitly (issue 12).
+    if not WEBMAIL_ADMIN_NETWORKS:
+        raise ImproperlyConfigured(
+            "WEBMAIL_PRODUCTION is on: set WEBMAIL_ADMIN_NETWORKS to the networks (CIDR, "
+            'comma-separated) the admin and /metrics may be reached from, or to "any"'
+        )
+    if any(n.strip().endswith("/0") for n in WEBMAIL_ADMIN_NETWORKS):
+        raise ImproperlyConfigured(
+            "WEBMAIL_PRODUCTION is on: WEBMAIL_ADMIN_NETWORKS opens the admin to every network; "
+            "if that is really meant, write WEBMAIL_ADMIN_NETWORKS=any"
+        )
+if WEBMAIL_PRODUCTION and not envstr("WEBMAIL_HTTPS").strip():
+    raise ImproperlyConfigured(
+        "WEBMAIL_PRODUCTION is on: set WEBMAIL_HTTPS=true when browsers reach the webmail over "
+        "HTTPS (secure cookies, HSTS), or WEBMAIL_HTTPS=false to say they do not"
+    )
 
 # -- Hosted deployment (accounts: domains, sessions, audit, throttling, 2FA) --------------------
 # Logins as user@domain go to the servers of that Domain (admin). A bare username, and while this
@@ -268,13 +287,27 @@ WEBMAIL_RECENT_ERRORS = envint("WEBMAIL_RECENT_ERRORS", 50)
 # Two-factor authentication: the issuer name shown in authenticator apps.
 WEBMAIL_OTP_ISSUER = envstr("WEBMAIL_OTP_ISSUER", "Webmail")
 OTP_TOTP_ISSUER = WEBMAIL_OTP_ISSUER
+# Staff must pass the two-factor step at every login (the admin's too); without an authenticator
+# they set one up first. Staff who enrolled one always pass it. On by default in production.
+WEBMAIL_STAFF_REQUIRE_2FA = envbool("WEBMAIL_STAFF_REQUIRE_2FA", WEBMAIL_PRODUCTION)
 
-# Login throttling (django-axes): after this many failed logins from one client address, or for
-# one account, further attempts are refused for the cool-off period.
-AXES_FAILURE_LIMIT = envint("WEBMAIL_LOGIN_FAILURE_LIMIT", 5)
+# Login throttling (accounts.throttling): after WEBMAIL_LOGIN_FAILURE_LIMIT failed logins for one
+# account (django-axes counts them; a success resets that account's count only), or
+# WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT from one client address (counted in the audit log, never
+# reset by a success), further attempts are refused for the cool-off period.
+WEBMAIL_LOGIN_FAILURE_LIMIT = envint("WEBMAIL_LOGIN_FAILURE_LIMIT", 5)
+WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT = envint("WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+if WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT <= WEBMAIL_LOGIN_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT must be higher than WEBMAIL_LOGIN_FAILURE_LIMIT "
+        "(many users may share one address)"
+    )
+AXES_FAILURE_LIMIT = "accounts.throttling.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=envfloat("WEBMAIL_LOGIN_COOLOFF_MINUTES", 15.0))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# axes.W006 asks for "ip_address" in the parameters above: the address has its own limit here.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_login"
@@ -292,6 +325,11 @@ WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 WEBMAIL_MAX_ATTACHMENT_SIZE = envint("WEBMAIL_MAX_ATTACHMENT_SIZE", 25 * 1024 * 1024)
 WEBMAIL_COMPOSE_DIR = envstr("WEBMAIL_COMPOSE_DIR") or str(BASE_DIR / "var" / "compose")
 WEBMAIL_DEFAULT_DOMAIN = envstr("WEBMAIL_DEFAULT_DOMAIN")
+# Which From addresses users may send as where their Domain does not say (accounts.senders):
+# "own" address only, "aliases" (own and those listed on the mail account), "any".
+WEBMAIL_SENDER_POLICY = envstr("WEBMAIL_SENDER_POLICY", "aliases" if WEBMAIL_PRODUCTION else "any")
+if WEBMAIL_SENDER_POLICY not in {"own", "aliases", "any"}:
+    raise ImproperlyConfigured("WEBMAIL_SENDER_POLICY must be own, aliases or any")
 WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
 # Live mail (mailview/imap/watcher.py): IDLE is re-issued before the server's 29-minute limit; a
 # watcher nobody uses any more is closed after the linger (a page load reconnects within it);

@@ -22,6 +22,13 @@ class HeaderInjection(ComposeError):
     user_message = _("Line breaks are not allowed in this field.")
 
 
+class SenderNotAllowed(ComposeError):
+    """The From address is not one the login may send as (accounts.senders)."""
+
+    user_message = _("You cannot send as this address.")
+    status = 403
+
+
 class AttachmentProblem(ComposeError):
     user_message = _("The attachment could not be added.")
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from vobject.base import ContentLine
 
+from accounts import senders
 from accounts.models import ComposeSettings, Contact, ContactGroup, Identity, RecentAddress
 from mailview.compose.addresses import Recipient, check_single_line, normalise_email
 
@@ -35,7 +36,20 @@ class _SingleLineMixin(forms.BaseForm):
 
 
 class IdentityForm(_SingleLineMixin, forms.ModelForm):
+    """An identity of `login`: its address must be one the login may send as."""
+
     single_line = ("name", "email", "reply_to")
+
+    def __init__(self, *args: Any, login: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.login = login
+        self.fields["email"].help_text = senders.allowed_text(login)
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data.get("email") or "")
+        if email and not senders.sender_allowed(self.login, email):
+            raise forms.ValidationError(senders.refusal_message(self.login))
+        return email
 
     class Meta:
         model = Identity

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from accounts import senders
 from accounts.servers import smtp_server_for_login
 from mailview.compose.addresses import Recipient, check_single_line, parse_addresses
 from mailview.compose.build import Outgoing, build_message
-from mailview.compose.errors import InvalidAddress, SendFailed
+from mailview.compose.errors import InvalidAddress, SenderNotAllowed, SendFailed
 from mailview.compose.smtp import submit
 from mailview.compose.start import ComposeFields
 from mailview.compose.store import ComposeState, ComposeStore, draft_info
@@ -43,12 +44,20 @@ def outgoing(
     *,
     lenient: bool = False,
 ) -> Outgoing:
-    """The message described by ``fields``; InvalidAddress/HeaderInjection if not sendable.
+    """The message described by ``fields``; InvalidAddress/HeaderInjection/SenderNotAllowed if
+    not sendable.
 
     ``lenient`` (drafts): an address field that does not parse yet is kept as typed instead.
     Line breaks in header fields are refused either way.
     """
     check_single_line(fields.subject, _("Subject"))
+    login = identity.user.get_username()
+    if not lenient and not senders.sender_allowed(login, identity.email):
+        # An identity saved before the domain's policy changed: kept as a draft, never sent.
+        raise SenderNotAllowed(
+            f"{login} may not send as {identity.email}",
+            user_message=senders.refusal_message(login),
+        )
     sender = Recipient(identity.name, identity.email)
     reply_to = Recipient("", identity.reply_to) if identity.reply_to else None
     parsed: dict[str, list[Recipient]] = {}

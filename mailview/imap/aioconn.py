@@ -18,13 +18,14 @@ import ssl
 
 from .endpoint import Endpoint
 from .errors import (
-    AuthenticationFailed,
     CommandFailed,
     ConnectionDropped,
+    LoginPrivacyRequired,
     MailError,
     ServerTimeout,
     ServerUnreachable,
     TLSFailure,
+    login_refusal,
     refusal,
 )
 from .protocol.commands import Argument, encode_command, string
@@ -282,13 +283,13 @@ class AsyncIMAP:
                     await self._send(token + b"\r\n")
                     status, _ = await self._complete(tag, "AUTHENTICATE")
             elif "LOGINDISABLED" in self.capabilities:
-                raise AuthenticationFailed("the server allows no login on this connection")
+                raise LoginPrivacyRequired("the server allows no login on this connection")
             else:
                 status, _ = await self.command(
                     b"LOGIN", string(username.encode()), string(password.encode())
                 )
-        except CommandFailed:
-            raise AuthenticationFailed("login refused") from None
+        except CommandFailed as exc:
+            raise login_refusal(exc) from None
         if status.code is not None and status.code.name == "CAPABILITY":
             self.capabilities = capabilities(status.code.args)
         else:

@@ -18,7 +18,14 @@ import ssl
 from typing import cast
 
 from .endpoint import Endpoint
-from .errors import AuthenticationFailed, CommandFailed, ConnectionDropped, TLSFailure, refusal
+from .errors import (
+    CommandFailed,
+    ConnectionDropped,
+    LoginPrivacyRequired,
+    TLSFailure,
+    login_refusal,
+    refusal,
+)
 from .protocol.commands import Argument, encode_command, string
 from .protocol.responses import (
     MAX_LINE,
@@ -115,13 +122,13 @@ class BlockingIMAP:
                         self._early.append(response)
                 status, _ = self.finish(tag, "AUTHENTICATE")
             elif "LOGINDISABLED" in self.capabilities:
-                raise AuthenticationFailed("the server allows no login on this connection")
+                raise LoginPrivacyRequired("the server allows no login on this connection")
             else:
                 status, _ = self.command(
                     b"LOGIN", string(username.encode()), string(password.encode())
                 )
-        except CommandFailed:
-            raise AuthenticationFailed("login refused") from None
+        except CommandFailed as exc:
+            raise login_refusal(exc) from None
         self.capabilities = frozenset()
         self._note_capabilities(status)
         if not self.capabilities:

@@ -46,6 +46,57 @@ class TLSFailure(MailError):
     status = 502
 
 
+class LoginNotChecked(MailError):
+    """The server refused a login for another reason than the password (RFC 5530 codes).
+
+    Never a wrong password: not counted by login throttling, never a logout of a session.
+    """
+
+    status = 503
+
+
+class LoginUnavailable(LoginNotChecked):
+    user_message = _(
+        "The mail server cannot check passwords at the moment. Try again in a few minutes."
+    )
+
+
+class LoginServerBug(LoginNotChecked):
+    user_message = _(
+        "The mail server had an internal error during the login. Try again later; if it "
+        "persists, tell your administrator."
+    )
+    status = 502
+
+
+class LoginLimit(LoginNotChecked):
+    user_message = _(
+        "Too many connections to your mailbox are open (this webmail and other mail apps "
+        "together). Close some of them, wait a moment and try again."
+    )
+
+
+class LoginContactAdmin(LoginNotChecked):
+    user_message = _("The mail server refused this login. Contact your administrator.")
+    status = 403
+
+
+class LoginExpired(LoginNotChecked):
+    user_message = _(
+        "Your password (or account) has expired. Renew it, or ask your administrator, "
+        "then log in again."
+    )
+    status = 403
+
+
+class LoginPrivacyRequired(LoginNotChecked):
+    user_message = _(
+        "The mail server accepts logins only over an encrypted connection. Ask your "
+        "administrator to configure TLS for this server."
+    )
+    status = 403
+
+
 class ServerTimeout(MailError):
     user_message = _("The mail server did not answer in time. Try again in a moment.")
     status = 504
@@ -57,10 +108,11 @@ class ConnectionDropped(MailError):
 
 
 class CommandFailed(MailError):
-    """The server answered NO or BAD to a command."""
+    """The server answered NO or BAD to a command; `response_code` its RFC 5530 code, if any."""
 
     user_message = _("The mail server refused the request.")
     status = 400
+    response_code = ""
 
 
 class FolderNotFound(CommandFailed):
@@ -110,6 +162,32 @@ _BAD_NAME = re.compile(r"\binvalid mailbox name", re.IGNORECASE)
 
 def refusal(command: str, status: Status) -> CommandFailed:
     """The error for a NO or BAD answer to `command` (the connection itself is fine)."""
+    error = _refusal(command, status)
+    error.response_code = status.code.name if status.code is not None else ""
+    return error
+
+
+#: What a NO to LOGIN or AUTHENTICATE means, by its RFC 5530 code; any other code, or none, is
+#: a wrong username or password.
+LOGIN_REFUSALS: dict[str, type[LoginNotChecked]] = {
+    "UNAVAILABLE": LoginUnavailable,
+    "SERVERBUG": LoginServerBug,
+    "LIMIT": LoginLimit,
+    "CONTACTADMIN": LoginContactAdmin,
+    "EXPIRED": LoginExpired,
+    "PRIVACYREQUIRED": LoginPrivacyRequired,
+}
+
+
+def login_refusal(error: CommandFailed) -> MailError:
+    """The error for a refused LOGIN/AUTHENTICATE: a wrong password, or why it was not checked."""
+    kind = LOGIN_REFUSALS.get(error.response_code)
+    if kind is None:
+        return AuthenticationFailed(f"login refused: {error.detail}"[:300])
+    return kind(error.detail)
+
+
+def _refusal(command: str, status: Status) -> CommandFailed:
     text = f"{command}: {status}"[:300]
     code = status.code.name if status.code is not None else ""
     if code in MISSING_FOLDER_CODES:

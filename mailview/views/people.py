@@ -48,7 +48,9 @@ def identities(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def identity_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(Identity, pk=pk, user=request.user) if pk else None
-    form = people.IdentityForm(request.POST or None, instance=instance)
+    form = people.IdentityForm(
+        request.POST or None, instance=instance, login=request.user.get_username()
+    )
     if request.method == "POST" and form.is_valid():
         people.save_identity(form, request.user)
         messages.success(request, _("Identity saved."))

@@ -124,7 +124,9 @@ def test_the_admin_disables_an_account_and_its_session_ends(alice, bob, login, a
 def test_unticking_enabled_in_the_change_form_also_ends_the_sessions(alice, login, admin_client):
     client = login(alice)
     account = MailAccount.objects.get(login=alice.username)
-    response = admin_client.post(f"/admin/accounts/mailaccount/{account.pk}/change/", {})
+    # No "enabled" in the form: unticked. The sender aliases inline sends its management form.
+    aliases = {"sender_aliases-TOTAL_FORMS": "0", "sender_aliases-INITIAL_FORMS": "0"}
+    response = admin_client.post(f"/admin/accounts/mailaccount/{account.pk}/change/", aliases)
     assert response.status_code == 302
     assert not MailAccount.objects.get(pk=account.pk).enabled
     assert client.get("/mail/INBOX/").status_code == 302
@@ -229,3 +231,20 @@ def test_other_workers_replay_a_broadcast_but_not_their_own(alice):
         assert seen == [alice.username, "from-another-worker"]
     finally:
         mail_sessions_ended.disconnect(receiver)
+
+
+def test_an_admin_lists_sender_aliases_on_the_mail_account(alice, login, admin_client):
+    login(alice)
+    account = MailAccount.objects.get(login=alice.username)
+    response = admin_client.post(
+        f"/admin/accounts/mailaccount/{account.pk}/change/",
+        {
+            "enabled": "on",
+            "sender_aliases-TOTAL_FORMS": "1",
+            "sender_aliases-INITIAL_FORMS": "0",
+            "sender_aliases-0-address": "sales@example.org",
+        },
+    )
+    assert response.status_code == 302
+    assert list(account.sender_aliases.values_list("address", flat=True)) == ["sales@example.org"]
+    assert MailAccount.objects.get(pk=account.pk).enabled

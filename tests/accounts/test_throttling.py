@@ -1,4 +1,4 @@
-"""Login throttling (django-axes) per client address and per account."""
+"""Login throttling per account (django-axes) and, with a higher limit, per client address."""
 
 from __future__ import annotations
 
@@ -19,8 +19,14 @@ def attempt(username: str, password: str, address: str = "127.0.0.1"):
 
 @pytest.fixture
 def limit(settings) -> int:
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.WEBMAIL_LOGIN_FAILURE_LIMIT = 3
+    settings.WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT = 7
     return 3
+
+
+@pytest.fixture
+def address_limit(settings, limit) -> int:
+    return settings.WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT
 
 
 def test_repeated_wrong_passwords_lock_the_account_with_a_clear_message(alice, mail_server, limit):
@@ -45,12 +51,63 @@ def test_the_account_is_locked_whatever_the_client_address(alice, mail_server, l
     assert attempt(alice.username, alice.password, address="198.51.100.9").status_code == 429
 
 
-def test_an_address_is_locked_whatever_the_account(alice, bob, mail_server, limit):
-    for i in range(limit):
+def test_an_address_is_locked_whatever_the_account(alice, bob, mail_server, address_limit):
+    for i in range(address_limit):
         attempt(f"nobody-{i}", "whatever", address="203.0.113.5")
-    assert attempt(bob.username, bob.password, address="203.0.113.5").status_code == 429
+    response = attempt(bob.username, bob.password, address="203.0.113.5")
+    assert response.status_code == 429
+    assert "Too many failed login attempts" in response.content.decode()
+    assert bob.dovecot.connection_count(bob.username) == 0
     # Another address and another account are not affected.
     assert attempt(alice.username, alice.password, address="203.0.113.6").status_code == 302
+
+
+def test_the_address_limit_is_higher_than_the_account_limit(alice, mail_server, address_limit):
+    for i in range(address_limit - 1):
+        attempt(f"nobody-{i}", "whatever", address="203.0.113.7")
+    # Each of those accounts reached nothing; the address is just below its own limit.
+    assert attempt(alice.username, alice.password, address="203.0.113.7").status_code == 302
+
+
+def test_a_success_never_resets_the_address_count(alice, bob, mail_server, address_limit):
+    """One valid account must not let an address spray passwords at others without limit."""
+    for i in range(address_limit - 1):
+        attempt(f"victim-{i}", "guess", address="203.0.113.8")
+    assert attempt(bob.username, bob.password, address="203.0.113.8").status_code == 302
+    attempt("victim-last", "guess", address="203.0.113.8")
+    response = attempt(alice.username, alice.password, address="203.0.113.8")
+    assert response.status_code == 429
+    assert alice.dovecot.connection_count(alice.username) == 0
+
+
+def test_a_success_resets_only_its_own_accounts_failures(alice, bob, mail_server, limit):
+    for i in range(limit - 1):
+        attempt(alice.username, f"wrong-{i}", address="192.0.2.50")
+    assert attempt(bob.username, bob.password, address="192.0.2.50").status_code == 302
+    attempt(alice.username, "wrong-last", address="192.0.2.51")
+    assert attempt(alice.username, alice.password, address="192.0.2.52").status_code == 429
+
+
+def test_the_address_limit_must_be_higher_than_the_account_limit():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "WEBMAIL_LOGIN_FAILURE_LIMIT": "10",
+        "WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT": "10",
+        "DJANGO_SETTINGS_MODULE": "webmail.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT must be higher" in result.stderr
 
 
 def test_case_and_spaces_do_not_dodge_the_account_count(alice, mail_server, limit):

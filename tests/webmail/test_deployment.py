@@ -31,13 +31,30 @@ SHOW = (
     "getattr(s, 'SECURE_SSL_REDIRECT', False), s.WEBMAIL_DEFAULT_SERVER_ANY_DOMAIN)"
 )
 GOOD_KEY = "k" * 20 + "-production-secret-0123456789"
+#: What production needs said explicitly (issue 12 added the admin's networks and HTTPS).
+PRODUCTION = {
+    "WEBMAIL_PRODUCTION": "true",
+    "SECRET_KEY": GOOD_KEY,
+    "ALLOWED_HOSTS": "mail.example.org",
+    "WEBMAIL_ADMIN_NETWORKS": "10.1.0.0/16",
+    "WEBMAIL_HTTPS": "true",
+}
 
 
 def start_django(**env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "WEBMAIL_PRODUCTION", "WEBMAIL_HTTPS", "DEBUG"}
+        if k
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "WEBMAIL_PRODUCTION",
+            "WEBMAIL_HTTPS",
+            "DEBUG",
+            "WEBMAIL_ADMIN_NETWORKS",
+            "WEBMAIL_SENDER_POLICY",
+        }
     }
     return subprocess.run(
         [sys.executable, "-c", SHOW],
@@ -76,9 +93,7 @@ def test_production_refuses_debug():
 
 
 def test_production_starts_with_both_and_refuses_unknown_domains_by_default():
-    result = start_django(
-        WEBMAIL_PRODUCTION="true", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="mail.example.org"
-    )
+    result = start_django(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "False"
 
