@@ -59,6 +59,10 @@ class DomainAdmin(AuditedAdmin):
         (None, {"fields": ["name", "enabled", "require_2fa"]}),
         (_("IMAP"), {"fields": ["imap_host", "imap_port", "imap_security"]}),
         (_("SMTP"), {"fields": ["smtp_host", "smtp_port", "smtp_security"]}),
+        (
+            _("Filters (ManageSieve)"),
+            {"fields": ["sieve_host", "sieve_port", "sieve_security", "allow_external_forwarding"]},
+        ),
         (_("Certificates"), {"fields": ["ca_file"]}),
     ]
 

@@ -205,6 +205,25 @@ class Domain(models.Model):
     smtp_security = models.CharField(
         _("SMTP security"), max_length=8, choices=SECURITY_FIELD_CHOICES, default="ssl"
     )
+    # ManageSieve (RFC 5804) for filters and out-of-office; blank host: the IMAP host.
+    sieve_host = models.CharField(
+        _("ManageSieve host"),
+        max_length=253,
+        blank=True,
+        help_text=_("Blank: the IMAP host."),
+    )
+    sieve_port = models.PositiveIntegerField(_("ManageSieve port"), default=4190)
+    sieve_security = models.CharField(
+        _("ManageSieve security"),
+        max_length=8,
+        choices=SECURITY_FIELD_CHOICES,
+        default="starttls",
+    )
+    allow_external_forwarding = models.BooleanField(
+        _("allow forwarding to other domains"),
+        default=True,
+        help_text=_("Users may forward or redirect mail to addresses outside this domain."),
+    )
     ca_file = models.CharField(
         _("CA file"),
         max_length=500,
@@ -242,6 +261,7 @@ class Domain(models.Model):
             MailServer(self.imap_host, self.imap_port, self.imap_security, ca)
             if self.smtp_host:
                 MailServer(self.smtp_host, self.smtp_port, self.smtp_security, ca)
+            MailServer(self.sieve_host or self.imap_host, self.sieve_port, self.sieve_security, ca)
         except ImproperlyConfigured as exc:
             raise ValidationError(str(exc)) from None
         if ca:

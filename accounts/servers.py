@@ -74,6 +74,8 @@ class DomainServers:
     smtp: MailServer | None
     enabled: bool
     require_2fa: bool
+    sieve: MailServer | None = None
+    allow_external_forwarding: bool = True
 
 
 _domain_cache: dict[str, tuple[float, DomainServers | None]] = {}
@@ -112,6 +114,10 @@ def domain_servers(name: str) -> DomainServers | None:
             ),
             enabled=row.enabled,
             require_2fa=row.require_2fa,
+            sieve=MailServer(
+                row.sieve_host or row.imap_host, row.sieve_port, row.sieve_security, ca
+            ),
+            allow_external_forwarding=row.allow_external_forwarding,
         )
     with _domain_cache_lock:
         _domain_cache[name] = (now + DOMAIN_CACHE_TTL, found)
@@ -161,6 +167,22 @@ def smtp_server_for_login(login: str) -> MailServer:
     return MailServer(
         settings.SMTP_HOST, settings.SMTP_PORT, settings.SMTP_SECURITY, settings.SMTP_CA_FILE
     )
+
+
+def sieve_server_for_login(login: str) -> MailServer:
+    """The ManageSieve server for `login`: its domain's, else the SIEVE_* settings."""
+    found = _domain_for_login(login)
+    if found is not None and found.sieve is not None:
+        return found.sieve
+    return MailServer(
+        settings.SIEVE_HOST, settings.SIEVE_PORT, settings.SIEVE_SECURITY, settings.SIEVE_CA_FILE
+    )
+
+
+def external_forwarding_allowed(login: str) -> bool:
+    """False when the login's domain forbids forwarding mail to other domains."""
+    found = _domain_for_login(login)
+    return found is None or found.allow_external_forwarding
 
 
 def domain_requires_2fa(login: str) -> bool:
