@@ -31,6 +31,7 @@ from mailview.sieve.rules import (
 
 __all__ = [
     "OWNED_SCRIPT",
+    "Change",
     "CheckedLine",
     "FiltersOverview",
     "FiltersRefused",
@@ -46,6 +47,8 @@ __all__ = [
 #: The name of the script the webmail writes.
 OWNED_SCRIPT = "webmail"
 T = TypeVar("T")
+#: A change to the webmail's filters: the current set in, the new set out.
+Change = Callable[[FilterSet], FilterSet]
 _LINE = re.compile(r"^line (\d+): (.*)$")
 
 
@@ -161,7 +164,7 @@ def _forwarding_targets(filters: FilterSet) -> list[str]:
 
 def save_filters(
     mail: MailSession,
-    change: Callable[[FilterSet], FilterSet],
+    change: Change,
     *,
     activate: bool | None = None,
 ) -> FilterSet:

@@ -32,6 +32,7 @@ __all__ = [
     "Rule",
     "Vacation",
     "check_filters",
+    "is_address",
     "parse_script",
     "render_script",
 ]
