@@ -10,36 +10,9 @@ from django.test import Client
 
 from mailview.sieve.rules import parse_script
 from tests.support.dovecot import MailUser
-from tests.support.sieve import SieveStack
+from tests.support.sieve import SieveStack, rule_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sieve_login(sieve_settings: SieveStack) -> Callable[[MailUser], Client]:
-    def login(user: MailUser) -> Client:
-        client = Client()
-        response = client.post(
-            "/accounts/login/", {"username": user.username, "password": user.password}
-        )
-        assert response.status_code == 302, response.content[:2000]
-        return client
-
-    return login
-
-
-def rule_post(name: str, **extra: str) -> dict[str, str]:
-    data = {
-        "name": name,
-        "enabled": "on",
-        "match_all": "1",
-        "cond_field_0": "subject",
-        "cond_match_0": "contains",
-        "cond_value_0": "invoice",
-        "act_kind_0": "flag",
-    }
-    data.update(extra)
-    return data
 
 
 def owned_script(stack: SieveStack, user: MailUser) -> str:
