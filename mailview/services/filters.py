@@ -12,9 +12,13 @@ refuses as a whole if it finds an error: the previous script stays in place.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TypeVar
+
+from django.contrib.sessions.backends.base import SessionBase
 
 from accounts.servers import domain_of, external_forwarding_allowed, sieve_server_for_login
 from mailview.imap.client import IMAPConnection
@@ -35,13 +39,16 @@ __all__ = [
     "CheckedLine",
     "FiltersOverview",
     "FiltersRefused",
+    "VacationStatus",
     "activate_script",
     "check_raw_script",
     "filters_overview",
     "folder_names",
+    "forget_vacation_status",
     "read_script",
     "save_filters",
     "save_raw_script",
+    "vacation_status",
 ]
 
 #: The name of the script the webmail writes.
@@ -103,9 +110,10 @@ class CheckedLine:
     problems: tuple[str, ...] = ()
 
 
-def with_sieve(mail: MailSession, fn: Callable[[ManageSieve], T]) -> T:
+def with_sieve(mail: MailSession, fn: Callable[[ManageSieve], T], timeout: float = 20.0) -> T:
     """Run ``fn`` on a ManageSieve connection logged in with the session's credentials."""
-    conn = ManageSieve.open(sieve_server_for_login(mail.login), mail.login, mail.password())
+    server = sieve_server_for_login(mail.login)
+    conn = ManageSieve.open(server, mail.login, mail.password(), timeout)
     try:
         return fn(conn)
     finally:
@@ -128,7 +136,9 @@ def _read_owned(sieve: ManageSieve, scripts: list[ScriptInfo]) -> tuple[FilterSe
         return FilterSet(), True
 
 
-def filters_overview(mail: MailSession, *, with_folders: bool = True) -> FiltersOverview:
+def filters_overview(
+    mail: MailSession, *, with_folders: bool = True, timeout: float = 20.0
+) -> FiltersOverview:
     def read(sieve: ManageSieve) -> FiltersOverview:
         scripts = sieve.list_scripts()
         filters, unreadable = _read_owned(sieve, scripts)
@@ -142,7 +152,7 @@ def filters_overview(mail: MailSession, *, with_folders: bool = True) -> Filters
             capabilities=sieve.capabilities,
         )
 
-    overview = with_sieve(mail, read)
+    overview = with_sieve(mail, read, timeout)
     folders = folder_names(mail) if with_folders else []
     return replace(
         overview, folders=folders, external_forwarding=external_forwarding_allowed(mail.login)
@@ -262,3 +272,45 @@ def save_raw_script(mail: MailSession, name: str, text: str) -> tuple[bool, str]
         return True, verdict
 
     return with_sieve(mail, put)
+
+
+#: How long the mailbox banner trusts what it last read of the out-of-office state (seconds);
+#: a save through the webmail updates it at once.
+VACATION_STATUS_TTL = 300.0
+_VACATION_KEY = "webmail_vacation"
+
+
+@dataclass(frozen=True)
+class VacationStatus:
+    on: bool
+    end: date | None = None
+
+
+def vacation_status(mail: MailSession, session: SessionBase, today: date) -> VacationStatus:
+    """Whether the out-of-office reply runs today (for the mailbox banner), read from the
+    server at most every VACATION_STATUS_TTL seconds per login session."""
+    cached = session.get(_VACATION_KEY)
+    now = time.time()
+    if not (isinstance(cached, list) and len(cached) == 4 and cached[0] > now):
+        # Not known: say "off" for the TTL, also when the server cannot be asked (no
+        # ManageSieve, or it is down), so a mailbox page never waits on it twice.
+        session[_VACATION_KEY] = cached = [now + VACATION_STATUS_TTL, False, "", ""]
+        overview = filters_overview(mail, with_folders=False, timeout=5.0)
+        vac = overview.filters.vacation
+        cached = [
+            now + VACATION_STATUS_TTL,
+            vac.enabled and overview.owned_active,
+            vac.start.isoformat() if vac.start else "",
+            vac.end.isoformat() if vac.end else "",
+        ]
+        session[_VACATION_KEY] = cached
+    _expires, running, start, end = cached
+    start_day = date.fromisoformat(start) if start else None
+    end_day = date.fromisoformat(end) if end else None
+    on = bool(running) and (start_day is None or start_day <= today)
+    on = on and (end_day is None or today <= end_day)
+    return VacationStatus(on, end_day)
+
+
+def forget_vacation_status(session: SessionBase) -> None:
+    session.pop(_VACATION_KEY, None)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
+from mailview.imap.client import check_folder_name
+from mailview.services import filter_like as like
 from mailview.services import filters as service
 from mailview.services.filter_forms import RuleForm
 from mailview.services.mailbox import folder_tree
@@ -45,6 +47,7 @@ def _save(request: AuthenticatedRequest, change: service.Change, done: str) -> b
         for problem in exc.problems:
             messages.error(request, problem)
         return False
+    service.forget_vacation_status(request.session)
     messages.success(request, done)
     return True
 
@@ -75,6 +78,7 @@ def rule_edit(request: AuthenticatedRequest, index: int | None = None) -> HttpRe
                 for problem in exc.problems:
                     form.add_error(None, problem)
             else:
+                service.forget_vacation_status(request.session)
                 messages.success(request, _("Rule %(name)s saved.") % {"name": new.name})
                 return redirect("accounts:filters")
     else:
@@ -153,6 +157,7 @@ def rule_order(request: AuthenticatedRequest) -> HttpResponse:
 def script_activate(request: AuthenticatedRequest) -> HttpResponse:
     name = request.POST.get("name", "")
     service.activate_script(MailSession.for_request(request), name)
+    service.forget_vacation_status(request.session)
     if name:
         messages.success(request, _("Script %(name)s is now active.") % {"name": name})
     else:
@@ -177,6 +182,7 @@ def script_edit(request: AuthenticatedRequest) -> HttpResponse:
         except service.FiltersRefused as exc:
             valid, verdict = False, exc.message
         if saved:
+            service.forget_vacation_status(request.session)
             messages.success(request, _("Script %(name)s saved.") % {"name": name})
     else:
         text = service.read_script(mail, name) if name else ""
@@ -192,5 +198,57 @@ def script_edit(request: AuthenticatedRequest) -> HttpResponse:
             "lines": service.checked_lines(text, verdict) if valid is False else [],
             "owned": name == service.OWNED_SCRIPT,
             "folder": "",
+        },
+    )
+
+
+@login_required
+def filter_like(request: AuthenticatedRequest) -> HttpResponse:
+    """ "Filter messages like this": ?folder=&uid= pre-fills a rule from the message; the page
+    shows how many messages of the folder match; "save and apply" also files those now."""
+    mail = MailSession.for_request(request)
+    params = request.POST if request.method == "POST" else request.GET
+    folder = check_folder_name(params.get("folder", "") or "INBOX")
+    uid_raw = params.get("uid", "")
+    if not uid_raw.isdigit():
+        raise Http404("no message")
+    overview = service.filters_overview(mail)
+    extensions = overview.capabilities.sieve
+    if request.method == "POST":
+        form = RuleForm(request.POST, extensions=extensions)
+        rule = form.to_rule() if form.is_valid() else None
+    else:
+        rule = like.rule_like(mail, folder, int(uid_raw))
+        form = RuleForm(initial=RuleForm.initial_for(rule), extensions=extensions)
+    uids = like.matching_uids(mail, folder, rule) if rule is not None else []
+    action = request.POST.get("save", "") if request.method == "POST" else ""
+    if rule is not None and action in ("1", "apply"):
+        new = rule
+        try:
+            service.save_filters(
+                mail, lambda filters: replace(filters, rules=(*filters.rules, new))
+            )
+        except service.FiltersRefused as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+        else:
+            service.forget_vacation_status(request.session)
+            done = _("Rule %(name)s saved.") % {"name": new.name}
+            if action == "apply":
+                applied = like.apply_to_existing(mail, folder, new, uids)
+                done += " " + _("Applied to %(count)d messages.") % {"count": applied.count}
+            messages.success(request, done)
+            return redirect("mailview:mailbox", folder=folder)
+    return render(
+        request,
+        "mailview/filters/rule.html",
+        {
+            "tree": folder_tree(mail),
+            "form": form,
+            "rule": None,
+            "like": {"folder": folder, "uid": uid_raw},
+            "preview": {"count": len(uids), "folder": folder},
+            "folders": overview.folders,
+            "folder": folder,
         },
     )

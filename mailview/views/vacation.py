@@ -68,6 +68,7 @@ def vacation_page(request: AuthenticatedRequest) -> HttpResponse:
             for problem in exc.problems:
                 form.add_error(None, problem)
         else:
+            service.forget_vacation_status(request.session)
             messages.success(request, done)
             return redirect("accounts:vacation")
     return render(
