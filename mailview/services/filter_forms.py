@@ -53,7 +53,7 @@ ACTION_CHOICES = [
 class RuleForm(forms.Form):
     default_renderer = widget_renderer
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Rule name"), max_length=100)
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     match_all = forms.TypedChoiceField(
         label=_("Apply when"),

@@ -243,6 +243,8 @@ def checked_lines(text: str, verdict: str) -> list[CheckedLine]:
         if match:
             found.setdefault(int(match.group(1)), []).append(match.group(2))
     lines = text.replace("\r\n", "\n").split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
     return [CheckedLine(i, line, tuple(found.get(i, ()))) for i, line in enumerate(lines, 1)]
 
 
