@@ -61,7 +61,14 @@ class DomainAdmin(AuditedAdmin):
         (_("SMTP"), {"fields": ["smtp_host", "smtp_port", "smtp_security"]}),
         (
             _("Filters (ManageSieve)"),
-            {"fields": ["sieve_host", "sieve_port", "sieve_security", "allow_external_forwarding"]},
+            {
+                "fields": [
+                    "sieve_host",
+                    "sieve_port",
+                    "sieve_security",
+                    "forbid_external_forwarding",
+                ]
+            },
         ),
         (_("Certificates"), {"fields": ["ca_file"]}),
     ]

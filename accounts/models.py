@@ -212,17 +212,21 @@ class Domain(models.Model):
         blank=True,
         help_text=_("Blank: the IMAP host."),
     )
-    sieve_port = models.PositiveIntegerField(_("ManageSieve port"), default=4190)
+    # Blank port and security: 4190 with STARTTLS (so admin forms that predate them still save).
+    sieve_port = models.PositiveIntegerField(
+        _("ManageSieve port"), null=True, blank=True, help_text=_("Blank: 4190.")
+    )
     sieve_security = models.CharField(
         _("ManageSieve security"),
         max_length=8,
         choices=SECURITY_FIELD_CHOICES,
-        default="starttls",
+        blank=True,
+        help_text=_("Blank: STARTTLS."),
     )
-    allow_external_forwarding = models.BooleanField(
-        _("allow forwarding to other domains"),
-        default=True,
-        help_text=_("Users may forward or redirect mail to addresses outside this domain."),
+    forbid_external_forwarding = models.BooleanField(
+        _("forbid forwarding to other domains"),
+        default=False,
+        help_text=_("Users may forward or redirect mail only to addresses of this domain."),
     )
     ca_file = models.CharField(
         _("CA file"),
@@ -261,7 +265,12 @@ class Domain(models.Model):
             MailServer(self.imap_host, self.imap_port, self.imap_security, ca)
             if self.smtp_host:
                 MailServer(self.smtp_host, self.smtp_port, self.smtp_security, ca)
-            MailServer(self.sieve_host or self.imap_host, self.sieve_port, self.sieve_security, ca)
+            MailServer(
+                self.sieve_host or self.imap_host,
+                self.sieve_port or 4190,
+                self.sieve_security or "starttls",
+                ca,
+            )
         except ImproperlyConfigured as exc:
             raise ValidationError(str(exc)) from None
         if ca:

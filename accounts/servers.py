@@ -115,9 +115,12 @@ def domain_servers(name: str) -> DomainServers | None:
             enabled=row.enabled,
             require_2fa=row.require_2fa,
             sieve=MailServer(
-                row.sieve_host or row.imap_host, row.sieve_port, row.sieve_security, ca
+                row.sieve_host or row.imap_host,
+                row.sieve_port or 4190,
+                row.sieve_security or "starttls",
+                ca,
             ),
-            allow_external_forwarding=row.allow_external_forwarding,
+            allow_external_forwarding=not row.forbid_external_forwarding,
         )
     with _domain_cache_lock:
         _domain_cache[name] = (now + DOMAIN_CACHE_TTL, found)

@@ -134,7 +134,7 @@ def test_domain_can_forbid_forwarding_outside_it(
         sieve_host="127.0.0.1",
         sieve_port=sieve_stack.managesieve_port,
         ca_file=str(sieve_stack.dovecot.ca_file),
-        allow_external_forwarding=False,
+        forbid_external_forwarding=True,
     )
     client = Client()
     response = client.post("/accounts/login/", {"username": login, "password": password})
