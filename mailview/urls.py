@@ -13,6 +13,7 @@ from mailview.views import (
     mailbox,
     message,
     people,
+    sharing,
     two_factor,
     vacation,
 )
@@ -54,6 +55,7 @@ urlpatterns = [
     path("folders/delete/", folders.delete, name="folder_delete"),
     path("folders/subscribe/", folders.subscribe, name="folder_subscribe"),
     path("folders/import/", folders.import_messages, name="folder_import"),
+    path("folders/share/", sharing.share_page, name="folder_share"),
     path("export/mbox/<path:folder>/", folders.export_mbox, name="export_mbox"),
     path("export/eml/<path:folder>/<int:uid>/", folders.export_eml, name="export_eml"),
     # Live mail's polling fallback (the websocket is ws/live/, mailview/live/routing.py).
