@@ -186,12 +186,12 @@ class ManageSieve:
 
     def put_script(self, name: str, script: str) -> None:
         """Store (create or replace) a script; ScriptRejected lists the server's errors."""
-        self._send(b"PUTSCRIPT " + quote_argument(name) + b" " + self._literal(script))
+        self._send(b"PUTSCRIPT " + quote_argument(name) + b" " + self._as_literal(script))
         self._expect_ok(self._read_response()[1], "PUTSCRIPT", script=True)
 
     def check_script(self, script: str) -> str:
         """The server's warnings for a valid script ("" if none); ScriptRejected if invalid."""
-        self._send(b"CHECKSCRIPT " + self._literal(script))
+        self._send(b"CHECKSCRIPT " + self._as_literal(script))
         reply = self._read_response()[1]
         self._expect_ok(reply, "CHECKSCRIPT", script=True)
         return reply.message
@@ -234,7 +234,7 @@ class ManageSieve:
     # -- wire ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _literal(script: str) -> bytes:
+    def _as_literal(script: str) -> bytes:
         data = script.encode("utf-8")
         return b"{%d+}\r\n" % len(data) + data + b"\r\n"
 
