@@ -182,11 +182,22 @@ class VacationForm(forms.Form):
         required=False,
     )
     days = forms.IntegerField(
-        label=_("Reply to each sender once every (days)"), min_value=1, max_value=365, initial=7
+        label=_("Reply to each sender once every"), min_value=1, max_value=365, initial=7
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"),
+        choices=[("days", _("days")), ("hours", _("hours"))],
+        initial="days",
+        required=False,
     )
 
-    def __init__(self, *args: Any, addresses: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, addresses: list[str], seconds: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not seconds:
+            # Without vacation-seconds (RFC 6131) the server counts whole days only.
+            del self.fields["unit"]
         choices = self.fields["addresses"]
         assert isinstance(choices, forms.MultipleChoiceField)
         choices.choices = [(a, a) for a in addresses]
@@ -210,7 +221,8 @@ class VacationForm(forms.Form):
             "subject": vac.subject,
             "text": vac.text,
             "addresses": list(vac.addresses),
-            "days": vac.days,
+            "days": vac.seconds // 3600 if vac.seconds else vac.days,
+            "unit": "hours" if vac.seconds else "days",
         }
 
     def to_vacation(self) -> Vacation:
@@ -220,7 +232,8 @@ class VacationForm(forms.Form):
             subject=(data.get("subject") or "").strip(),
             text=data.get("text") or "",
             addresses=tuple(data.get("addresses") or ()),
-            days=int(data["days"]),
+            days=int(data["days"]) if data.get("unit") != "hours" else 1,
+            seconds=int(data["days"]) * 3600 if data.get("unit") == "hours" else 0,
             start=data.get("start"),
             end=data.get("end"),
         )

@@ -103,6 +103,8 @@ class Vacation:
     days: int = 7
     start: date | None = None
     end: date | None = None
+    #: With the vacation-seconds extension (RFC 6131): the interval in seconds instead of days.
+    seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,9 @@ def check_filters(filters: FilterSet, extensions: frozenset[str] = frozenset()) 
             problems.append("The subject must be one line.")
         if not all(is_address(a) for a in vac.addresses):
             problems.append("The out-of-office addresses must be email addresses.")
-        if not 1 <= vac.days <= 365:
+        if vac.seconds and "vacation-seconds" not in extensions:
+            problems.append("This server counts the reply interval in days only.")
+        elif not vac.seconds and not 1 <= vac.days <= 365:
             problems.append("Reply to each sender once every 1 to 365 days.")
         if vac.start and vac.end and vac.end < vac.start:
             problems.append("The out-of-office period ends before it starts.")
@@ -246,7 +250,11 @@ def _action(action: Action, needs: set[str]) -> str:
 
 def _vacation(vac: Vacation, needs: set[str]) -> list[str]:
     needs.add("vacation")
-    args = [f":days {int(vac.days)}"]
+    if vac.seconds:
+        needs.add("vacation-seconds")
+        args = [f":seconds {int(vac.seconds)}"]
+    else:
+        args = [f":days {int(vac.days)}"]
     if vac.subject:
         args.append(f":subject {sieve_string(vac.subject)}")
     if vac.addresses:
@@ -346,5 +354,6 @@ def _from_json(data: dict[str, Any]) -> FilterSet:
         addresses=tuple(v["addresses"]),
         start=date.fromisoformat(v["start"]) if v["start"] else None,
         end=date.fromisoformat(v["end"]) if v["end"] else None,
+        seconds=int(v.get("seconds") or 0),
     )
     return FilterSet(rules, vacation, Forwarding(**data["forwarding"]))

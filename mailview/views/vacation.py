@@ -35,6 +35,7 @@ def vacation_page(request: AuthenticatedRequest) -> HttpResponse:
         if current.vacation.text
         else {"addresses": addresses[:1], "days": 7},
         addresses=addresses,
+        seconds=overview.capabilities.has("vacation-seconds"),
         prefix="vacation",
     )
     forwarding_form = ForwardingForm(

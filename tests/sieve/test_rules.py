@@ -92,6 +92,21 @@ def test_generated_script_is_valid_on_the_server(
         sieve.check_script(render_script(FilterSet()))
 
 
+def test_vacation_seconds_where_the_server_offers_it(
+    sieve_stack: SieveStack, sieve_alice: MailUser
+) -> None:
+    hourly = FilterSet(vacation=Vacation(True, "Away", "Back soon.", (), seconds=7200))
+    assert check_filters(hourly, EXTENSIONS) == [
+        "This server counts the reply interval in days only."
+    ]
+    assert check_filters(hourly, EXTENSIONS | {"vacation-seconds"}) == []
+    script = render_script(hourly)
+    assert "vacation :seconds 7200" in script and "vacation-seconds" in script
+    assert parse_script(script) == hourly
+    with sieve_stack.connect(sieve_alice) as sieve:
+        sieve.check_script(script)
+
+
 def test_disabled_rules_are_kept_but_not_run() -> None:
     script = render_script(EVERYTHING)
     assert "# Rule: Off" not in script

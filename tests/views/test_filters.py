@@ -172,3 +172,24 @@ def test_bob_cannot_read_or_change_alice_filters(
     ]
     anonymous = Client().get("/accounts/settings/filters/")
     assert anonymous.status_code == 302
+
+
+def test_out_of_office_interval_in_hours_uses_vacation_seconds(
+    sieve_stack: SieveStack, sieve_alice: MailUser, sieve_login: Callable[[MailUser], Client]
+) -> None:
+    client = sieve_login(sieve_alice)
+    page = client.get("/accounts/settings/out-of-office/").content.decode()
+    assert 'name="vacation-unit"' in page  # Pigeonhole offers vacation-seconds
+    response = client.post(
+        "/accounts/settings/out-of-office/",
+        {
+            "form": "vacation",
+            "vacation-enabled": "on",
+            "vacation-text": "Away for the afternoon.",
+            "vacation-days": "2",
+            "vacation-unit": "hours",
+        },
+    )
+    assert response.status_code == 302
+    vacation = parse_script(owned_script(sieve_stack, sieve_alice)).vacation
+    assert vacation.seconds == 7200
