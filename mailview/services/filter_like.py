@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email import policy
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 
@@ -25,29 +26,54 @@ __all__ = ["Applied", "apply_to_existing", "matching_uids", "rule_like"]
 APPLICABLE = ("mark_read", "flag", "copy", "move")
 
 
-def rule_like(mail: MailSession, folder: str, uid: int) -> Rule:
-    """A rule matching messages like ``uid``: same List-Id if it has one, else same sender."""
+#: How many selected messages a rule is made from (and how many senders it names).
+MAX_SELECTED = 50
+MAX_SENDERS = 4
+
+
+def _list_id(headers: Message) -> str:
+    value = str(headers.get("List-Id", "") or "")
+    if "<" in value and ">" in value:
+        value = value[value.rindex("<") + 1 : value.rindex(">")]
+    return " ".join(value.split())
+
+
+def _sender(headers: Message) -> str:
+    return " ".join(parseaddr(str(headers.get("From", "") or ""))[1].split())
+
+
+def _headers_of(mail: MailSession, folder: str, uids: list[int]) -> list[Message]:
     check_folder_name(folder)
 
-    def read(conn: IMAPConnection) -> bytes:
+    def read(conn: IMAPConnection) -> list[bytes]:
         conn.select(folder)
-        fetched = conn.fetch_message(uid, header_fields=["From", "List-Id", "Subject"])
-        if fetched is None:
-            raise MessageNotFound(f"{folder}/{uid}")
-        return fetched.headers
+        found = []
+        for uid in uids[:MAX_SELECTED]:
+            fetched = conn.fetch_message(uid, header_fields=["From", "List-Id", "Subject"])
+            if fetched is not None:
+                found.append(fetched.headers)
+        if not found:
+            raise MessageNotFound(f"{folder}/{uids[:3]}")
+        return found
 
-    headers = BytesHeaderParser(policy=policy.default).parsebytes(mail.run(read, folder=folder))
-    list_id = str(headers.get("List-Id", "") or "")
-    if "<" in list_id and ">" in list_id:
-        list_id = list_id[list_id.rindex("<") + 1 : list_id.rindex(">")]
-    list_id = " ".join(list_id.split())
-    if list_id:
+    parser = BytesHeaderParser(policy=policy.default)
+    return [parser.parsebytes(raw) for raw in mail.run(read, folder=folder)]
+
+
+def rule_like(mail: MailSession, folder: str, uids: list[int]) -> Rule:
+    """A rule matching messages like ``uids`` (one message or a selection): their common
+    List-Id if they share one, else their senders (any of them)."""
+    headers = _headers_of(mail, folder, uids)
+    lists = {_list_id(h) for h in headers}
+    if len(lists) == 1 and "" not in lists:
+        (list_id,) = lists
         return Rule(f"List {list_id}", (Condition("list_id", list_id),), (Action("move"),))
-    _name, address = parseaddr(str(headers.get("From", "") or ""))
-    address = " ".join(address.split())
-    if address:
-        return Rule(f"From {address}", (Condition("from", address),), (Action("move"),))
-    subject = " ".join(str(headers.get("Subject", "") or "").split())
+    senders = list(dict.fromkeys(s for s in (_sender(h) for h in headers) if s))
+    if senders:
+        conditions = tuple(Condition("from", s) for s in senders[:MAX_SENDERS])
+        name = f"From {senders[0]}" + (f" and {len(senders) - 1} more" if len(senders) > 1 else "")
+        return Rule(name[:100], conditions, (Action("move"),), match_all=len(conditions) == 1)
+    subject = " ".join(str(headers[0].get("Subject", "") or "").split())
     return Rule(f"Subject {subject}"[:100], (Condition("subject", subject),), (Action("move"),))
 
 

@@ -209,16 +209,17 @@ def filter_like(request: AuthenticatedRequest) -> HttpResponse:
     mail = MailSession.for_request(request)
     params = request.POST if request.method == "POST" else request.GET
     folder = check_folder_name(params.get("folder", "") or "INBOX")
-    uid_raw = params.get("uid", "")
-    if not uid_raw.isdigit():
+    uid_values = params.getlist("uid")
+    if not uid_values or not all(v.isdigit() for v in uid_values):
         raise Http404("no message")
+    uid_raw = uid_values[0]
     overview = service.filters_overview(mail)
     extensions = overview.capabilities.sieve
     if request.method == "POST":
         form = RuleForm(request.POST, extensions=extensions)
         rule = form.to_rule() if form.is_valid() else None
     else:
-        rule = like.rule_like(mail, folder, int(uid_raw))
+        rule = like.rule_like(mail, folder, [int(v) for v in uid_values])
         form = RuleForm(initial=RuleForm.initial_for(rule), extensions=extensions)
     uids = like.matching_uids(mail, folder, rule) if rule is not None else []
     action = request.POST.get("save", "") if request.method == "POST" else ""

@@ -184,3 +184,22 @@ def test_out_of_office_banner_and_filter_like_this(
         "Deal 1",
         "Deal 2",
     ]
+
+
+def test_filter_like_these_from_a_selection_in_the_list(
+    page: Page, sieve_daphne: LiveServer, sieve_stack: SieveStack, sieve_alice: MailUser
+) -> None:
+    sieve_alice.append("INBOX", make_message(subject="From one", sender="one@shop.example"))
+    sieve_alice.append("INBOX", make_message(subject="From two", sender="two@shop.example"))
+    sieve_alice.append("INBOX", make_message(subject="Other", sender="friend@example.net"))
+    log_in(page, sieve_daphne.url, sieve_alice)
+    for subject in ("From one", "From two"):
+        page.locator("table.messages tr.row", has_text=subject).locator(
+            "input[type=checkbox]"
+        ).check()
+    page.get_by_role("button", name="Filter like these").click()
+    expect(page.locator("h1")).to_have_text("Filter messages like this")
+    expect(page.locator("#preview-count")).to_have_text("2")
+    values = {page.locator(f"#id_cond_value_{i}").input_value() for i in range(2)}
+    assert values == {"one@shop.example", "two@shop.example"}
+    expect(page.locator("#id_match_all")).to_have_value("0")

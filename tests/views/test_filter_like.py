@@ -149,3 +149,19 @@ def test_domain_can_forbid_forwarding_outside_it(
     assert "only to addresses of your own domain" in response.content.decode()
     inside = rule_post("In", act_kind_0="redirect_copy", act_value_0="team@example.org")
     assert client.post("/accounts/settings/filters/new/", inside).status_code == 302
+
+
+def test_like_these_on_a_selection_names_every_sender(
+    sieve_stack: SieveStack, sieve_alice: MailUser, sieve_login: Callable[[MailUser], Client]
+) -> None:
+    one = sieve_alice.append("INBOX", make_message(subject="a", sender="one@shop.example"))
+    two = sieve_alice.append("INBOX", make_message(subject="b", sender="two@shop.example"))
+    sieve_alice.append("INBOX", make_message(subject="c", sender="two@shop.example"))
+    sieve_alice.append("INBOX", make_message(subject="d", sender="other@example.net"))
+    client = sieve_login(sieve_alice)
+    page = client.get(
+        f"/accounts/settings/filters/like/?folder=INBOX&uid={one}&uid={two}"
+    ).content.decode()
+    assert 'value="one@shop.example"' in page and 'value="two@shop.example"' in page
+    assert '<option value="0" selected>any condition matches</option>' in page
+    assert '<strong id="preview-count">3</strong>' in page
