@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mailview.mime.sanitize import sanitize_html
 from mailview.render.widgets import widget_renderer
 from mailview.sieve.rules import Action, Condition, Forwarding, Rule, Vacation, is_address
 
@@ -176,6 +177,12 @@ class VacationForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
     text = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=10_000)
+    html = forms.CharField(
+        label=_("Message as HTML (optional; sent beside the plain text)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=50_000,
+        required=False,
+    )
     addresses = forms.MultipleChoiceField(
         label=_("Reply to mail sent to"),
         widget=forms.CheckboxSelectMultiple,
@@ -220,6 +227,7 @@ class VacationForm(forms.Form):
             "end": vac.end,
             "subject": vac.subject,
             "text": vac.text,
+            "html": vac.html,
             "addresses": list(vac.addresses),
             "days": vac.seconds // 3600 if vac.seconds else vac.days,
             "unit": "hours" if vac.seconds else "days",
@@ -231,6 +239,8 @@ class VacationForm(forms.Form):
             enabled=bool(data["enabled"]),
             subject=(data.get("subject") or "").strip(),
             text=data.get("text") or "",
+            # The reply goes to strangers' mail programs: only the sanitizer's HTML is sent.
+            html=str(sanitize_html(data["html"]).html) if (data.get("html") or "").strip() else "",
             addresses=tuple(data.get("addresses") or ()),
             days=int(data["days"]) if data.get("unit") != "hours" else 1,
             seconds=int(data["days"]) * 3600 if data.get("unit") == "hours" else 0,

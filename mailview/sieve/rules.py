@@ -105,6 +105,9 @@ class Vacation:
     end: date | None = None
     #: With the vacation-seconds extension (RFC 6131): the interval in seconds instead of days.
     seconds: int = 0
+    #: An HTML version of ``text`` (already sanitized by the caller): sent as
+    #: multipart/alternative with ``:mime`` (RFC 5230 4.4).
+    html: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,12 @@ def _vacation(vac: Vacation, needs: set[str]) -> list[str]:
         args.append(f":subject {sieve_string(vac.subject)}")
     if vac.addresses:
         args.append(f":addresses {sieve_string_list(vac.addresses)}")
-    command = f"vacation {' '.join(args)} {sieve_string(vac.text, multiline=True)};"
+    if vac.html:
+        args.append(":mime")
+        reason = sieve_string(_alternative(vac.text, vac.html), multiline=True)
+    else:
+        reason = sieve_string(vac.text, multiline=True)
+    command = f"vacation {' '.join(args)} {reason};"
     dates = []
     if vac.start:
         dates.append(f'currentdate :value "ge" "date" "{vac.start.isoformat()}"')
@@ -269,6 +277,20 @@ def _vacation(vac: Vacation, needs: set[str]) -> list[str]:
         return [command]
     needs.update(("date", "relational"))
     return [f"if allof ({', '.join(dates)}) {{", f"    {command}", "}"]
+
+
+def _alternative(text: str, html: str) -> str:
+    """A multipart/alternative MIME entity (headers and body) of the reply's two versions."""
+    boundary = "webmail-vacation"
+    while boundary in text or boundary in html:
+        boundary += "-x"
+    part = "Content-Type: text/{kind}; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{body}\n"
+    return (
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
+        f"--{boundary}\n{part.format(kind='plain', body=text)}"
+        f"--{boundary}\n{part.format(kind='html', body=html)}"
+        f"--{boundary}--\n"
+    )
 
 
 def render_script(filters: FilterSet) -> str:
@@ -355,5 +377,6 @@ def _from_json(data: dict[str, Any]) -> FilterSet:
         start=date.fromisoformat(v["start"]) if v["start"] else None,
         end=date.fromisoformat(v["end"]) if v["end"] else None,
         seconds=int(v.get("seconds") or 0),
+        html=str(v.get("html") or ""),
     )
     return FilterSet(rules, vacation, Forwarding(**data["forwarding"]))

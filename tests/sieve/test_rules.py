@@ -53,7 +53,14 @@ EVERYTHING = FilterSet(
         Rule("Away", (Condition("from", "a@x.test"),), (Action("redirect", "c@x.test"),)),
     ),
     vacation=Vacation(
-        True, "Away", "Back soon.\n.\nReally", ("a@example.org",), 3, date(2026, 12, 1), None
+        True,
+        "Away",
+        "Back soon.\n.\nReally",
+        ("a@example.org",),
+        3,
+        date(2026, 12, 1),
+        None,
+        html='<p class="x">Back <b>soon</b>.</p>\n--webmail-vacation',
     ),
     forwarding=Forwarding(True, "home@example.net", keep_copy=True),
 )

@@ -162,3 +162,43 @@ def test_forwarding_all_mail_without_a_copy(
     )
     assert forwarded["Subject"] == "Forward me"
     assert arrived(sieve_alice, "INBOX", "Forward me") == []
+
+
+def test_out_of_office_reply_with_html_is_sanitized_multipart(
+    sieve_stack: SieveStack,
+    sieve_alice: MailUser,
+    sieve_user_factory: Callable[[str], MailUser],
+    sieve_login: Callable[[MailUser], Client],
+) -> None:
+    carol = sieve_user_factory("carol")
+    client = sieve_login(sieve_alice)
+    response = client.post(
+        "/accounts/settings/out-of-office/",
+        {
+            "form": "vacation",
+            "vacation-enabled": "on",
+            "vacation-subject": "Away",
+            "vacation-text": 'Away until "Monday" \\o/',
+            "vacation-html": "<p>Away until <b>Monday</b></p><script>alert(1)</script>",
+            "vacation-addresses": [sieve_alice.address],
+            "vacation-days": "1",
+        },
+    )
+    assert response.status_code == 302
+    submit(
+        sieve_stack,
+        carol,
+        [sieve_alice.address],
+        make_message(subject="Hello", sender=carol.address, to=sieve_alice.address),
+    )
+    assert wait_until(lambda: bool(sieve_stack.relay.sent_to(carol.address)), 20)
+    reply = message_from_bytes(
+        sieve_stack.relay.sent_to(carol.address)[0].data, policy=policy.default
+    )
+    assert reply.get_content_type() == "multipart/alternative"
+    plain = reply.get_body(("plain",))
+    html = reply.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().strip() == 'Away until "Monday" \\o/'
+    assert "<b>Monday</b>" in html.get_content()
+    assert "script" not in html.get_content()
