@@ -193,3 +193,19 @@ def test_out_of_office_interval_in_hours_uses_vacation_seconds(
     assert response.status_code == 302
     vacation = parse_script(owned_script(sieve_stack, sieve_alice)).vacation
     assert vacation.seconds == 7200
+
+
+def test_a_rule_whose_folder_was_deleted_is_marked_on_the_list(
+    sieve_stack: SieveStack, sieve_alice: MailUser, sieve_login: Callable[[MailUser], Client]
+) -> None:
+    sieve_alice.create_folder("Old")
+    client = sieve_login(sieve_alice)
+    client.post(
+        "/accounts/settings/filters/new/", rule_post("To old", act_kind_0="move", act_value_0="Old")
+    )
+    sieve_alice.client().delete_folder("Old")
+    page = client.get("/accounts/settings/filters/").content.decode()
+    assert "folder Old missing" in page
+    assert [r.name for r in parse_script(owned_script(sieve_stack, sieve_alice)).rules] == [
+        "To old"
+    ]
