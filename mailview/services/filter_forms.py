@@ -176,7 +176,9 @@ class VacationForm(forms.Form):
         label=_("Until (last day)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    text = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=10_000)
+    text = forms.CharField(
+        label=_("Message (plain text)"), widget=forms.Textarea, max_length=10_000
+    )
     html = forms.CharField(
         label=_("Message as HTML (optional; sent beside the plain text)"),
         widget=forms.Textarea(attrs={"rows": 4}),

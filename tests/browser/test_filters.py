@@ -162,7 +162,7 @@ def test_out_of_office_banner_and_filter_like_this(
     page.goto(f"{sieve_daphne.url}/accounts/settings/out-of-office/")
     page.get_by_label("Send automatic replies").check()
     page.get_by_label("Subject").fill("Away")
-    page.get_by_label("Message").fill("Back on the 10th.")
+    page.get_by_label("Message (plain text)").fill("Back on the 10th.")
     page.get_by_label(sieve_alice.address).check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Out-of-office reply switched on.")
