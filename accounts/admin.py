@@ -67,6 +67,17 @@ class DomainAdmin(AuditedAdmin):
         (_("Sending"), {"fields": ["sender_policy"]}),
         (_("IMAP"), {"fields": ["imap_host", "imap_port", "imap_security"]}),
         (_("SMTP"), {"fields": ["smtp_host", "smtp_port", "smtp_security"]}),
+        (
+            _("Filters (ManageSieve)"),
+            {
+                "fields": [
+                    "sieve_host",
+                    "sieve_port",
+                    "sieve_security",
+                    "forbid_external_forwarding",
+                ]
+            },
+        ),
         (_("Certificates"), {"fields": ["ca_file"]}),
     ]
 

@@ -205,6 +205,29 @@ class Domain(models.Model):
     smtp_security = models.CharField(
         _("SMTP security"), max_length=8, choices=SECURITY_FIELD_CHOICES, default="ssl"
     )
+    # ManageSieve (RFC 5804) for filters and out-of-office; blank host: the IMAP host.
+    sieve_host = models.CharField(
+        _("ManageSieve host"),
+        max_length=253,
+        blank=True,
+        help_text=_("Blank: the IMAP host."),
+    )
+    # Blank port and security: 4190 with STARTTLS (so admin forms that predate them still save).
+    sieve_port = models.PositiveIntegerField(
+        _("ManageSieve port"), null=True, blank=True, help_text=_("Blank: 4190.")
+    )
+    sieve_security = models.CharField(
+        _("ManageSieve security"),
+        max_length=8,
+        choices=SECURITY_FIELD_CHOICES,
+        blank=True,
+        help_text=_("Blank: STARTTLS."),
+    )
+    forbid_external_forwarding = models.BooleanField(
+        _("forbid forwarding to other domains"),
+        default=False,
+        help_text=_("Users may forward or redirect mail only to addresses of this domain."),
+    )
     ca_file = models.CharField(
         _("CA file"),
         max_length=500,
@@ -265,6 +288,12 @@ class Domain(models.Model):
             MailServer(self.imap_host, self.imap_port, self.imap_security, ca)
             if self.smtp_host:
                 MailServer(self.smtp_host, self.smtp_port, self.smtp_security, ca)
+            MailServer(
+                self.sieve_host or self.imap_host,
+                self.sieve_port or 4190,
+                self.sieve_security or "starttls",
+                ca,
+            )
         except ImproperlyConfigured as exc:
             raise ValidationError(str(exc)) from None
         if ca:

@@ -76,6 +76,8 @@ class DomainServers:
     require_2fa: bool
     case_sensitive_logins: bool = False
     sender_policy: str = ""
+    sieve: MailServer | None = None
+    allow_external_forwarding: bool = True
 
 
 _domain_cache: dict[str, tuple[float, DomainServers | None]] = {}
@@ -116,6 +118,13 @@ def domain_servers(name: str) -> DomainServers | None:
             require_2fa=row.require_2fa,
             case_sensitive_logins=row.case_sensitive_logins,
             sender_policy=row.sender_policy,
+            sieve=MailServer(
+                row.sieve_host or row.imap_host,
+                row.sieve_port or 4190,
+                row.sieve_security or "starttls",
+                ca,
+            ),
+            allow_external_forwarding=not row.forbid_external_forwarding,
         )
     with _domain_cache_lock:
         _domain_cache[name] = (now + DOMAIN_CACHE_TTL, found)
@@ -165,6 +174,22 @@ def smtp_server_for_login(login: str) -> MailServer:
     return MailServer(
         settings.SMTP_HOST, settings.SMTP_PORT, settings.SMTP_SECURITY, settings.SMTP_CA_FILE
     )
+
+
+def sieve_server_for_login(login: str) -> MailServer:
+    """The ManageSieve server for `login`: its domain's, else the SIEVE_* settings."""
+    found = _domain_for_login(login)
+    if found is not None and found.sieve is not None:
+        return found.sieve
+    return MailServer(
+        settings.SIEVE_HOST, settings.SIEVE_PORT, settings.SIEVE_SECURITY, settings.SIEVE_CA_FILE
+    )
+
+
+def external_forwarding_allowed(login: str) -> bool:
+    """False when the login's domain forbids forwarding mail to other domains."""
+    found = _domain_for_login(login)
+    return found is None or found.allow_external_forwarding
 
 
 def domain_requires_2fa(login: str) -> bool:

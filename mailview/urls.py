@@ -5,7 +5,18 @@ from django.urls import path
 
 from mailview.compose import views as compose
 from mailview.live import views as live
-from mailview.views import account, actions, folders, mailbox, message, people, two_factor
+from mailview.views import (
+    account,
+    actions,
+    filters,
+    folders,
+    mailbox,
+    message,
+    people,
+    sharing,
+    two_factor,
+    vacation,
+)
 
 app_name = "mailview"
 urlpatterns = [
@@ -44,6 +55,7 @@ urlpatterns = [
     path("folders/delete/", folders.delete, name="folder_delete"),
     path("folders/subscribe/", folders.subscribe, name="folder_subscribe"),
     path("folders/import/", folders.import_messages, name="folder_import"),
+    path("folders/share/", sharing.share_page, name="folder_share"),
     path("export/mbox/<path:folder>/", folders.export_mbox, name="export_mbox"),
     path("export/eml/<path:folder>/<int:uid>/", folders.export_eml, name="export_eml"),
     # Live mail's polling fallback (the websocket is ws/live/, mailview/live/routing.py).
@@ -60,6 +72,17 @@ account_urls = (
         path("two-factor/", two_factor.settings_page, name="two_factor"),
         path("two-factor/setup/", two_factor.enrol, name="otp_enrol"),
         path("two-factor/codes/", two_factor.recovery_codes, name="otp_codes"),
+        # Filters and out-of-office (Sieve over ManageSieve): mailview/views/filters.py.
+        path("settings/filters/", filters.filters_page, name="filters"),
+        path("settings/filters/new/", filters.rule_edit, name="filter_new"),
+        path("settings/filters/<int:index>/", filters.rule_edit, name="filter_edit"),
+        path("settings/filters/<int:index>/delete/", filters.rule_delete, name="filter_delete"),
+        path("settings/filters/<int:index>/toggle/", filters.rule_toggle, name="filter_toggle"),
+        path("settings/filters/order/", filters.rule_order, name="filter_order"),
+        path("settings/filters/activate/", filters.script_activate, name="filter_activate"),
+        path("settings/filters/script/", filters.script_edit, name="filter_script"),
+        path("settings/filters/like/", filters.filter_like, name="filter_like"),
+        path("settings/out-of-office/", vacation.vacation_page, name="vacation"),
     ],
     "accounts",
 )

@@ -232,6 +232,11 @@ SMTP_HOST = envstr("SMTP_HOST", IMAP_HOST)
 SMTP_SECURITY = envstr("SMTP_SECURITY", "starttls").lower()
 SMTP_PORT = envint("SMTP_PORT", 465 if SMTP_SECURITY == "ssl" else 587)
 SMTP_CA_FILE = envstr("SMTP_CA_FILE") or IMAP_CA_FILE
+# ManageSieve (filters, out-of-office) of the default server; a Domain has its own.
+SIEVE_HOST = envstr("SIEVE_HOST", IMAP_HOST)
+SIEVE_PORT = envint("SIEVE_PORT", 4190)
+SIEVE_SECURITY = envstr("SIEVE_SECURITY", "starttls").lower()
+SIEVE_CA_FILE = envstr("SIEVE_CA_FILE") or IMAP_CA_FILE
 # Plain-text IMAP/SMTP (security "none") is only allowed to loopback hosts unless this is set.
 WEBMAIL_ALLOW_PLAINTEXT_REMOTE = envbool("WEBMAIL_ALLOW_PLAINTEXT_REMOTE", False)
 

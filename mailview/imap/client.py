@@ -16,6 +16,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from .acl_commands import AclCommands
 from .blocking import BlockingIMAP
 from .criteria import (
     Atom,
@@ -56,7 +57,7 @@ from .values import (
 MAX_CACHED_ROWS = 2000
 
 
-class IMAPConnection(FolderCommands, MessageCommands):
+class IMAPConnection(FolderCommands, MessageCommands, AclCommands):
     """An IMAP connection to one server, logged in or not yet.
 
     It remembers the selected folder's state and, per folder and sort key, the

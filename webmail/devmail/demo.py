@@ -29,6 +29,7 @@ from typing import Any
 
 from webmail.devmail.dovecot import Dovecot, connect, ensure_folder
 from webmail.devmail.factories import make_message, message_bytes
+from webmail.devmail.sieve import sieve_dovecot, wait_for_managesieve
 
 __all__ = ["DEMO_ADDRESS", "demo_messages", "main", "seed_demo"]
 
@@ -829,9 +830,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, on_signal)
 
-    dovecot = Dovecot(root, tls=not args.no_tls)
+    # Filters and out-of-office: Sieve on delivery and a ManageSieve service (devmail/sieve.py).
+    with_sieve = sieve_dovecot(root, tls=not args.no_tls)
+    dovecot = with_sieve.dovecot
     try:
         dovecot.start()
+        wait_for_managesieve(dovecot.host, with_sieve.managesieve_port)
         dovecot.add_user(args.user, args.password)
         marker = root / f"seeded-{args.user}"
         if args.reseed or not marker.exists():
@@ -848,6 +852,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "imap_port": dovecot.imap_port,
             "imaps_port": dovecot.imaps_port,
             "lmtp_port": dovecot.lmtp_port,
+            "managesieve_port": with_sieve.managesieve_port,
             "ca_file": str(dovecot.ca_file) if dovecot.tls else None,
             "user": args.user,
             "password": args.password,
