@@ -5,7 +5,16 @@ from django.urls import path
 
 from mailview.compose import views as compose
 from mailview.live import views as live
-from mailview.views import account, actions, folders, mailbox, message, people, two_factor
+from mailview.views import (
+    account,
+    actions,
+    folders,
+    mailbox,
+    message,
+    people,
+    settings,
+    two_factor,
+)
 
 app_name = "mailview"
 urlpatterns = [
@@ -56,6 +65,7 @@ account_urls = (
         path("login/", account.LoginView.as_view(), name="login"),
         path("logout/", account.LogoutView.as_view(), name="logout"),
         path("settings/", account.preferences, name="preferences"),
+        path("settings/<slug:section>/", settings.section_page, name="settings_section"),
         path("login/code/", two_factor.verify, name="otp_verify"),
         path("two-factor/", two_factor.settings_page, name="two_factor"),
         path("two-factor/setup/", two_factor.enrol, name="otp_enrol"),
