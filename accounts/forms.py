@@ -77,6 +77,7 @@ class PreferencesForm(forms.ModelForm):
         if only is not None:
             for name in [name for name in self.fields if name not in only]:
                 del self.fields[name]
+            self.order_fields(only)
         for name in self.KEEP_IF_MISSING:
             if name in self.fields:
                 self.fields[name].required = False
