@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Literal
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.test_admin import admin_log_in, create_admin
 from tests.support.axe import axe_violations
@@ -19,7 +22,10 @@ from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+WIDTHS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1366, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 def seed(user: MailUser) -> None:
@@ -30,7 +36,7 @@ def seed(user: MailUser) -> None:
         html="<p>Two <b>photos</b>.</p>",
         attachments=[("beach.png", "image/png", make_png(seed=1))],
     )
-    items = [(photo, [], at(0))]
+    items: list[tuple[EmailMessage, list[str], datetime]] = [(photo, [], at(0))]
     items += [
         (make_message(subject=f"Report {n}", sender="Carol <carol@example.org>"), ["\\Seen"], at(n))
         for n in range(1, 6)
@@ -72,10 +78,14 @@ def screens(base: str) -> dict[str, Callable[[Page], None]]:
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_main_screens_have_no_axe_violations(
-    browser: Browser, daphne_server: LiveServer, alice: MailUser, width: str, scheme: str
+    browser: Browser,
+    daphne_server: LiveServer,
+    alice: MailUser,
+    width: str,
+    scheme: Literal["light", "dark"],
 ) -> None:
     seed(alice)
-    context = browser.new_context(viewport=WIDTHS[width], color_scheme=scheme, bypass_csp=True)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=WIDTHS[width], color_scheme=scheme, bypass_csp=True)
     try:
         page = context.new_page()
         page.goto(f"{daphne_server.url}/accounts/login/")
