@@ -184,3 +184,14 @@ def test_one_users_settings_do_not_touch_anothers(alice, bob, login):
     assert ComposeSettings.for_user(
         Preferences.objects.get(user__username=bob.username).user
     ).default_format == ("text")
+
+
+def test_security_lists_the_users_own_sessions_only(alice, bob, login, mail_server):
+    alice_client = login(alice)
+    login(alice)  # a second browser of alice's
+    bob_client = login(bob)
+    alice_page = alice_client.get("/accounts/two-factor/").content.decode()
+    assert alice_page.count('<tr class="session') == 2
+    assert alice_page.count('<tr class="session current">') == 1
+    bob_page = bob_client.get("/accounts/two-factor/").content.decode()
+    assert bob_page.count('<tr class="session') == 1
