@@ -104,3 +104,14 @@ if (previewPane) {
     previewPane.querySelectorAll(".message-tools").forEach(addPrintButton);
   }).observe(previewPane, { childList: true, subtree: true });
 }
+
+// -- the folder drawer (phone, tablet): a tap beside it closes it --------------------------------
+
+document.addEventListener("click", function (event) {
+  if (!document.body.classList.contains("folders-open")) return;
+  if (event.target.closest("#folders, .menu-toggle")) return;
+  document.body.classList.remove("folders-open");
+  const menu = document.querySelector(".menu-toggle");
+  if (menu) menu.setAttribute("aria-expanded", "false");
+  event.preventDefault();
+}, true);
