@@ -14,19 +14,23 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, ViewportSize, sync_playwright  # noqa: E402
 
 from tests.support.dovecot import make_dovecot_root  # noqa: E402
 from tests.support.liveserver import mail_env, run_daphne  # noqa: E402
 from webmail.devmail.demo import seed_demo  # noqa: E402
 from webmail.devmail.dovecot import Dovecot  # noqa: E402
 
-WIDTHS = {"desktop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
-SCHEMES = ("light", "dark")
+WIDTHS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1366, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
+SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 USER, PASSWORD = "demo", "demo-screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
@@ -40,21 +44,32 @@ def log_in(page: Page, base: str) -> None:
     page.wait_for_load_state("load")
 
 
-def open_first_with_attachment(page: Page, base: str) -> None:
-    page.goto(f"{base}/mail/INBOX/")
-    row = page.locator("table.messages tr.row").filter(has=page.locator(".c-att svg")).first
-    href = row.locator(".c-subject a").first.get_attribute("href") or ""
+def open_found(page: Page, base: str, query: str) -> None:
+    """The first message of the demo's Inbox that a search for `query` finds."""
+    page.goto(f"{base}/search/?folder=INBOX&q={query}")
+    href = page.locator("table.messages tr.row .c-subject a").first.get_attribute("href") or ""
     page.goto(base + href)
     page.wait_for_load_state("load")
 
 
+def open_viewer(page: Page, base: str) -> None:
+    open_found(page, base, "Fotos")
+    page.locator(".attachments a.preview").first.click()
+    page.locator("dialog.viewer .viewer-stage img").wait_for()
+
+
 def screens(base: str) -> dict[str, Callable[[Page], None]]:
     def go(path: str) -> Callable[[Page], None]:
-        return lambda page: page.goto(base + path) and None
+        def show(page: Page) -> None:
+            page.goto(base + path)
+
+        return show
 
     return {
         "mailbox": go("/mail/INBOX/"),
-        "message": lambda page: open_first_with_attachment(page, base),
+        "message": lambda page: open_found(page, base, "Fotos"),
+        "viewer": lambda page: open_viewer(page, base),
+        "html-message": lambda page: open_found(page, base, "logo"),
         "compose": go("/compose/"),
         "search": go("/search/?folder=INBOX&q=report"),
         "settings": go("/accounts/settings/display/"),
@@ -85,7 +100,7 @@ def main() -> int:
             )
             for width, viewport in WIDTHS.items():
                 for scheme in SCHEMES:
-                    context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
+                    context = browser.new_context(viewport=viewport, color_scheme=scheme)
                     page = context.new_page()
                     log_in(page, server.url)
                     for name, show in screens(server.url).items():
