@@ -47,6 +47,7 @@ def test_the_header_has_one_settings_entry_leading_to_every_section(
     header = page.locator("header.topbar")
     expect(header.get_by_role("link")).to_have_text(["Webmail", "Compose", "Settings"])
     header.get_by_role("link", name="Settings").click()
+    expect(header.get_by_role("link", name="Settings")).to_have_attribute("aria-current", "page")
     nav = page.get_by_role("navigation", name="Settings")
     expect(nav.get_by_role("link")).to_have_text(
         [
