@@ -59,24 +59,34 @@ class PreferencesForm(forms.ModelForm):
             "mark_read_on_open",
             "delete_action",
             "conversation_view",
+            "clock",
+            "theme",
         ]
         widgets = {
             "remote_content": forms.RadioSelect,
             "delete_action": forms.RadioSelect,
+            "clock": forms.RadioSelect,
+            "theme": forms.RadioSelect,
         }
 
     # Choices left out of a POST keep their current value (a form that predates them still works).
-    KEEP_IF_MISSING = ("remote_content", "delete_action")
+    KEEP_IF_MISSING = ("remote_content", "delete_action", "clock", "theme")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, only: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        """`only`: the fields of one settings section; the others are not shown nor changed."""
         super().__init__(*args, **kwargs)
+        if only is not None:
+            for name in [name for name in self.fields if name not in only]:
+                del self.fields[name]
+            self.order_fields(only)
         for name in self.KEEP_IF_MISSING:
-            self.fields[name].required = False
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         for name in self.KEEP_IF_MISSING:
-            if not data.get(name):
+            if name in self.fields and not data.get(name):
                 data[name] = getattr(self.instance, name)
         return data

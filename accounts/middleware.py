@@ -10,10 +10,11 @@ from django.utils import timezone
 from accounts.models import Preferences
 from accounts.net import address_allowed, client_ip
 from accounts.sessions import touch
+from mailview.render.format import clock_format
 
 
 class UserTimezoneMiddleware:
-    """Dates are shown in the user's own time zone (a preference)."""
+    """Dates are shown in the user's own time zone and clock (12 or 24 hours): preferences."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -23,8 +24,9 @@ class UserTimezoneMiddleware:
             prefs = Preferences.for_user(request.user)
             request.preferences = prefs  # type: ignore[attr-defined]  # read via AuthenticatedRequest
             timezone.activate(prefs.zone)
-        else:
-            timezone.deactivate()
+            with clock_format(prefs.clock):
+                return self.get_response(request)
+        timezone.deactivate()
         return self.get_response(request)
 
 

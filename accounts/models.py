@@ -41,6 +41,19 @@ class Preferences(models.Model):
         default="trash",
     )
     conversation_view = models.BooleanField(_("group messages into conversations"), default=False)
+    # One settings area (issue 13): how times are written, and the colour scheme.
+    clock = models.CharField(
+        _("time format"),
+        max_length=2,
+        choices=[("24", _("24-hour (17:05)")), ("12", _("12-hour (5:05 PM)"))],
+        default="24",
+    )
+    theme = models.CharField(
+        _("colour scheme"),
+        max_length=6,
+        choices=[("system", _("As the system")), ("light", _("Light")), ("dark", _("Dark"))],
+        default="system",
+    )
 
     class Meta:
         verbose_name = _("preferences")

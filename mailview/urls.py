@@ -13,6 +13,7 @@ from mailview.views import (
     mailbox,
     message,
     people,
+    settings,
     sharing,
     two_factor,
     vacation,
@@ -83,6 +84,8 @@ account_urls = (
         path("settings/filters/script/", filters.script_edit, name="filter_script"),
         path("settings/filters/like/", filters.filter_like, name="filter_like"),
         path("settings/out-of-office/", vacation.vacation_page, name="vacation"),
+        # Last: the form sections (accounts/settings_area.py) by slug.
+        path("settings/<slug:section>/", settings.section_page, name="settings_section"),
     ],
     "accounts",
 )

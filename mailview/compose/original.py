@@ -19,6 +19,7 @@ from mailview.compose.store import ComposeState, ComposeStore
 from mailview.imap.client import IMAPConnection, check_folder_name, decode_text
 from mailview.imap.errors import MessageNotFound
 from mailview.mime.text import html_to_text
+from mailview.render.format import fulldate
 from mailview.services.session import MailSession
 
 #: The largest original (and attachment copied from it) that compose takes in, in bytes.
@@ -131,20 +132,27 @@ def strip_prefix(subject: str) -> str:
 def attribution(msg: EmailMessage) -> str:
     sender = recipients_of(msg, "From")
     who = (sender[0].name or sender[0].email) if sender else _("someone")
-    try:
-        date = parsedate_to_datetime(header(msg, "Date"))
-        when = date.strftime("%a, %d %b %Y at %H:%M")
-    except (TypeError, ValueError, IndexError):
-        when = ""
+    when = quoted_date(header(msg, "Date"))
     if when:
         return _("On %(date)s, %(who)s wrote:") % {"date": when, "who": who}
     return _("%(who)s wrote:") % {"who": who}
+
+
+def quoted_date(value: str) -> str:
+    """A Date header as the user reads dates (their zone and clock, render.format), never a raw
+    "+0000"; "" when it cannot be parsed."""
+    try:
+        return fulldate(parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError):
+        return ""
 
 
 def forward_header(msg: EmailMessage) -> str:
     lines = ["-------- " + _("Forwarded Message") + " --------"]
     for name in ("Subject", "Date", "From", "To", "Cc"):
         value = header(msg, name)
+        if name == "Date":
+            value = quoted_date(value) or value
         if value:
             lines.append(f"{name}: {value}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from vobject.base import ContentLine
 
 from accounts import senders
-from accounts.models import ComposeSettings, Contact, ContactGroup, Identity, RecentAddress
+from accounts.models import Contact, ContactGroup, Identity, RecentAddress
 from mailview.compose.addresses import Recipient, check_single_line, normalise_email
 
 if TYPE_CHECKING:
@@ -58,12 +58,6 @@ class IdentityForm(_SingleLineMixin, forms.ModelForm):
             "signature_text": forms.Textarea(attrs={"rows": 4}),
             "signature_html": forms.Textarea(attrs={"rows": 4}),
         }
-
-
-class ComposeSettingsForm(forms.ModelForm):
-    class Meta:
-        model = ComposeSettings
-        fields = ["reply_position", "signature_position", "default_format"]
 
 
 class ContactForm(_SingleLineMixin, forms.ModelForm):

@@ -38,6 +38,7 @@ from mailview.imap.client import check_folder_name
 from mailview.imap.errors import CredentialsUnavailable, InvalidName, MailError
 from mailview.live import events, present
 from mailview.live.watcher import FolderWatcher, registry
+from mailview.render.format import clock_format
 from mailview.services.session import MailSession
 
 logger = logging.getLogger("mailview.live")
@@ -66,6 +67,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.server = server_for_login(self.login)
         self.password = password
         self.zone: tzinfo = zone
+        self.clock = await self._clock(user)
         self.group = events.user_group(self.login)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -79,6 +81,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         password = unseal_password(self.scope["session"], self.scope.get("cookies", {}), user.pk)
         preferences = Preferences.for_user(user)
         return password, preferences.zone, preferences.page_size
+
+    @database_sync_to_async
+    def _clock(self, user: Any) -> str:
+        return Preferences.for_user(user).clock
 
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._tasks: set[asyncio.Task[None]] = getattr(self, "_tasks", set())
@@ -177,7 +183,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message: dict[str, Any]) -> None:
         payload = message["event"]
-        with timezone.override(self.zone):
+        with timezone.override(self.zone), clock_format(self.clock):
             event = present.for_browser(payload, self.page)
         if self.page is not None and self.page.needs_page(payload):
             event.update(await self._page_rows(self.page))
@@ -188,7 +194,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
         def render() -> dict[str, Any]:
             mail = MailSession(self.login, self.server, lambda: self.password)
-            with timezone.override(self.zone):
+            with timezone.override(self.zone), clock_format(self.clock):
                 return present.page_rows(mail, page)
 
         try:

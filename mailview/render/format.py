@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -11,6 +14,28 @@ from django.utils.safestring import SafeString
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: The user's clock, "24" (17:05) or "12" (5:05 PM): one time format on every page, set per
+#: request by the accounts middleware (and by live mail's consumer), like the time zone.
+_clock: ContextVar[str] = ContextVar("webmail_clock", default="24")
+
+
+@contextmanager
+def clock_format(clock: str) -> Iterator[None]:
+    """Times drawn inside the block use `clock` ("24" or "12")."""
+    token = _clock.set("12" if clock == "12" else "24")
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+def clock_time(local: datetime) -> str:
+    """17:05, or 5:05 PM with the 12-hour clock; never seconds."""
+    if _clock.get() == "12":
+        hour = local.hour % 12 or 12
+        return f"{hour}:{local.minute:02d} {'PM' if local.hour >= 12 else 'AM'}"
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def aware(value: datetime) -> datetime:
@@ -25,7 +50,7 @@ def list_date(local: datetime, local_now: datetime) -> str:
     formatting: this runs for each of 50 rows on every page, and is the same in every locale.
     """
     if local.date() == local_now.date():
-        return f"{local.hour:02d}:{local.minute:02d}"
+        return clock_time(local)
     if local.year == local_now.year:
         return f"{local.day} {MONTHS[local.month - 1]}"
     return f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
@@ -35,7 +60,7 @@ def full_date(local: datetime) -> str:
     """Tue, 3 Nov 2026 09:05, for `local` already in the user's time zone."""
     return (
         f"{WEEKDAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
-        f"{local.hour:02d}:{local.minute:02d}"
+        f"{clock_time(local)}"
     )
 
 

@@ -2,21 +2,17 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import redirect
 
 from accounts import otp
 from accounts.credentials import KEY_COOKIE, seal_password
-from accounts.forms import LoginForm, PreferencesForm
+from accounts.forms import LoginForm
 from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
-from mailview.services.mailbox import folder_tree
-from mailview.services.session import MailSession
+from mailview.views import settings
 
 
 class LoginView(auth_views.LoginView):
@@ -53,13 +49,6 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-@login_required
 def preferences(request: AuthenticatedRequest) -> HttpResponse:
-    prefs = Preferences.for_user(request.user)
-    form = PreferencesForm(request.POST or None, instance=prefs)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Settings saved."))
-        return redirect("accounts:preferences")
-    tree = folder_tree(MailSession.for_request(request))
-    return render(request, "accounts/preferences.html", {"form": form, "tree": tree})
+    """The Settings area's first section (its URL predates the area)."""
+    return settings.section_page(request, "general")

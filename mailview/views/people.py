@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import ComposeSettings, Contact, ContactGroup, Identity
+from accounts.models import Contact, ContactGroup, Identity
 from accounts.requests import AuthenticatedRequest
 from mailview.compose import people
 from mailview.compose.addresses import normalise_email
@@ -28,21 +28,8 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 @login_required
 def identities(request: AuthenticatedRequest) -> HttpResponse:
-    items = Identity.for_user(request.user)
-    prefs = ComposeSettings.for_user(request.user)
-    settings_form = people.ComposeSettingsForm(
-        request.POST if request.method == "POST" else None, instance=prefs
-    )
-    if request.method == "POST" and settings_form.is_valid():
-        settings_form.save()
-        messages.success(request, _("Compose settings saved."))
-        return redirect("compose:identities")
-    return _page(
-        request,
-        "people/identities.html",
-        {"identities": items, "settings_form": settings_form},
-        status=400 if request.method == "POST" else 200,
-    )
+    """The identities (how replies start: Settings → Composing)."""
+    return _page(request, "people/identities.html", {"identities": Identity.for_user(request.user)})
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import audit, otp
 from accounts.models import AuditEvent
 from accounts.requests import AuthenticatedRequest
+from accounts.sessions import live_sessions
 
 NEW_CODES = "_otp_new_codes"
 
@@ -153,5 +154,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
             "enabled": otp.has_authenticator(user),
             "required": required,
             "codes_left": otp.recovery_codes_left(user),
+            "sessions": live_sessions().filter(user=user),
+            "current_session": request.session.session_key,
         },
     )

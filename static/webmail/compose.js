@@ -1,4 +1,5 @@
 // Compose page: rich-text editor toggle, autosave to Drafts, attachments, address autocomplete.
+import { clockTime } from "./lib/clock.js";
 const form = document.getElementById("compose");
 if (form) compose(form);
 
@@ -103,7 +104,7 @@ function compose(form) {
     }).then(function (data) {
       if (data.ok) {
         form.dataset.draftUid = data.uid;
-        setStatus("Draft saved at " + new Date().toLocaleTimeString());
+        setStatus("Draft saved at " + clockTime(new Date()));
       } else {
         dirty = true;
         setStatus(data.error || "The draft could not be saved.");

@@ -180,7 +180,7 @@ def test_two_factor_enrolment_and_login(
 ) -> None:
     log_in(page, daphne_server.url, alice)
     page.goto(f"{daphne_server.url}/accounts/settings/")
-    page.get_by_role("link", name="Two-factor authentication").click()
+    page.get_by_role("link", name="Security").click()
     expect(page.locator("#two-factor-status")).to_contain_text("Off")
     page.get_by_role("link", name="Set up an authenticator app").click()
     expect(page.locator(".otp-qr svg")).to_be_visible()

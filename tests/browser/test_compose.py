@@ -248,6 +248,7 @@ def test_autocomplete_from_contacts_groups_and_recent(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     log_in(page, daphne_server.url, alice)
+    page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Contacts").click()
     page.get_by_role("link", name="Add a contact").click()
     page.get_by_label("Name").fill("Zoë Quist")
@@ -317,7 +318,8 @@ def test_identity_is_chosen_in_compose_and_signature_added(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     log_in(page, daphne_server.url, alice)
-    page.get_by_role("link", name="Identities").click()
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Identities and signatures").click()
     expect(page.locator("tr.identity")).to_contain_text([alice.address])
     page.get_by_role("link", name="Add an identity").click()
     page.get_by_label("Name").fill("Alice at Work")
@@ -350,5 +352,6 @@ def test_add_sender_to_contacts_from_a_message(
     page.goto(f"{daphne_server.url}/message/INBOX/{uid}/")
     page.get_by_role("button", name="Add sender to contacts").click()
     expect(page.locator(".flash")).to_contain_text("oyvind@example.no added to your contacts.")
+    page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Contacts").click()
     expect(page.locator("tr.contact")).to_contain_text(["Øyvind Berg"])

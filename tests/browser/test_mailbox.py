@@ -159,7 +159,7 @@ def test_phone_width_collapses_folder_pane(
     # Without a preview pane, a click on a row opens the message's own page.
     page.locator(ROWS).first.click()
     expect(page).to_have_url(re.compile(r"/message/Receipts/\d+/$"))
-    expect(page.locator("article.message h2.subject")).to_have_text("Phone receipt")
+    expect(page.locator("article.message h1.subject")).to_have_text("Phone receipt")
 
 
 def test_size_and_attachment_columns_are_not_cut_off(

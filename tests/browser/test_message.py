@@ -72,7 +72,7 @@ def test_message_deep_link_in_nested_folder(
     page.goto(f"{daphne_server.url}/message/Projects/2026/{uid}/")
 
     message = page.locator("main.message-page article.message")
-    expect(message.locator("h2.subject")).to_have_text("Kick-off notes")
+    expect(message.locator("h1.subject")).to_have_text("Kick-off notes")
     expect(message.locator("dd.from")).to_contain_text("Priya Patel")
     expect(message.locator(".body-text")).to_contain_text("Milestones for 2026")
     expect(page).to_have_title("Kick-off notes – Webmail")
@@ -154,7 +154,7 @@ def test_hostile_subject_is_shown_as_text(
     href = row.locator(".c-subject a").get_attribute("href")
     assert href is not None
     page.goto(daphne_server.url + href)
-    expect(page.locator("article.message h2.subject")).to_have_text(subject)
+    expect(page.locator("article.message h1.subject")).to_have_text(subject)
     expect(page).to_have_title(f"{subject} – Webmail")
     expect(page.locator("main img, main script")).to_have_count(0)
     assert page.evaluate("typeof window.__pwned") == "undefined"

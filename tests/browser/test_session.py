@@ -129,7 +129,7 @@ def test_deep_link_before_login_opens_after_login(
     page.get_by_role("button", name="Log in").click()
 
     expect(page).to_have_url(f"{daphne_server.url}/message/INBOX/{uid}/")
-    expect(page.locator("article.message h2.subject")).to_have_text("Linked message")
+    expect(page.locator("article.message h1.subject")).to_have_text("Linked message")
 
 
 def test_dates_follow_browser_time_zone(

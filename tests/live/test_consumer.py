@@ -4,12 +4,14 @@ as events; anonymous refused; logout closes the watcher; tabs share one watcher.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.sessions.models import Session
 from django.test import AsyncClient
 
+from accounts.models import Preferences
 from mailview.live.watcher import live_stats, registry
 from tests.support.live import event_of, open_socket, receive_until, run, until, watching
 from webmail import metrics
@@ -268,6 +270,27 @@ def test_conversation_view_gets_its_rows_rendered_afresh_with_each_change(login,
         assert f'data-uid="{uid}" data-thread="{uid}"' in tbody  # the reply heads the thread
         assert 'title="Show the conversation">2</a>' in tbody
         assert "html" not in new["event"]  # no list-view row: threads are drawn whole
+        await socket.disconnect()
+
+    run(scenario())
+
+
+def test_live_rows_use_the_users_clock(login, alice):
+    client = login(alice)
+    Preferences.objects.filter(user__username=alice.username).update(clock="12", time_zone="UTC")
+    now = datetime.now(UTC)
+    when = now.replace(hour=17 if now.hour >= 17 else 0, minute=5, second=0, microsecond=0)
+
+    async def scenario():
+        socket = await open_socket(client)
+        assert (await socket.connect(timeout=10))[0]
+        await socket.send_json_to({"type": "subscribe", "folder": "INBOX", "view": "list"})
+        await receive_until(socket, watching("INBOX"))
+        message = make_message(subject="Late", date=when)
+        await asyncio.to_thread(alice.append, "INBOX", message, (), when)
+        new = await receive_until(socket, event_of("new"))
+        expected = "5:05 PM" if when.hour == 17 else "12:05 AM"
+        assert f">{expected}</td>" in new["event"]["html"]
         await socket.disconnect()
 
     run(scenario())

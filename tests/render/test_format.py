@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 from django.utils import timezone
 
-from mailview.render.format import aware, compactsize, format_list_date, maildate
+from mailview.render.format import (
+    aware,
+    clock_format,
+    compactsize,
+    format_list_date,
+    fulldate,
+    maildate,
+)
 
 
 def test_compact_sizes_fit_the_list_column():
@@ -31,3 +38,16 @@ def test_list_dates_are_in_the_active_time_zone():
 
 def test_a_date_without_time_zone_is_taken_as_utc() -> None:
     assert aware(datetime(2026, 3, 1, 9, 30)) == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def test_the_users_clock_writes_every_time_the_same_way():
+    now = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+    evening, midnight = datetime(2026, 11, 21, 17, 5, tzinfo=UTC), datetime(2026, 11, 21, 0, 7)
+    with timezone.override("UTC"):
+        assert format_list_date(evening, now) == "17:05"
+        assert fulldate(evening) == "Sat, 21 Nov 2026 17:05"
+        with clock_format("12"):
+            assert format_list_date(evening, now) == "5:05 PM"
+            assert format_list_date(midnight, now) == "12:07 AM"
+            assert fulldate(evening) == "Sat, 21 Nov 2026 5:05 PM"
+        assert format_list_date(evening, now) == "17:05"  # the block ended

@@ -171,7 +171,9 @@ def test_page_size_and_time_zone_are_user_preferences(alice, login):
 
 def test_settings_page_changes_the_page_size(alice, login):
     client = login(alice)
-    response = client.post("/accounts/settings/", {"time_zone": "Europe/Berlin", "page_size": 100})
+    response = client.post("/accounts/settings/display/", {"page_size": 100, "theme": "system"})
+    assert response.status_code == 302
+    response = client.post("/accounts/settings/", {"time_zone": "Europe/Berlin", "clock": "24"})
     assert response.status_code == 302
     prefs = Preferences.objects.get(user__username=alice.username)
     assert (prefs.page_size, prefs.time_zone) == (100, "Europe/Berlin")
@@ -227,7 +229,7 @@ def test_every_user_sees_their_own_quota_under_the_folder_tree(alice, bob, login
     bob_html = bob_client.get("/mail/INBOX/").content.decode()
     assert quota_gauge(bob_html).group(3) == "3.9 MB of 1 GB used"
     # On every page with the folder pane, not only the list.
-    assert quota_gauge(bob_client.get("/folders/").content.decode()).group(3) == (
+    assert quota_gauge(bob_client.get("/search/?q=nothing").content.decode()).group(3) == (
         "3.9 MB of 1 GB used"
     )
 

@@ -1,0 +1,48 @@
+"""The Settings area: one page per section (accounts/settings_area.py lists them).
+
+Form sections show some fields of the user's Preferences or ComposeSettings; the other sections
+(identities, contacts, folders, security) are pages of their own views rendered inside the area.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.forms import PreferencesForm
+from accounts.models import Preferences
+from accounts.requests import AuthenticatedRequest
+from accounts.settings_area import BY_SLUG, Section
+
+
+def section_form(section: Section, request: AuthenticatedRequest) -> forms.ModelForm:
+    data = request.POST if request.method == "POST" else None
+    if section.model is Preferences:
+        return PreferencesForm(data, instance=request.preferences, only=section.fields)
+    assert section.model is not None
+    form_class = forms.modelform_factory(section.model, fields=section.fields)
+    instance = section.model.for_user(request.user)  # type: ignore[attr-defined]
+    return form_class(data, instance=instance)
+
+
+@login_required
+def section_page(request: AuthenticatedRequest, section: str = "general") -> HttpResponse:
+    found = BY_SLUG.get(section)
+    if found is None or not found.is_form:
+        raise Http404("no such settings section")
+    form = section_form(found, request)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Settings saved."))
+            return redirect(request.path)
+    return render(
+        request,
+        "settings/section.html",
+        {"section": found, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
