@@ -286,6 +286,13 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 
+# Search (mailview.services.search): does the IMAP server search through a full-text index?
+# "auto" = yes when it advertises SEARCH=FUZZY (docs/decisions.md); "yes"/"no" override it. Without
+# an index the quick box searches subject and sender, and a folder of at least
+# WEBMAIL_SEARCH_LARGE_FOLDER messages gets a warning that searching the text will be slow.
+WEBMAIL_SEARCH_INDEX = envstr("WEBMAIL_SEARCH_INDEX", "auto")
+WEBMAIL_SEARCH_LARGE_FOLDER = envint("WEBMAIL_SEARCH_LARGE_FOLDER", 5000)
+
 # Writing mail (mailview.compose): the largest attachment accepted, where uploads wait (one
 # directory per user and message being written), the domain of logins without "@" (their default
 # identity), and how long to wait for the SMTP server.
