@@ -29,6 +29,7 @@ from typing import Any
 
 from webmail.devmail.dovecot import Dovecot, connect, ensure_folder
 from webmail.devmail.factories import make_message, message_bytes
+from webmail.devmail.fts import XAPIAN_FTS, xapian_installed
 
 __all__ = ["DEMO_ADDRESS", "demo_messages", "main", "seed_demo"]
 
@@ -813,6 +814,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--reseed", action="store_true", help="wipe the user's mailbox and seed it again"
     )
+    parser.add_argument(
+        "--no-fts",
+        action="store_true",
+        help="no full-text index (by default Xapian FTS when dovecot-fts-xapian is installed)",
+    )
     args = parser.parse_args(argv)
 
     root: Path = args.root.absolute()
@@ -829,7 +835,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, on_signal)
 
-    dovecot = Dovecot(root, tls=not args.no_tls)
+    # Full-text search with Xapian, indexing at delivery (webmail/devmail/fts.py): the demo's
+    # quick box then searches the message text too.
+    fts = "" if args.no_fts or not xapian_installed() else XAPIAN_FTS
+    dovecot = Dovecot(root, tls=not args.no_tls, extra_config=fts)
     try:
         dovecot.start()
         dovecot.add_user(args.user, args.password)

@@ -13,17 +13,26 @@ index?"). docs/deployment.md shows the same settings for a real server.
 
 from __future__ import annotations
 
-__all__ = ["XAPIAN_FTS"]
+from pathlib import Path
+
+__all__ = ["XAPIAN_FTS", "xapian_installed"]
+
+XAPIAN_PLUGIN = Path("/usr/lib/dovecot/modules/lib21_fts_xapian_plugin.so")
+
+
+def xapian_installed() -> bool:
+    """Is Dovecot's Xapian FTS plugin (package dovecot-fts-xapian) on this machine?"""
+    return XAPIAN_PLUGIN.exists()
+
 
 XAPIAN_FTS = """\
 # -- full-text search: fts + fts_xapian (webmail/devmail/fts.py) --
+# Global (doveadm index, lmtp) and for imap, whose block came earlier in the file (Dovecot warns
+# that the global line does not change that block: intended).
 mail_plugins = $mail_plugins fts fts_xapian
 protocol imap {
   mail_plugins = $mail_plugins fts fts_xapian
   imap_capability = +SEARCH=FUZZY
-}
-protocol lmtp {
-  mail_plugins = $mail_plugins fts fts_xapian
 }
 plugin {
   fts = xapian
