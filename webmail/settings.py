@@ -285,6 +285,9 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
+# ... and never on a page's time: a page shows the tree it has (or the folders without counts)
+# and fetches the counts afterwards (issue 14). False: a page without a tree counts first.
+WEBMAIL_FOLDER_COUNTS_LATER = envbool("WEBMAIL_FOLDER_COUNTS_LATER", True)
 
 # Search (mailview.services.search): does the IMAP server search through a full-text index?
 # "auto" = yes when it advertises SEARCH=FUZZY (docs/decisions.md); "yes"/"no" override it. Without

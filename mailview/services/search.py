@@ -240,8 +240,10 @@ def run_search(
     needed = max(1, page) * page_size
     found: list[tuple[str, list[int]]] = []
     dated: list[list[tuple[int, int]]] = []
+    messages = 0  # EXISTS of the folders searched (the tree's counts may be pending)
     for name in names:
-        _state, uids, _sorted = conn.search_sorted(name, criteria, "date")
+        state, uids, _sorted = conn.search_sorted(name, criteria, "date")
+        messages += state.exists
         found.append((name, uids))
         if len(names) > 1 and uids:
             newest = uids[-needed:][::-1]  # SORT answers oldest first
@@ -273,7 +275,6 @@ def run_search(
         summary_of = fetched.get((name, uid))
         if summary_of is not None:
             rows.append(SearchRow(name, labels.get(name, name), summary_of))
-    messages = sum(node.messages for node in folders)
     return SearchPage(query, rows, total, pages, page, page_size, len(names), indexed, messages)
 
 
@@ -334,6 +335,8 @@ def search_form(mail: MailSession, folder: str) -> tuple[FolderTree, SearchOptio
         indexed = has_full_text_index(conn)
         node = tree.find(folder)
         messages = node.messages if node is not None else 0
+        if node is not None and node.selectable and tree.counts_pending:
+            messages = conn.select(folder).exists  # cheap, unlike STATUS of a large INBOX
         large = not indexed and messages >= settings.WEBMAIL_SEARCH_LARGE_FOLDER
         return tree, SearchOptions(indexed, default_within(indexed), messages, large)
 

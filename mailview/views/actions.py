@@ -207,10 +207,11 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
             page = 1
         tree, results = search.search_page(mail, query, page, request.preferences.page_size)
         indexed, within = results.indexed, results.query.within
-        slow = results.slow_text
+        slow, messages = results.slow_text, results.messages_searched
     else:
         tree, options = search.search_form(mail, folder)
         indexed, within, slow = options.indexed, options.within, options.large
+        messages = options.messages
     if form.is_bound and not request.GET.get("within"):
         data = request.GET.copy()
         data["within"] = within  # show the choice the server's default made
@@ -234,7 +235,7 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
         "indexed": indexed,
         "within": within,
         "slow_text": slow,
-        "folder_messages": current.messages if current is not None else 0,
+        "folder_messages": messages,
         "page_base": base.urlencode(),
         "message_root": reverse("mailview:message", args=["x", 1])[: -len("x/1/")],
     }
