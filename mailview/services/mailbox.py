@@ -110,12 +110,15 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     it. Changes of our own (delete, move, import...) drop the cached tree, quota included.
     """
     made = conn.cache.tree
+    later = settings.WEBMAIL_FOLDER_COUNTS_LATER
     if made is not None:
         tree: FolderTree = made.value
-        if tree.counts_pending or time.monotonic() - made.made < settings.WEBMAIL_FOLDER_TREE_TTL:
+        fresh = time.monotonic() - made.made < settings.WEBMAIL_FOLDER_TREE_TTL
+        if fresh and not tree.counts_pending:
             return tree
-        return replace(tree, counts_pending=True)
-    if not settings.WEBMAIL_FOLDER_COUNTS_LATER:
+        if later:
+            return tree if tree.counts_pending else replace(tree, counts_pending=True)
+    if not later:
         return counted_tree(conn)
     prefix, _delimiter = conn.namespace_prefix()
     tree = build_tree(conn.list_folders(subscribed_only=True, counts=False), prefix)
