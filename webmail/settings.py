@@ -288,8 +288,8 @@ WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 # Sorted orders (4 bytes a message) kept by all the IMAP connections of one worker together;
 # beyond it the least recently used are dropped (mailview/imap/cache.py, OrderBudget).
 WEBMAIL_SORT_CACHE_BYTES = envint("WEBMAIL_SORT_CACHE_BYTES", 256 * 1024 * 1024)
-# The folder tree ... and never on a page's time: a page shows the tree it has (or the folders without counts)
-# and fetches the counts afterwards (issue 14). False: a page without a tree counts first.
+# Folder counts are never asked on a page's time: a page shows the tree it has (or the folders
+# without counts) and fetches the counts afterwards (issue 14). False: it counts first.
 WEBMAIL_FOLDER_COUNTS_LATER = envbool("WEBMAIL_FOLDER_COUNTS_LATER", True)
 
 # Search (mailview.services.search): does the IMAP server search through a full-text index?
