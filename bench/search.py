@@ -4,6 +4,12 @@ Run from the repository root (as root: the Maildirs are chowned to the mail user
 
     .venv/bin/python -m bench.search                     # 100,000-message INBOX
     .venv/bin/python -m bench.search --messages 5000     # a quick try
+    .venv/bin/python -m bench.search --fts               # Dovecot with Xapian full-text search
+
+``--within default`` (the default) sends no ``within``: the app's quick box then looks where it
+does on this server (subject and sender without a full-text index, everything with one), and the
+raw side sends the same criteria. ``--fts`` starts Dovecot with webmail/devmail/fts.py's config;
+the seeding's ``doveadm index`` then builds the Xapian index too.
 
 1. Starts a private Dovecot and seeds user ``bench`` with an INBOX of ``--messages`` realistic
    messages (bench.corpus, written straight into the Maildir, indexed once), as bench.list_pages.
@@ -60,24 +66,37 @@ from mailview.imap.protocol.responses import Data, fetch_dict, parse_response
 from mailview.imap.protocol.syntax import Record
 from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
+from webmail.devmail.fts import XAPIAN_FTS
 
 ROW_MARK = b'<tr class="row'
+BR = "  "  # a markdown line break
 
 
-def criteria(word: str) -> list[bytes]:
-    quoted = b'"' + word.encode() + b'"'
-    return [b"OR", b"OR", b"SUBJECT", quoted, b"FROM", quoted, b"TO", quoted]
+# mailview.services.search.WITHIN_KEYS (not imported: that module needs Django's settings).
+WITHIN_KEYS = {
+    "subject": ["SUBJECT"],
+    "sender": ["SUBJECT", "FROM"],
+    "headers": ["SUBJECT", "FROM", "TO"],
+    "all": ["SUBJECT", "FROM", "TO", "BODY"],
+}
 
 
-BODY = True
+def default_within(indexed: bool) -> str:
+    return "all" if indexed else "sender"
+
+
+WITHIN = "all"  # what the app's box looks in for this run (a WITHIN_KEYS key)
+ASK_WITHIN = ""  # the within= sent to the app ("" = the server's default)
 
 
 def quick(word: str) -> list[bytes]:
-    """The app's quick-search criteria: headers, and the text unless --within headers."""
+    """The app's quick-search criteria for WITHIN (as SearchQuery.criteria builds them)."""
     quoted = b'"' + word.encode() + b'"'
-    if not BODY:
-        return criteria(word)
-    return [b"OR", *criteria(word), b"BODY", quoted]
+    fields = WITHIN_KEYS[WITHIN]
+    keys: list[bytes] = [b"OR"] * (len(fields) - 1)
+    for field in fields:
+        keys += [field.encode(), quoted]
+    return keys
 
 
 ROW_ITEMS = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
@@ -144,8 +163,10 @@ def newest_uids(imap: BlockingIMAP, word: str) -> list[int]:
 
 def app_search(client: httpx.Client, word: str, hits: int) -> float:
     t0 = pc()
-    within = "all" if BODY else "headers"
-    response = client.get("/search/", params={"q": word, "folder": "INBOX", "within": within})
+    params = {"q": word, "folder": "INBOX"}
+    if ASK_WITHIN:
+        params["within"] = ASK_WITHIN
+    response = client.get("/search/", params=params)
     elapsed = pc() - t0
     if response.status_code != 200:
         raise RuntimeError(f"HTTP {response.status_code}: {response.text[:500]}")
@@ -165,11 +186,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=30, help="different words searched (30)")
     parser.add_argument(
         "--within",
-        choices=["all", "headers"],
-        default="all",
-        help="quick search in subject/from/to and the text (all) or the headers only",
+        choices=["default", *WITHIN_KEYS],
+        default="default",
+        help="what the quick box looks in (default: the app's default for the server)",
+    )
+    parser.add_argument(
+        "--fts", action="store_true", help="Dovecot with Xapian full-text search (fts.py)"
     )
     parser.add_argument("--output", type=Path, help="also write the markdown block here")
+    parser.add_argument(
+        "--root", type=Path, help="keep the server's files here; reuse them if already seeded"
+    )
     args = parser.parse_args(argv)
     args.command = " ".join(
         [
@@ -182,13 +209,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    global BODY
-    BODY = args.within == "all"
+    global WITHIN, ASK_WITHIN
+    ASK_WITHIN = "" if args.within == "default" else args.within
+    WITHIN = ASK_WITHIN or default_within(args.fts)
     words = sorted(set(_WORDS))[: args.rounds]
-    root = Path(tempfile.mkdtemp(prefix="webmail-bench-search-", dir="/var/tmp"))
+    if args.root:  # kept (and reused when already seeded with as many messages)
+        root = args.root.absolute()
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="webmail-bench-search-", dir="/var/tmp"))
     root.chmod(0o755)
-    dovecot = Dovecot(root / "dovecot")
+    marker = root / f"seeded-{args.messages}-{'fts' if args.fts else 'plain'}"
+    dovecot = Dovecot(root / "dovecot", extra_config=XAPIAN_FTS if args.fts else "")
     info = machine()
+    load_start = info.get("loadavg", "?")
     raw_total, raw_search_only, app, paired = Samples(), Samples(), Samples(), Samples()
     unparsed, paired_wire = Samples(), Samples()
     # The same page again: the search result is kept per connection, so this is the app's
@@ -198,8 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         dovecot.start()
         t0 = pc()
-        seed(dovecot, [Folder("INBOX", args.messages)], 0)
-        log(f"seeded {args.messages:,} in {pc() - t0:.1f} s")
+        if marker.exists():
+            dovecot.add_user(USER, PASSWORD)
+            log(f"reusing the seeded mailbox in {root}")
+        else:
+            seed(dovecot, [Folder("INBOX", args.messages)], 0)
+            marker.write_text("seeded\n")
+        seeding = pc() - t0
+        log(f"seeded {args.messages:,} in {seeding:.1f} s")
         imap = wire_connect(dovecot, USER, PASSWORD)
         wire(imap, b"SELECT", b"INBOX")
         t0 = pc()
@@ -236,10 +276,19 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             info["loadavg_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         overhead = app.median - raw_total.median
+        title = f"`--within {args.within}`" + (" `--fts`" if args.fts else "")
+        fts_text = (
+            " + Xapian FTS (webmail/devmail/fts.py), index built by `doveadm index` while seeding"
+            if args.fts
+            else ", no full-text index"
+        )
         report = f"""\
-### Results: {args.messages:,}-message INBOX, {len(words)} different words, `--within {args.within}`
+### Results: {args.messages:,}-message INBOX, {len(words)} different words, {title}
 
-Command: `{args.command}`
+Command: `{args.command}`{BR}
+Dovecot: the benchmark's config (webmail/devmail/dovecot_config.py){fts_text}; the box looked
+in {" / ".join(WITHIN_KEYS[WITHIN])} (`within={WITHIN}`); seeding {seeding:.0f} s.{BR}
+Load average (1, 5, 15 min) at the start: {load_start}; at the end: {info.get("loadavg_end", "?")}.
 
 | | median ms | p95 ms |
 |---|---|---|
@@ -270,7 +319,8 @@ Machine: {info.get("cpu", "?")}, {info.get("cpus", "?")} CPUs, {info.get("ram", 
             args.output.write_text(report)
     finally:
         dovecot.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.root:
+            shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -61,6 +61,8 @@ urlpatterns = [
     path("export/eml/<path:folder>/<int:uid>/", folders.export_eml, name="export_eml"),
     # Live mail's polling fallback (the websocket is ws/live/, mailview/live/routing.py).
     path("updates/<path:folder>/", live.updates, name="updates"),
+    # The folder tree's counts, asked by a page that was shown without them (issue 14).
+    path("folder-counts/", live.counts, name="folder_counts"),
 ]
 
 # Log in and out, settings and two-factor authentication (namespace accounts).

@@ -24,3 +24,10 @@ class WebmailAdminConfig(AdminConfig):
         from webmail.metrics import observe_imap_command
 
         set_command_observer(observe_imap_command)
+
+        # The memory of cached sort orders, all connections of this process together.
+        from django.conf import settings
+
+        from mailview.imap.cache import set_order_budget
+
+        set_order_budget(settings.WEBMAIL_SORT_CACHE_BYTES)

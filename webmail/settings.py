@@ -323,6 +323,19 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
+# Sorted orders (4 bytes a message) kept by all the IMAP connections of one worker together;
+# beyond it the least recently used are dropped (mailview/imap/cache.py, OrderBudget).
+WEBMAIL_SORT_CACHE_BYTES = envint("WEBMAIL_SORT_CACHE_BYTES", 256 * 1024 * 1024)
+# Folder counts are never asked on a page's time: a page shows the tree it has (or the folders
+# without counts) and fetches the counts afterwards (issue 14). False: it counts first.
+WEBMAIL_FOLDER_COUNTS_LATER = envbool("WEBMAIL_FOLDER_COUNTS_LATER", True)
+
+# Search (mailview.services.search): does the IMAP server search through a full-text index?
+# "auto" = yes when it advertises SEARCH=FUZZY (docs/decisions.md); "yes"/"no" override it. Without
+# an index the quick box searches subject and sender, and a folder of at least
+# WEBMAIL_SEARCH_LARGE_FOLDER messages gets a warning that searching the text will be slow.
+WEBMAIL_SEARCH_INDEX = envstr("WEBMAIL_SEARCH_INDEX", "auto")
+WEBMAIL_SEARCH_LARGE_FOLDER = envint("WEBMAIL_SEARCH_LARGE_FOLDER", 5000)
 
 # Writing mail (mailview.compose): the largest attachment accepted, where uploads wait (one
 # directory per user and message being written), the domain of logins without "@" (their default

@@ -10,11 +10,18 @@ changes make stale; the list rows of the selected folder are kept by the connect
 
 from __future__ import annotations
 
+import sys
+import threading
+import weakref
 from array import array
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_ORDERS = 8  # sorted orders kept per connection, all folders together (4 bytes a message)
+#: Bytes of sorted orders kept by all the connections of this process together (see
+#: OrderBudget; the app sets it from WEBMAIL_SORT_CACHE_BYTES at start-up).
+DEFAULT_ORDER_BUDGET = 256 * 1024 * 1024
 MAX_SEARCHES = 8
 MAX_DATES = 50_000  # sort dates kept per connection (about 100 bytes each in a dict)
 
@@ -29,7 +36,83 @@ class Timed:
     value: Any
 
 
-@dataclass
+class OrderBudget:
+    """Bounds the memory of the sorted orders of every connection of the process together.
+
+    An order is an array('I') of UIDs, 4 bytes a message (1,000,000 messages: 4 MB). Each
+    connection keeps at most MAX_ORDERS, but 400 pooled connections on folders of a million
+    would hold 12 GB: so every order kept is registered here, least recently used first, and
+    when their bytes pass the limit the oldest are dropped from whichever connection holds them
+    (that connection sorts again when it needs one). Thread-safe: connections are leased by many
+    request threads; a thread already holding an evicted array keeps using it.
+    """
+
+    def __init__(self, limit: int = DEFAULT_ORDER_BUDGET) -> None:
+        self.limit = limit
+        self.used = 0
+        self.evicted = 0
+        self._lock = threading.Lock()
+        # (id of the FolderCache, sort key) -> (weak ref to the FolderCache, bytes)
+        self._kept: OrderedDict[tuple[int, str], tuple[weakref.ref[FolderCache], int]] = (
+            OrderedDict()
+        )
+
+    def set_limit(self, limit: int) -> None:
+        with self._lock:
+            self.limit = max(0, limit)
+            self._evict()
+
+    def kept(self, entry: FolderCache, key: str, order: array[int]) -> None:
+        size = order.itemsize * len(order)
+        with self._lock:
+            self._drop((id(entry), key))
+            self._kept[(id(entry), key)] = (weakref.ref(entry, self._gone), size)
+            self.used += size
+            self._evict()
+
+    def used_order(self, entry: FolderCache, key: str) -> None:
+        """``entry``'s order ``key`` was used: it is the last to be evicted."""
+        with self._lock:
+            if (id(entry), key) in self._kept:
+                self._kept.move_to_end((id(entry), key))
+
+    def dropped(self, entry: FolderCache) -> None:
+        """``entry`` lost its orders (the folder moved on, or was forgotten)."""
+        with self._lock:
+            for key in list(entry.orders):
+                self._drop((id(entry), key))
+
+    def _drop(self, token: tuple[int, str]) -> None:
+        found = self._kept.pop(token, None)
+        if found is not None:
+            self.used -= found[1]
+
+    def _gone(self, ref: weakref.ref[FolderCache]) -> None:
+        with self._lock:
+            for token, (kept_ref, _size) in list(self._kept.items()):
+                if kept_ref is ref:
+                    self._drop(token)
+
+    def _evict(self) -> None:
+        while self.used > self.limit and self._kept:
+            (_id, key), (ref, size) = self._kept.popitem(last=False)
+            self.used -= size
+            self.evicted += 1
+            entry = ref()
+            if entry is not None:
+                entry.orders.pop(key, None)
+
+
+#: The process's budget (one per Daphne worker).
+order_budget = OrderBudget()
+
+
+def set_order_budget(limit: int) -> None:
+    """The bytes of sorted orders all connections of this process may keep together."""
+    order_budget.set_limit(limit)
+
+
+@dataclass(eq=False)
 class FolderCache:
     """What was computed from one folder at one state signature."""
 
@@ -58,6 +141,8 @@ class ConnectionCache:
         """The entry of `name` at `signature`: emptied first if the folder moved on."""
         entry = self.folders.get(name)
         if entry is None or entry.signature != signature:
+            if entry is not None:
+                order_budget.dropped(entry)
             entry = self.folders[name] = FolderCache(signature)
         return entry
 
@@ -70,9 +155,25 @@ class ConnectionCache:
         if sum(len(e.orders) for e in self.folders.values()) >= MAX_ORDERS:
             for entry in self.folders.values():
                 if entry.orders:
-                    entry.orders.pop(next(iter(entry.orders)))
+                    oldest = next(iter(entry.orders))
+                    order_budget._drop((id(entry), oldest))
+                    entry.orders.pop(oldest)
                     break
-        self.folder(name, signature).orders[key] = order
+        if sys.getsizeof(order) > sys.getsizeof(array(order.typecode)) + order.itemsize * len(
+            order
+        ):
+            order = order[:]  # a copy without the room the array grew with: 4 bytes a UID
+        entry = self.folder(name, signature)
+        entry.orders[key] = order
+        order_budget.kept(entry, key, order)
+
+    def order(self, name: str, signature: Signature, key: str) -> array[int] | None:
+        """The kept order ``key`` of ``name`` at ``signature`` (marked as recently used)."""
+        entry = self.peek(name, signature)
+        found = entry.orders.get(key) if entry is not None else None
+        if found is not None and entry is not None:
+            order_budget.used_order(entry, key)
+        return found
 
     def keep_search(
         self, name: str, signature: Signature, key: tuple[str, bytes], uids: list[int]
@@ -96,7 +197,9 @@ class ConnectionCache:
 
     def forget(self, name: str) -> None:
         """After a change of ours to `name`: its entry and the folder-wide lists go."""
-        self.folders.pop(name, None)
+        entry = self.folders.pop(name, None)
+        if entry is not None:
+            order_budget.dropped(entry)
         self.dates.pop(name, None)
         self.tree = None
         self.special = None
@@ -109,5 +212,7 @@ class ConnectionCache:
     def clear(self) -> None:
         self.tree = None
         self.special = None
+        for entry in self.folders.values():
+            order_budget.dropped(entry)
         self.folders.clear()
         self.dates.clear()

@@ -124,9 +124,9 @@ class IMAPConnection(FolderCommands, MessageCommands, AclCommands):
         state = self.select(folder)
         server_sorts = self.has("SORT")
         order_key = key if server_sorts else "arrival"
-        kept = self.cache.peek(folder, state.signature)
-        if kept is not None and order_key in kept.orders:
-            return state, kept.orders[order_key], server_sorts
+        kept = self.cache.order(folder, state.signature, order_key)
+        if kept is not None:
+            return state, kept, server_sorts
         with self._exchange("SORT" if server_sorts else "SEARCH") as imap:
             if server_sorts:
                 criterion = self._sort_criterion(key)
@@ -135,12 +135,12 @@ class IMAPConnection(FolderCommands, MessageCommands, AclCommands):
             else:
                 _status, untagged = imap.command(b"UID", b"SEARCH", b"ALL")
                 kind = "SEARCH"
-            order = array("L")
+            order = array("I")  # 4 bytes a UID (UIDs are 32-bit): 4 MB for a million
             for response in untagged:
                 if isinstance(response, Data) and response.kind == kind:
                     order.extend(numbers(response))
             if not server_sorts:
-                order = array("L", sorted(order))
+                order = array("I", sorted(order))
             changed = self._absorb(untagged, frozenset({kind}))
         if not changed:
             self.cache.keep_order(folder, state.signature, order_key, order)

@@ -51,18 +51,20 @@ class FolderCommands(ConnectionBase):
                             )
         return self._namespace
 
-    def list_folders(self, subscribed_only: bool = True) -> list[FolderInfo]:
+    def list_folders(self, subscribed_only: bool = True, counts: bool = True) -> list[FolderInfo]:
         """Folders with their special-use flags and MESSAGES/UNSEEN counts.
 
         One round trip with LIST-EXTENDED + LIST-STATUS (RFC 5258, 5819);
-        otherwise LIST, LSUB and a STATUS per folder.
+        otherwise LIST, LSUB and a STATUS per folder. ``counts=False``: no STATUS at all (the
+        counts stay None), so the server opens no folder: cheap even when a large INBOX is not
+        in its mailbox list index.
         """
-        if self.has("LIST-EXTENDED") and self.has("LIST-STATUS"):
-            return self._list_extended(subscribed_only)
-        return self._list_plain(subscribed_only)
+        if self.has("LIST-EXTENDED") and (self.has("LIST-STATUS") or not counts):
+            return self._list_extended(subscribed_only, counts)
+        return self._list_plain(subscribed_only, counts)
 
-    def _list_extended(self, subscribed_only: bool) -> list[FolderInfo]:
-        returns = [b"SUBSCRIBED", b"STATUS (MESSAGES UNSEEN)"]
+    def _list_extended(self, subscribed_only: bool, counts: bool = True) -> list[FolderInfo]:
+        returns = [b"SUBSCRIBED", b"STATUS (MESSAGES UNSEEN)"] if counts else [b"SUBSCRIBED"]
         if self.has("SPECIAL-USE"):
             returns.insert(1, b"SPECIAL-USE")
         with self._exchange("LIST") as imap:
@@ -70,18 +72,18 @@ class FolderCommands(ConnectionBase):
                 b"LIST", b'""', b'"*"', b"RETURN (" + b" ".join(returns) + b")"
             )
             self._absorb(untagged, frozenset({"LIST", "STATUS"}))
-            counts: dict[str, tuple[int | None, int | None]] = {}
+            found: dict[str, tuple[int | None, int | None]] = {}
             for response in untagged:
                 if isinstance(response, Data) and response.kind == "STATUS":
                     raw, items = status_items(response)
-                    counts[decode_folder_name(raw)] = (items.get("MESSAGES"), items.get("UNSEEN"))
+                    found[decode_folder_name(raw)] = (items.get("MESSAGES"), items.get("UNSEEN"))
             listed = _entries(untagged)
         folders = []
         for flags, delimiter, name in listed:
             subscribed = "\\subscribed" in {f.lower() for f in flags} or name.upper() == "INBOX"
             if subscribed_only and not subscribed:
                 continue
-            messages, unseen = counts.get(name, (None, None))
+            messages, unseen = found.get(name, (None, None))
             folders.append(
                 FolderInfo(
                     name=name,
@@ -94,7 +96,7 @@ class FolderCommands(ConnectionBase):
             )
         return folders
 
-    def _list_plain(self, subscribed_only: bool) -> list[FolderInfo]:
+    def _list_plain(self, subscribed_only: bool, counts: bool = True) -> list[FolderInfo]:
         with self._exchange("LIST") as imap:
             _status, untagged = imap.command(b"LIST", b'""', b'"*"')
             listed = _entries(untagged)
@@ -108,7 +110,7 @@ class FolderCommands(ConnectionBase):
             if subscribed_only and not is_subscribed:
                 continue
             info = FolderInfo(name, delimiter, flags, subscribed=is_subscribed)
-            if info.selectable:
+            if info.selectable and counts:
                 status = self.folder_status(name)
                 info = replace(info, messages=status.get("MESSAGES"), unseen=status.get("UNSEEN"))
             folders.append(info)

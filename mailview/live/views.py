@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.requests import AuthenticatedRequest
 from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.live import events, present
+from mailview.services.mailbox import folder_counts
 from mailview.services.session import MailSession
 
 #: At most this many new rows in one answer (the newest); more than that, the page reloads.
@@ -110,3 +111,21 @@ def updates(request: AuthenticatedRequest, folder: str) -> JsonResponse:
             "uidvalidity": uidvalidity,
         }
     )
+
+
+@login_required
+@require_GET
+def counts(request: AuthenticatedRequest) -> JsonResponse:
+    """GET /folders/counts/: every folder's unread and total counts, as "counts" events.
+
+    Asked by a page whose folder tree came without fresh counts (FolderTree.counts_pending), so
+    that counting the folders (LIST-STATUS) is never on a page's time.
+    """
+    mail = MailSession.for_request(request)
+    tree = folder_counts(mail)
+    found = [
+        events.FolderCounts(mail.login, node.name, unseen=node.unseen, messages=node.messages)
+        for node in tree.nodes
+        if node.selectable
+    ]
+    return JsonResponse({"events": [present.for_browser(e.payload(), None) for e in found]})

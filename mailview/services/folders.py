@@ -95,6 +95,9 @@ class FolderTree:
     nodes: list[FolderNode]  # flattened, in display order, with depth
     delimiter: str | None
     quota: QuotaGauge | None = None  # asked with the tree, cached with it
+    # The unread counts are missing or older than WEBMAIL_FOLDER_TREE_TTL: the page asks for
+    # them after it is shown (GET /folders/counts/, mailview/live/views.py).
+    counts_pending: bool = False
 
     def find(self, name: str) -> FolderNode | None:
         return next((node for node in self.nodes if node.name == name), None)

@@ -99,23 +99,46 @@ def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[Messa
 
 
 def _tree(conn: IMAPConnection) -> FolderTree:
-    """The folder tree, asked of the server at most every WEBMAIL_FOLDER_TREE_TTL seconds.
+    """The folder tree for a page, without asking the server for counts on the page's time.
 
-    LIST-STATUS makes the server count every folder; Dovecot pays ~30 ms for a 100k INBOX
-    that is not selected. Unread counts may therefore lag by up to the TTL (live updates
-    refresh them in the browser). The quota shown under the tree (GETQUOTAROOT) is asked
-    and kept with it, so it lags the same way; changes of our own (delete, move, import...)
-    drop the cached tree, quota included.
+    LIST-STATUS makes the server count every folder; a Dovecot whose mailbox list index does not
+    include INBOX (its default) opens the INBOX for it: ~335 ms at 100k messages. So a page
+    shows the tree this connection knows (its counts marked pending once older than
+    WEBMAIL_FOLDER_TREE_TTL), or, on a connection that knows none, the folders from a plain LIST
+    without counts; the page then asks for the counts (`counted_tree`, through
+    GET /folders/counts/). The quota shown under the tree (GETQUOTAROOT) is asked and kept with
+    it. Changes of our own (delete, move, import...) drop the cached tree, quota included.
     """
     made = conn.cache.tree
-    if made is not None and time.monotonic() - made.made < settings.WEBMAIL_FOLDER_TREE_TTL:
+    later = settings.WEBMAIL_FOLDER_COUNTS_LATER
+    if made is not None:
         tree: FolderTree = made.value
-        return tree
+        fresh = time.monotonic() - made.made < settings.WEBMAIL_FOLDER_TREE_TTL
+        if fresh and not tree.counts_pending:
+            return tree
+        if later:
+            return tree if tree.counts_pending else replace(tree, counts_pending=True)
+    if not later:
+        return counted_tree(conn)
+    prefix, _delimiter = conn.namespace_prefix()
+    tree = build_tree(conn.list_folders(subscribed_only=True, counts=False), prefix)
+    tree = replace(tree, quota=_quota(conn), counts_pending=True)
+    conn.cache.tree = Timed(time.monotonic(), tree)
+    return tree
+
+
+def counted_tree(conn: IMAPConnection) -> FolderTree:
+    """The folder tree with every folder's counts (LIST-STATUS), kept on the connection."""
     prefix, _delimiter = conn.namespace_prefix()
     tree = build_tree(conn.list_folders(subscribed_only=True), prefix)
     tree = replace(tree, quota=_quota(conn))
     conn.cache.tree = Timed(time.monotonic(), tree)
     return tree
+
+
+def folder_counts(mail: MailSession) -> FolderTree:
+    """The folder tree with fresh counts, for a page that showed it without them."""
+    return mail.run(counted_tree)
 
 
 def _quota(conn: IMAPConnection) -> QuotaGauge | None:

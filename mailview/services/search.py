@@ -11,11 +11,12 @@ import heapq
 import itertools
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from mailview.imap.client import (
@@ -33,20 +34,49 @@ from mailview.services.session import MailSession
 
 MAX_TEXT = 500
 
+#: What the quick box looks in. Without a full-text index on the server the default is
+#: "sender" (subject and from, as Roundcube's default): "all" makes the server read every
+#: message of the folder. With an index the default is "all".
+WITHIN_CHOICES = [
+    ("subject", _("Subject")),
+    ("sender", _("Subject and sender")),
+    ("headers", _("Subject, sender and recipients")),
+    ("all", _("Subject, sender, recipients and message text")),
+]
+WITHIN_KEYS = {
+    "subject": ["SUBJECT"],
+    "sender": ["SUBJECT", "FROM"],
+    "headers": ["SUBJECT", "FROM", "TO"],
+    "all": ["SUBJECT", "FROM", "TO", "BODY"],
+}
+
+
+def default_within(indexed: bool) -> str:
+    return "all" if indexed else "sender"
+
+
+def has_full_text_index(conn: IMAPConnection) -> bool:
+    """Does this server answer text searches from a full-text index?
+
+    WEBMAIL_SEARCH_INDEX "yes"/"no" decides; "auto" (the default) trusts the capability
+    SEARCH=FUZZY (RFC 6203), which Dovecot advertises when its FTS backend is in use and says so
+    (docs/decisions.md: "Is there a full-text index?"). Capabilities come with the login: no
+    command is sent.
+    """
+    configured = str(getattr(settings, "WEBMAIL_SEARCH_INDEX", "auto")).strip().lower()
+    if configured in ("yes", "true", "1", "on"):
+        return True
+    if configured in ("no", "false", "0", "off"):
+        return False
+    return conn.has("SEARCH=FUZZY")
+
 
 class SearchForm(forms.Form):
     default_renderer = widget_renderer  # a millisecond less on every search page
 
     q = forms.CharField(label=_("Search"), required=False, max_length=MAX_TEXT, strip=True)
-    within = forms.ChoiceField(
-        label=_("Look in"),
-        choices=[
-            ("all", _("Subject, sender, recipients and text")),
-            ("headers", _("Subject, sender and recipients only (faster)")),
-        ],
-        required=False,
-        initial="all",
-    )
+    # Blank = the default for this server (default_within), decided once the server is known.
+    within = forms.ChoiceField(label=_("Look in"), choices=WITHIN_CHOICES, required=False)
     folder = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
     scope = forms.ChoiceField(
         label=_("Where"),
@@ -84,7 +114,7 @@ class SearchQuery:
     folder: str
     all_folders: bool = False
     text: str = ""
-    body: bool = True
+    within: str = ""  # a WITHIN_CHOICES key; "" = this server's default (see resolved)
     since: date | None = None
     until: date | None = None
     unread: bool = False
@@ -99,7 +129,7 @@ class SearchQuery:
             folder=data["folder"],
             all_folders=data.get("scope") == "all",
             text=data.get("q") or "",
-            body=data.get("within") != "headers",
+            within=data.get("within") or "",
             since=data.get("since"),
             until=data.get("until"),
             unread=bool(data.get("unread")),
@@ -113,16 +143,26 @@ class SearchQuery:
     def empty(self) -> bool:
         return self.criteria() == []
 
+    @property
+    def body(self) -> bool:
+        """Does the search read the message text (slow without a full-text index)?"""
+        return bool(self.text.strip()) and self.within == "all"
+
+    def resolved(self, indexed: bool) -> SearchQuery:
+        """This query with a blank ``within`` replaced by the server's default."""
+        if self.within in WITHIN_KEYS:
+            return self
+        return replace(self, within=default_within(indexed))
+
     def criteria(self) -> list[SearchToken]:
         """IMAP SEARCH keys: Atoms made here, user text as plain str (quoted later)."""
         keys: list[SearchToken] = []
         t = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in self.text).strip()
         if t:
-            if self.body:
-                keys += [Atom("OR")]
-            keys += [Atom("OR"), Atom("OR"), Atom("SUBJECT"), t, Atom("FROM"), t, Atom("TO"), t]
-            if self.body:
-                keys += [Atom("BODY"), t]
+            fields = WITHIN_KEYS.get(self.within) or WITHIN_KEYS[default_within(False)]
+            keys += [Atom("OR")] * (len(fields) - 1)
+            for field in fields:
+                keys += [Atom(field), t]
         if self.since:
             keys += [Atom("SINCE"), Atom(imap_date(self.since))]
         if self.until:
@@ -162,6 +202,13 @@ class SearchPage:
     page: int
     page_size: int
     folders_searched: int
+    indexed: bool = False  # the server searches through a full-text index
+    messages_searched: int = 0  # messages in the folders searched (from the folder tree)
+
+    @property
+    def slow_text(self) -> bool:
+        """Searching the text here reads every message: no index and a large folder."""
+        return not self.indexed and self.messages_searched >= settings.WEBMAIL_SEARCH_LARGE_FOLDER
 
     @property
     def first_index(self) -> int:
@@ -176,6 +223,8 @@ def run_search(
     conn: IMAPConnection, query: SearchQuery, tree: FolderTree, page: int, page_size: int
 ) -> SearchPage:
     """Search, then fetch only the rows of the page asked for."""
+    indexed = has_full_text_index(conn)
+    query = query.resolved(indexed)
     criteria = query.criteria()
     if query.all_folders:
         folders = [node for node in tree.nodes if node.selectable]
@@ -191,8 +240,10 @@ def run_search(
     needed = max(1, page) * page_size
     found: list[tuple[str, list[int]]] = []
     dated: list[list[tuple[int, int]]] = []
+    messages = 0  # EXISTS of the folders searched (the tree's counts may be pending)
     for name in names:
-        _state, uids, _sorted = conn.search_sorted(name, criteria, "date")
+        state, uids, _sorted = conn.search_sorted(name, criteria, "date")
+        messages += state.exists
         found.append((name, uids))
         if len(names) > 1 and uids:
             newest = uids[-needed:][::-1]  # SORT answers oldest first
@@ -224,7 +275,7 @@ def run_search(
         summary_of = fetched.get((name, uid))
         if summary_of is not None:
             rows.append(SearchRow(name, labels.get(name, name), summary_of))
-    return SearchPage(query, rows, total, pages, page, page_size, len(names))
+    return SearchPage(query, rows, total, pages, page, page_size, len(names), indexed, messages)
 
 
 def merge_newest_first(
@@ -264,3 +315,29 @@ def search_page(
         return tree, run_search(conn, query, tree, page, page_size)
 
     return mail.run(read, folder=query.folder)
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """What the search form offers before anything is searched."""
+
+    indexed: bool
+    within: str  # the default of the quick box on this server
+    messages: int  # messages in the folder the box searches
+    large: bool  # searching its text without an index will be slow
+
+
+def search_form(mail: MailSession, folder: str) -> tuple[FolderTree, SearchOptions]:
+    """The folder tree and the search options for ``folder`` (no search sent)."""
+
+    def read(conn: IMAPConnection) -> tuple[FolderTree, SearchOptions]:
+        tree = _tree(conn)
+        indexed = has_full_text_index(conn)
+        node = tree.find(folder)
+        messages = node.messages if node is not None else 0
+        if node is not None and node.selectable and tree.counts_pending:
+            messages = conn.select(folder).exists  # cheap, unlike STATUS of a large INBOX
+        large = not indexed and messages >= settings.WEBMAIL_SEARCH_LARGE_FOLDER
+        return tree, SearchOptions(indexed, default_within(indexed), messages, large)
+
+    return mail.run(read)

@@ -188,22 +188,35 @@ def thread_list(request: AuthenticatedRequest, folder: str) -> HttpResponse:
 
 @login_required
 def search_results(request: AuthenticatedRequest) -> HttpResponse:
-    """GET /search/: the quick box and the advanced form; results paged like the list."""
+    """GET /search/: the quick box and the advanced form; results paged like the list.
+
+    With the header ``X-Search-Live: 1`` (search as you type, static/webmail/search.js) only the
+    results part of the page is answered.
+    """
     form = search.SearchForm(request.GET or None)
     mail = MailSession.for_request(request)
     results = None
     query = None
     if form.is_bound and form.is_valid():
         query = search.SearchQuery.from_form(form.cleaned_data)
+    folder = (query.folder if query else request.GET.get("folder")) or "INBOX"
     if query is not None and not query.empty:
         try:
             page = max(1, int(request.GET.get("page", "1")))
         except ValueError:
             page = 1
         tree, results = search.search_page(mail, query, page, request.preferences.page_size)
+        indexed, within = results.indexed, results.query.within
+        slow, messages = results.slow_text, results.messages_searched
     else:
-        tree = services.folder_tree(mail)
-    folder = (query.folder if query else request.GET.get("folder")) or "INBOX"
+        tree, options = search.search_form(mail, folder)
+        indexed, within, slow = options.indexed, options.within, options.large
+        messages = options.messages
+    if form.is_bound and not request.GET.get("within"):
+        data = request.GET.copy()
+        data["within"] = within  # show the choice the server's default made
+        form = search.SearchForm(data)
+        form.is_valid()
     advanced = (
         bool(request.GET.get("advanced"))
         or bool(query and (query.since or query.until or query.unread or query.flagged))
@@ -211,17 +224,21 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
     )
     base = request.GET.copy()
     base.pop("page", None)
-    return render(
-        request,
-        "mailview/search.html",
-        {
-            "tree": tree,
-            "form": form,
-            "results": results,
-            "folder": folder,
-            "current": tree.find(folder),
-            "advanced": advanced,
-            "page_base": base.urlencode(),
-            "message_root": reverse("mailview:message", args=["x", 1])[: -len("x/1/")],
-        },
-    )
+    current = tree.find(folder)
+    context = {
+        "tree": tree,
+        "form": form,
+        "results": results,
+        "folder": folder,
+        "current": current,
+        "advanced": advanced,
+        "indexed": indexed,
+        "within": within,
+        "slow_text": slow,
+        "folder_messages": messages,
+        "page_base": base.urlencode(),
+        "message_root": reverse("mailview:message", args=["x", 1])[: -len("x/1/")],
+    }
+    if request.headers.get("X-Search-Live") == "1":
+        return render(request, "mailview/_search_live.html", context)
+    return render(request, "mailview/search.html", context)

@@ -409,5 +409,20 @@ function connect() {
   };
 }
 
+// A tree shown without fresh counts (the server was not asked on the page's time): ask now.
+var nav = document.querySelector("nav#folders[data-counts]");
+if (nav) {
+  fetch(nav.getAttribute("data-counts"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      if (followLoginRedirect(response) || !response.ok) return null;
+      return response.json();
+    })
+    .then(function (data) {
+      if (data) data.events.forEach(onCounts);
+      nav.removeAttribute("data-counts");
+    })
+    .catch(function () { /* the badges stay as they are; live events and polls update them */ });
+}
+
 connect();
 }

@@ -37,13 +37,15 @@ LIVE_TIMEOUT = 20_000
 
 @pytest.fixture(scope="module")
 def daphne_server(dovecot: Dovecot) -> Iterator[LiveServer]:
-    """The app with its folder tree read afresh on every page (it is kept 15 s by default), so a
-    fresh render shows the counts as they are now; polling every 2 s without a websocket."""
+    """The app with its folder tree read afresh on every page (it is kept 15 s by default) and
+    counted before the page is sent (by default the page asks afterwards), so a fresh render
+    shows the counts as they are now; polling every 2 s without a websocket."""
     workdir = Path(tempfile.mkdtemp(prefix="webmail-live-rows-"))
     try:
         env = {
             **mail_env(dovecot),
             "WEBMAIL_FOLDER_TREE_TTL": "0",
+            "WEBMAIL_FOLDER_COUNTS_LATER": "false",  # a fresh render counts first
             "WEBMAIL_LIVE_POLL_INTERVAL": "2",  # when the websocket is blocked
         }
         with run_daphne(workdir, env) as server:

@@ -79,17 +79,20 @@ def seed(user) -> None:
     )
 
 
-def test_quick_search_looks_in_subject_from_to_and_body_newest_first(alice, login):
+def test_quick_search_in_subject_from_to_and_text_finds_newest_first(alice, login):
     seed(alice)
     client = login(alice)
-    response = client.get("/search/", {"q": "budget", "folder": "INBOX"})
+    everything = {"folder": "INBOX", "within": "all"}
+    response = client.get("/search/", {"q": "budget", **everything})
     assert response.status_code == 200
     # Subject, To (Budget Team) and body; newest first.
     assert found(response) == ["Holiday photos", "Lunch?", "Quarterly budget"]
     assert "1–3 of 3" in response.content.decode()
-    assert found(client.get("/search/", {"q": "erin@example.com"})) == ["Holiday photos"]
-    assert found(client.get("/search/", {"q": "Grüße"})) == ["Grüße aus München"]
-    assert found(client.get("/search/", {"q": "nothing-like-this"})) == []
+    assert found(client.get("/search/", {"q": "erin@example.com", **everything})) == [
+        "Holiday photos"
+    ]
+    assert found(client.get("/search/", {"q": "Grüße", **everything})) == ["Grüße aus München"]
+    assert found(client.get("/search/", {"q": "nothing-like-this", **everything})) == []
     # Headers only: the body match (Holiday photos) drops out.
     headers_only = client.get("/search/", {"q": "budget", "within": "headers"})
     assert found(headers_only) == ["Lunch?", "Quarterly budget"]
@@ -119,7 +122,9 @@ def test_scope_all_folders_and_the_folder_column(alice, login):
     client = login(alice)
     only_inbox = found(client.get("/search/", {"q": "budget 2027", "folder": "INBOX"}))
     assert only_inbox == []
-    everywhere = client.get("/search/", {"q": "budget", "folder": "INBOX", "scope": "all"})
+    everywhere = client.get(
+        "/search/", {"q": "budget", "folder": "INBOX", "scope": "all", "within": "all"}
+    )
     assert sorted(found(everywhere)) == sorted(
         ["Holiday photos", "Lunch?", "Quarterly budget", "Budget 2027"]
     )
@@ -244,21 +249,23 @@ def test_one_folder_search_is_one_sort_and_one_fetch(alice, mail_server):
 
         return mail.run(go, folder="INBOX")
 
-    results, sent, count = search(SearchQuery(folder="INBOX", text="budget"))
+    results, sent, count = search(SearchQuery(folder="INBOX", text="budget", within="all"))
     assert [row.message.subject for row in results.rows] == ["Holiday photos", "Lunch?"]
     # The NOOP that checks the selected folder, the SORT (our SEARCH command) and the rows' FETCH.
     assert sent == {"NOOP": 1, "SEARCH": 1, "FETCH": 1}
     assert count == 3
 
     # All folders: one date FETCH per folder with hits, one SELECT per folder, no more.
-    results, sent, _count = search(SearchQuery(folder="INBOX", text="budget", all_folders=True))
+    results, sent, _count = search(
+        SearchQuery(folder="INBOX", text="budget", all_folders=True, within="all")
+    )
     assert [row.message.subject for row in results.rows] == ["Holiday photos", "Lunch?"]
     folders = results.folders_searched
     assert sent["SEARCH"] == folders - 1  # INBOX's SORT is still known from the search above
     assert sent["FETCH"] == 2 + 1  # dates in INBOX and Projects, then INBOX's rows
     # Page 2 reuses the SORTs and the dates of the newest hits: only the new ones are fetched.
     results, sent, _count = search(
-        SearchQuery(folder="INBOX", text="budget", all_folders=True), page=2
+        SearchQuery(folder="INBOX", text="budget", all_folders=True, within="all"), page=2
     )
     assert [row.message.subject for row in results.rows] == ["Budget 2027", "Quarterly budget"]
     assert "SEARCH" not in sent
@@ -305,7 +312,8 @@ def test_search_text_cannot_inject_imap(alice, login, text):
     assert response.status_code == 200
     assert found(response) == []  # matched nothing: the text was searched for, not obeyed
     # The connection is still fine afterwards.
-    assert len(found(client.get("/search/", {"q": "budget", "folder": "INBOX"}))) == 3
+    again = client.get("/search/", {"q": "budget", "folder": "INBOX", "within": "all"})
+    assert len(found(again)) == 3
 
 
 def test_imap_string_quotes_or_sends_a_literal():
@@ -319,7 +327,7 @@ def test_imap_string_quotes_or_sends_a_literal():
 def test_without_sort_esearch_and_plain_search_find_the_same(alice, mail_server):
     seed(alice)
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
-    query = SearchQuery(folder="INBOX", text="budget")
+    query = SearchQuery(folder="INBOX", text="budget", within="all")
 
     def run(drop: set[str]):
         def go(conn: IMAPConnection):

@@ -9,7 +9,10 @@ from html import unescape
 import pytest
 
 from accounts.models import Preferences
+from mailview.imap.client import IMAPConnection
 from mailview.imap.pool import get_pool
+from mailview.services.session import MailSession
+from tests.services.test_search import commands_by_name, sent_since
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db
@@ -49,16 +52,26 @@ def test_folder_tree_lists_roles_first_with_unread_counts(alice, login):
     alice.create_folder("Projects/2026")
     alice.append("Projects/2026", make_message(subject="nested"))
     alice.create_folder("Alpha")
-    response = login(alice).get("/mail/INBOX/")
+    client = login(alice)
+    response = client.get("/mail/INBOX/")
     tree = folders(response)
     names = [name for name, _label in tree]
     assert names[:6] == ["INBOX", "Drafts", "Sent", "Junk", "Trash", "Archive"]
     assert names[6:] == ["Alpha", "Projects", "Projects/2026"]
     assert dict(tree)["INBOX"] == "Inbox"
     html = response.content.decode()
+    # The first page does not wait for the server to count every folder: it asks afterwards.
+    assert 'data-counts="/folder-counts/"' in html
+    assert 'class="unseen"' not in html
+    counts = {e["folder"]: e for e in client.get("/folder-counts/").json()["events"]}
+    assert counts["INBOX"]["unseen"] == 1 and counts["INBOX"]["messages"] == 2
+    assert counts["Projects/2026"]["unseen"] == 1 and counts["Alpha"]["unseen"] == 0
+    assert '<span class="unseen"' in counts["INBOX"]["badge"]
+    html = client.get("/mail/INBOX/").content.decode()  # the counted tree
     assert re.search(r'data-folder="INBOX".*?class="unseen"[^>]*>1<', html, re.S)
     assert re.search(r'data-folder="Projects/2026".*?class="unseen"[^>]*>1<', html, re.S)
     assert "<title>(1) Inbox" in html
+    assert "data-counts" not in html
 
 
 def test_list_shows_newest_first_fifty_per_page(alice, login):
@@ -200,10 +213,59 @@ def test_the_folder_tree_is_asked_again_after_its_ttl(alice, login, settings):
     alice.append("INBOX", make_message(subject="arrived"))
     before = get_pool().stats()["commands"]
     html = client.get("/mail/INBOX/").content.decode()
-    # NOOP (which sees the new message), SELECT, SORT, FETCH, and for the tree LIST-STATUS and
-    # GETQUOTAROOT (the quota under it).
-    assert get_pool().stats()["commands"] - before == 6
+    # NOOP (which sees the new message), SELECT, SORT, FETCH; the tree is the one known, its
+    # counts asked by the page afterwards (not on the page's time).
+    assert get_pool().stats()["commands"] - before == 4
+    assert 'data-counts="/folder-counts/"' in html
+    before = get_pool().stats()["commands"]
+    counts = {e["folder"]: e["unseen"] for e in client.get("/folder-counts/").json()["events"]}
+    assert counts["INBOX"] == 1
+    # LIST-STATUS and GETQUOTAROOT (the quota under the tree).
+    assert get_pool().stats()["commands"] - before == 2
+
+
+def test_without_counts_later_the_first_page_counts_first(alice, login, settings):
+    settings.WEBMAIL_FOLDER_COUNTS_LATER = False
+    alice.append("INBOX", make_message(subject="new"))
+    html = login(alice).get("/mail/INBOX/").content.decode()
     assert re.search(r'data-folder="INBOX".*?class="unseen"[^>]*>1<', html, re.S)
+    assert "data-counts" not in html
+
+
+def test_a_tree_without_counts_asks_no_status(alice, mail_server):
+    alice.append("INBOX", make_message(subject="new"))
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+
+    def listed(conn: IMAPConnection, drop: set[str], counts: bool):
+        conn._capabilities = conn.capabilities - drop
+        before = commands_by_name()
+        folders = conn.list_folders(counts=counts)
+        return {f.name: (f.messages, f.unseen) for f in folders}, sent_since(before)
+
+    # LIST-EXTENDED: one LIST, without RETURN (STATUS ...): the server sends no counts.
+    found, sent = mail.run(lambda conn: listed(conn, set(), counts=False))
+    assert found["INBOX"] == (None, None) and sent == {"LIST": 1}
+    found, sent = mail.run(lambda conn: listed(conn, set(), counts=True))
+    assert found["INBOX"] == (1, 1)
+    # Plain LIST + LSUB: no STATUS per folder unless counts are asked for.
+    found, sent = mail.run(lambda conn: listed(conn, {"LIST-EXTENDED"}, counts=False))
+    assert found["INBOX"] == (None, None) and "STATUS" not in sent
+    found, sent = mail.run(lambda conn: listed(conn, {"LIST-EXTENDED"}, counts=True))
+    assert found["INBOX"] == (1, 1) and sent["STATUS"] == len(found)
+
+
+def test_bob_gets_his_own_counts(alice, bob, login):
+    alice.append("INBOX", make_message(subject="for alice"))
+    alice.create_folder("Secret")
+    counts = {e["folder"]: e for e in login(bob).get("/folder-counts/").json()["events"]}
+    assert counts["INBOX"]["unseen"] == 0 and counts["INBOX"]["messages"] == 0
+    assert "Secret" not in counts
+    assert login(alice).get("/folder-counts/").json()["events"][0]["unseen"] == 1
+
+
+def test_folder_counts_need_a_login(client):
+    response = client.get("/folder-counts/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def quota_gauge(html: str) -> re.Match | None:

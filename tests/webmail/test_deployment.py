@@ -23,6 +23,7 @@ import yaml
 from django.test import Client
 
 from tests.support.liveserver import ROOT, mail_env
+from tests.support.procnet import child_pids, connections_by_pid, listening_sockets_by_pid
 from webmail.devmail.dovecot import free_port
 
 SHOW = (
@@ -202,6 +203,22 @@ def serve_two_workers(workdir: Path, database_url: str, dovecot) -> None:
         # Counters of both workers are added up (prometheus_client multiprocess mode).
         text = httpx.get(f"{base}/metrics", timeout=5).text
         assert 'webmail_http_requests_total{method="GET",status="200",view="metrics"}' in text
+        # Each worker has a socket of its own (SO_REUSEPORT): the kernel spreads connections
+        # over both (by a hash of the addresses; all 40 on one worker: a chance of 2**-39).
+        clients = [httpx.Client(base_url=base, timeout=10) for _ in range(40)]
+        try:
+            for client in clients:
+                assert client.get("/healthz").status_code == 200  # the connection stays open
+            pids = child_pids(process.pid)
+            held = connections_by_pid(pids, port)
+            listening = listening_sockets_by_pid(pids, port)
+        finally:
+            for client in clients:
+                client.close()
+        assert len(held) == 2 and sum(held.values()) == 40, held
+        assert min(held.values()) >= 5, held
+        first, second = listening.values()
+        assert len(first) == len(second) == 1 and first != second, listening
     finally:
         process.send_signal(signal.SIGTERM)
         try:

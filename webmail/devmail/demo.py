@@ -29,6 +29,7 @@ from typing import Any
 
 from webmail.devmail.dovecot import Dovecot, connect, ensure_folder
 from webmail.devmail.factories import make_message, message_bytes
+from webmail.devmail.fts import XAPIAN_FTS, xapian_installed
 from webmail.devmail.sieve import sieve_dovecot, wait_for_managesieve
 
 __all__ = ["DEMO_ADDRESS", "demo_messages", "main", "seed_demo"]
@@ -814,6 +815,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--reseed", action="store_true", help="wipe the user's mailbox and seed it again"
     )
+    parser.add_argument(
+        "--no-fts",
+        action="store_true",
+        help="no full-text index (by default Xapian FTS when dovecot-fts-xapian is installed)",
+    )
     args = parser.parse_args(argv)
 
     root: Path = args.root.absolute()
@@ -830,8 +836,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, on_signal)
 
-    # Filters and out-of-office: Sieve on delivery and a ManageSieve service (devmail/sieve.py).
-    with_sieve = sieve_dovecot(root, tls=not args.no_tls)
+    # Filters and out-of-office: Sieve on delivery and a ManageSieve service (devmail/sieve.py);
+    # full-text search with Xapian, indexing at delivery (devmail/fts.py): the demo's quick box
+    # then searches the message text too.
+    fts = "" if args.no_fts or not xapian_installed() else XAPIAN_FTS
+    with_sieve = sieve_dovecot(root, tls=not args.no_tls, extra_config=fts)
     dovecot = with_sieve.dovecot
     try:
         dovecot.start()

@@ -77,8 +77,13 @@ class SieveDovecot:
     managesieve_port: int
 
 
-def sieve_dovecot(root: Path, *, relay_port: int | None = None, tls: bool = True) -> SieveDovecot:
-    """A (not yet started) Dovecot under ``root`` with Sieve on delivery and ManageSieve."""
+def sieve_dovecot(
+    root: Path, *, relay_port: int | None = None, tls: bool = True, extra_config: str = ""
+) -> SieveDovecot:
+    """A (not yet started) Dovecot under ``root`` with Sieve on delivery and ManageSieve.
+
+    ``extra_config`` comes first, so that its global settings (``mail_plugins`` of full-text
+    search) reach the ``protocol lmtp`` block that Sieve adds after it."""
     uid, gid = ensure_mail_user()
     root.mkdir(parents=True, exist_ok=True)
     scripts = root / "sieve"
@@ -87,7 +92,8 @@ def sieve_dovecot(root: Path, *, relay_port: int | None = None, tls: bool = True
     port = free_port()
     server = Dovecot(
         root,
-        extra_config=sieve_config(root, managesieve_port=port, relay_port=relay_port),
+        extra_config=extra_config
+        + sieve_config(root, managesieve_port=port, relay_port=relay_port),
         tls=tls,
     )
     return SieveDovecot(server, port)
