@@ -53,6 +53,7 @@ class ConnectionBase:
         # untagged FETCH, EXPUNGE, VANISHED or EXISTS (another session's flag change, new or
         # removed mail) or any command of ours that may change a message forgets them all.
         self._rows: dict[int, MessageSummary] = {}
+        self._read_only = False
 
     # -- plumbing -----------------------------------------------------------
 
@@ -137,13 +138,18 @@ class ConnectionBase:
         it selected again. The state returned is current either way.
         """
         argument = folder_argument(folder)
-        if self.selected is not None and self.selected.name == folder:
+        # A folder opened with limited rights ([READ-ONLY], or no \\Deleted among the
+        # PERMANENTFLAGS: e.g. shared with read rights only) is opened again each time: the
+        # server checks rights when a folder is opened, and its owner may have granted more
+        # since (RFC 4314).
+        if self.selected is not None and self.selected.name == folder and not self._read_only:
             if not self.noop():
                 return self.selected
         with self._exchange("SELECT") as imap:
             self.selected = None
             self._rows.clear()
-            _status, untagged = imap.command(b"SELECT", argument)
+            status, untagged = imap.command(b"SELECT", argument)
+        limited = status.code is not None and status.code.name == "READ-ONLY"
         values = {"UIDVALIDITY": 0, "UIDNEXT": 0, "EXISTS": 0}
         modseq = None
         for response in untagged:
@@ -151,12 +157,15 @@ class ConnectionBase:
                 values["EXISTS"] = response.number or 0
             elif isinstance(response, Status) and response.code is not None:
                 code = response.code
+                if code.name == "PERMANENTFLAGS" and b"\\deleted" not in code.args.lower():
+                    limited = True
                 if code.name in values or code.name == "HIGHESTMODSEQ":
                     found = code.numbers()
                     if found and code.name == "HIGHESTMODSEQ":
                         modseq = found[0]
                     elif found:
                         values[code.name] = found[0]
+        self._read_only = limited
         self.selected = MailboxState(
             name=folder,
             uidvalidity=values["UIDVALIDITY"],
