@@ -1,9 +1,11 @@
-"""Messages whose headers the decoders cannot fully read open like any other (real Dovecot)."""
+"""Hostile mail through the views and real Dovecot: headers the decoders cannot fully read,
+HTML beyond the sanitizer's budget. Each opens like any other message, never an error page."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.views.test_message import frame_url
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,20 @@ def test_a_well_formed_neighbour_is_still_decoded(alice, login):
     uid = alice.append("INBOX", make_message(subject="Grüße aus Köln", text="x"))
     html = login(alice).get(f"/message/INBOX/{uid}/").content.decode()
     assert "Grüße aus Köln" in html
+
+
+def test_pathological_html_opens_flattened_with_a_notice(alice, bob, login):
+    markup = "<div>" * 10_000 + "<p>The deep words</p>" + "</div>" * 10_000
+    uid = alice.append("INBOX", make_message(subject="Deep", html=markup))
+    client = login(alice)
+    page = client.get(f"/message/INBOX/{uid}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "This message is too complex to display; view its source." in html
+    assert "Show source" in html
+    frame = client.get(frame_url(html))
+    assert frame.status_code == 200
+    body = frame.content.decode()
+    assert "The deep words" in body and "too complex to display" in body
+    assert body.count("<div") < 10
+    assert login(bob).get(frame_url(html)).status_code == 404
