@@ -299,6 +299,10 @@ WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
 WEBMAIL_IDLE_REISSUE = envfloat("WEBMAIL_IDLE_REISSUE", 25 * 60.0)
 WEBMAIL_LIVE_LINGER = envfloat("WEBMAIL_LIVE_LINGER", 5.0)
 WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
+# IDLE watchers (one IMAP connection each) per login and process; beyond it a page polls.
+WEBMAIL_LIVE_WATCHERS_PER_USER = envint("WEBMAIL_LIVE_WATCHERS_PER_USER", WEBMAIL_POOL_PER_USER)
+# Unauthenticated /healthz keeps its IMAP probe's outcome this many seconds (per worker).
+WEBMAIL_HEALTH_IMAP_CACHE = envfloat("WEBMAIL_HEALTH_IMAP_CACHE", 5.0)
 # A websocket checks this often that its session still holds the password (expiry, deletion).
 WEBMAIL_LIVE_SESSION_CHECK = envfloat("WEBMAIL_LIVE_SESSION_CHECK", 300.0)
 

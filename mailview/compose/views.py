@@ -54,26 +54,55 @@ def compose_start(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     uid = request.GET.get("uid", "")
     draft = request.GET.get("draft", "")
+    folder = request.GET.get("folder", "INBOX")
+    # Starting from a message copies it (or its attachments) to disk: opening the same start
+    # again in this session goes back to that compose instead of making another copy.
+    key = ""
+    if draft.isdigit():
+        key = f"draft:{draft}"
+    elif kind and uid.isdigit():
+        key = f"{kind}:{uid}:{folder}"
+    earlier = _started(request, store, key)
+    if earlier:
+        return redirect("compose:page", compose_id=earlier)
     if draft.isdigit():
         start = open_draft(mail, store, identities, int(draft))
     elif kind and uid.isdigit():
         start = start_from_message(
-            mail,
-            store,
-            identities,
-            identities[0],
-            prefs,
-            kind,
-            request.GET.get("folder", "INBOX"),
-            int(uid),
+            mail, store, identities, identities[0], prefs, kind, folder, int(uid)
         )
     else:
         to = request.GET.get("to", "")
         start = start_new(store, identities[0], prefs, to=to if len(to) < 2000 else "")
+    if key:
+        _remember_start(request, key, start.state.compose_id)
     fields = asdict(start.fields)
     fields["cursor"] = "top" if start.cursor_top else "bottom"
     store.save_fields(start.state.compose_id, fields)
     return redirect("compose:page", compose_id=start.state.compose_id)
+
+
+STARTS_KEY = "compose_starts"
+STARTS_KEPT = 20
+
+
+def _started(request: AuthenticatedRequest, store: ComposeStore, key: str) -> str | None:
+    """The compose this session started from ``key`` (kind, message), if it is still open."""
+    compose_id = request.session.get(STARTS_KEY, {}).get(key) if key else None
+    if not compose_id:
+        return None
+    try:
+        store.load(compose_id)
+    except ComposeError:  # sent or discarded since
+        return None
+    return str(compose_id)
+
+
+def _remember_start(request: AuthenticatedRequest, key: str, compose_id: str) -> None:
+    starts = dict(request.session.get(STARTS_KEY, {}))
+    starts.pop(key, None)
+    starts[key] = compose_id
+    request.session[STARTS_KEY] = dict(list(starts.items())[-STARTS_KEPT:])
 
 
 def _render(
