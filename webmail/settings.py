@@ -247,6 +247,10 @@ WEBMAIL_ADMIN_PATH = envstr("WEBMAIL_ADMIN_PATH", "admin/").strip("/") + "/"
 # Networks (CIDR, comma-separated) from which the admin and /metrics can be reached; others get
 # a 404. Empty: from anywhere.
 WEBMAIL_ADMIN_NETWORKS = envlist("WEBMAIL_ADMIN_NETWORKS")
+# The reverse proxies in front of the workers (addresses or networks). Empty: the client is the
+# socket's peer. Else the client is the last X-Forwarded-For entry not in this list
+# (accounts/net.client_ip), for throttling, audit, sessions, the admin networks and /metrics.
+WEBMAIL_TRUSTED_PROXIES = envlist("WEBMAIL_TRUSTED_PROXIES")
 
 # -- Hosted deployment (accounts: domains, sessions, audit, throttling, 2FA) --------------------
 # Logins as user@domain go to the servers of that Domain (admin). A bare username, and while this
