@@ -38,7 +38,8 @@ def worker_command(fd: int) -> list[str]:
     # No --proxy-headers: Daphne would take the client address from the first (client-written)
     # X-Forwarded-For entry. The app reads the header itself, from the right, trusting only
     # WEBMAIL_TRUSTED_PROXIES (accounts/net.client_ip).
-    return [sys.executable, "-m", "daphne", "--fd", str(fd), "webmail.asgi:application"]
+    # webmail.daphne: Daphne refusing bodies over the limit before reading them.
+    return [sys.executable, "-m", "webmail.daphne", "--fd", str(fd), "webmail.asgi:application"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

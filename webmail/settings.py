@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "webmail.bodylimits.BodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AdminNetworkMiddleware",
@@ -294,6 +295,14 @@ WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 # directory per user and message being written), the domain of logins without "@" (their default
 # identity), and how long to wait for the SMTP server.
 WEBMAIL_MAX_ATTACHMENT_SIZE = envint("WEBMAIL_MAX_ATTACHMENT_SIZE", 25 * 1024 * 1024)
+# Request bodies (webmail/bodylimits.py): anonymous requests and the login forms; and, with a
+# session, the largest upload (an attachment or an .mbox/.eml import, plus multipart framing).
+WEBMAIL_MAX_IMPORT_SIZE = envint("WEBMAIL_MAX_IMPORT_SIZE", 256 * 1024 * 1024)
+WEBMAIL_ANONYMOUS_MAX_BODY = envint("WEBMAIL_ANONYMOUS_MAX_BODY", 256 * 1024)
+WEBMAIL_MAX_UPLOAD_BODY = envint(
+    "WEBMAIL_MAX_UPLOAD_BODY",
+    max(WEBMAIL_MAX_ATTACHMENT_SIZE, WEBMAIL_MAX_IMPORT_SIZE) + 1024 * 1024,
+)
 WEBMAIL_COMPOSE_DIR = envstr("WEBMAIL_COMPOSE_DIR") or str(BASE_DIR / "var" / "compose")
 WEBMAIL_DEFAULT_DOMAIN = envstr("WEBMAIL_DEFAULT_DOMAIN")
 WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)

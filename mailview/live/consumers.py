@@ -45,7 +45,7 @@ logger = logging.getLogger("mailview.live")
 SESSION_ENDED = 4001
 LIMITED = (
     "Live updates for this folder are paused: too many folders are open in other tabs. "
-    "It is checked every little while instead."
+    "It is refreshed periodically instead."
 )
 SUBSCRIBES_PER_MINUTE = 30
 READY_TIMEOUT = 60.0
