@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             for thread in threads:
                 thread.start()
-            loaded = []
+            loaded: list[float] = []
             while threads[2].is_alive() or len(loaded) < args.pages:
                 loaded.append(timed_page(reader, "INBOX", rows))
             for thread in threads[1:]:

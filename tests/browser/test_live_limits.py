@@ -51,11 +51,11 @@ def test_a_page_refused_a_watcher_says_so_and_polls(
     expect(page.locator("table.messages tr.row .c-subject a").first).to_have_text("Polled in")
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for name, size, scheme in (
-        ("desktop-light", {"width": 1366, "height": 800}, "light"),
-        ("phone-dark", {"width": 390, "height": 844}, "dark"),
+    for name, width, height, dark in (
+        ("desktop-light", 1366, 800, False),
+        ("phone-dark", 390, 844, True),
     ):
-        page.set_viewport_size(size)
-        page.emulate_media(color_scheme=scheme)
+        page.set_viewport_size({"width": width, "height": height})
+        page.emulate_media(color_scheme="dark" if dark else "light")
         expect(notice).to_be_visible()
         page.screenshot(path=str(SHOTS / f"{name}.png"))
