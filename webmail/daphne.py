@@ -7,19 +7,25 @@ and half a gigabyte. Here the request class (a subclass of Daphne's `WebRequest`
 - checks Content-Length against `bodylimits.limit_for_cookies` as soon as the headers are in,
   and answers 413 and closes the connection without reading the body;
 - counts a chunked body as it arrives and does the same once it passes the limit;
-- never parses form bodies itself (Django does, streaming file uploads to disk).
+- never parses form bodies itself (Django does, streaming file uploads to disk);
+- hands an accepted body to the application through a queue that keeps all but its first MB
+  on disk (`SpoolingQueue`).
 
 Run as `python -m webmail.daphne` with Daphne's own arguments (webmail/serve.py does).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from typing import Any
+import tempfile
+from functools import partial
+from typing import IO, Any
 
 import daphne.server  # type: ignore[import-untyped]  # no type hints, no stub package
 from daphne.cli import CommandLineInterface  # type: ignore[import-untyped]
 from daphne.http_protocol import HTTPFactory, WebRequest  # type: ignore[import-untyped]
+from daphne.server import Server
 
 from webmail.bodylimits import TOO_LARGE, limit_for_cookies
 
@@ -79,11 +85,80 @@ class LimitedHTTPFactory(HTTPFactory):
         return protocol
 
 
+class SpoolingQueue(asyncio.Queue[dict[str, Any]]):
+    """The application's input queue, with request bodies beyond the first MB on disk.
+
+    Daphne hands an accepted body to the application by putting all of its chunks into this
+    queue at once; in memory, a 200 MB import would be held whole while Django copies it out.
+    Here chunks past MEMORY_LIMIT are written to a temporary file and read back, one at a time,
+    as the application receives them."""
+
+    MEMORY_LIMIT = 1024 * 1024
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_memory = 0
+        self.spool: IO[bytes] | None = None
+        self.write_at = 0
+        self.read_at = 0
+
+    def put_nowait(self, item: dict[str, Any]) -> None:
+        body = item.get("body") if item.get("type") == "http.request" else None
+        if isinstance(body, bytes) and (
+            self.spool is not None or self.in_memory > self.MEMORY_LIMIT
+        ):
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile(prefix="webmail-body-")  # noqa: SIM115
+            self.spool.seek(self.write_at)
+            self.spool.write(body)
+            self.write_at += len(body)
+            item = {**item, "body": None, "spooled": len(body)}
+        elif isinstance(body, bytes):
+            self.in_memory += len(body)
+        super().put_nowait(item)
+
+    async def get(self) -> dict[str, Any]:
+        item = await super().get()
+        size = item.get("spooled")
+        if size is None or self.spool is None:
+            return item
+        self.spool.seek(self.read_at)
+        body = self.spool.read(size)
+        self.read_at += size
+        if not item.get("more_body"):
+            self.spool.close()
+            self.spool = None
+        return {key: value for key, value in item.items() if key != "spooled"} | {"body": body}
+
+
+class SpoolingServer(Server):
+    def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
+        """Daphne's own, with a `SpoolingQueue` for the application's input."""
+        assert "application_instance" not in self.connections[protocol]
+        input_queue = SpoolingQueue()
+        scope.setdefault("asgi", {"version": "3.0"})
+        application_instance = self.application(
+            scope=scope,
+            receive=input_queue.get,
+            send=partial(self.handle_reply, protocol),
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            application_instance, loop=asyncio.get_event_loop()
+        )
+        return input_queue
+
+
+class WebmailCommandLine(CommandLineInterface):
+    server_class = SpoolingServer
+
+
 def main() -> None:
     # Daphne has no setting for the request class: its server builds `HTTPFactory`, so the
     # server module's name is pointed at the factory above before the command line runs.
     daphne.server.HTTPFactory = LimitedHTTPFactory
-    CommandLineInterface.entrypoint()
+    WebmailCommandLine.entrypoint()
 
 
 if __name__ == "__main__":

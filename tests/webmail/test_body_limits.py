@@ -116,12 +116,13 @@ def test_small_bodies_and_a_users_upload_still_pass(served, alice: MailUser):
             },
         )
         assert response.status_code == 302, response.text[:300]
-        # An import of about 1 MB: above the anonymous limit, below the upload limit.
+        # An import of about 3 MB: above the anonymous limit (and partly spooled to disk by
+        # the server), below the upload limit.
         mbox = b"".join(
             b"From x@example.org Thu Dec  3 10:00:00 2026\n"
             + message_bytes(make_message(subject=f"Imported {i}", text="y" * 100_000))
             + b"\n"
-            for i in range(10)
+            for i in range(30)
         )
         response = client.post(
             "/folders/import/",
@@ -129,7 +130,7 @@ def test_small_bodies_and_a_users_upload_still_pass(served, alice: MailUser):
             files={"files": ("big.mbox", mbox, "application/mbox")},
         )
         assert response.status_code == 200, response.text[:300]
-        assert "10 messages imported into INBOX." in response.text
+        assert "30 messages imported into INBOX." in response.text
         cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     # Even a user's upload has a limit, refused at the headers.
     head = (
