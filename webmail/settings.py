@@ -297,6 +297,8 @@ WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 WEBMAIL_MAX_ATTACHMENT_SIZE = envint("WEBMAIL_MAX_ATTACHMENT_SIZE", 25 * 1024 * 1024)
 # Request bodies (webmail/bodylimits.py): anonymous requests and the login forms; and, with a
 # session, the largest upload (an attachment or an .mbox/.eml import, plus multipart framing).
+# One message's size when the outgoing server announces no SIZE (RFC 1870).
+WEBMAIL_MAX_MESSAGE_SIZE = envint("WEBMAIL_MAX_MESSAGE_SIZE", 25 * 1024 * 1024)
 WEBMAIL_MAX_IMPORT_SIZE = envint("WEBMAIL_MAX_IMPORT_SIZE", 256 * 1024 * 1024)
 WEBMAIL_ANONYMOUS_MAX_BODY = envint("WEBMAIL_ANONYMOUS_MAX_BODY", 256 * 1024)
 WEBMAIL_MAX_UPLOAD_BODY = envint(

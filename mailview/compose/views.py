@@ -21,6 +21,7 @@ from mailview.compose import service
 from mailview.compose.addresses import Recipient
 from mailview.compose.build import guess_type
 from mailview.compose.errors import ComposeError, SendFailed
+from mailview.compose.limits import attachments_limit
 from mailview.compose.start import ComposeFields, open_draft, start_from_message, start_new
 from mailview.compose.store import ComposeState, ComposeStore, human_size
 from mailview.imap.errors import MailError
@@ -115,6 +116,7 @@ def _render(
 ) -> HttpResponse:
     identities = Identity.for_user(request.user)
     tree = services.folder_tree(MailSession.for_request(request))
+    total = attachments_limit(request.user.get_username())
     return render(
         request,
         "compose/compose.html",
@@ -126,6 +128,9 @@ def _render(
             "error": error,
             "max_size": settings.WEBMAIL_MAX_ATTACHMENT_SIZE,
             "max_size_human": human_size(settings.WEBMAIL_MAX_ATTACHMENT_SIZE),
+            "max_total": total,
+            "max_total_human": human_size(total),
+            "attached": sum(a.size for a in state.attachments),
             "html_mode": fields.get("format") == "html",
         },
         status=status,
@@ -259,6 +264,7 @@ def attachment_upload(request: AuthenticatedRequest, compose_id: str) -> JsonRes
                     upload.name or "attachment",
                     guess_type(upload.name or "", upload.content_type),
                     upload.chunks(),
+                    total_limit=attachments_limit(request.user.get_username()),
                 )
     except MailError as exc:
         return JsonResponse({"ok": False, "error": str(exc.user_message)}, status=exc.status)
