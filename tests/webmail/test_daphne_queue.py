@@ -3,9 +3,9 @@ application the same bytes, in order."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 
+from tests.support.live import run
 from webmail.daphne import SpoolingQueue
 
 
@@ -29,7 +29,7 @@ def test_a_large_body_is_spooled_and_read_back_in_order():
         assert received == pieces
         assert queue.spool is None  # closed with the last piece
 
-    asyncio.run(scenario())
+    run(scenario())  # in a thread: Playwright's sync API may hold this thread's loop
 
 
 def test_other_messages_pass_through():
@@ -41,4 +41,4 @@ def test_other_messages_pass_through():
         assert await queue.get() == {"type": "http.disconnect"}
         assert queue.spool is None
 
-    asyncio.run(scenario())
+    run(scenario())  # in a thread: Playwright's sync API may hold this thread's loop
