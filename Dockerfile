@@ -16,7 +16,7 @@ COPY . .
 # Static files collected at build time (WhiteNoise serves them from STATIC_ROOT).
 ENV STATIC_ROOT=/app/staticfiles
 RUN SECRET_KEY=build-only .venv/bin/python manage.py collectstatic --noinput -v 0
-ENV BIND=0.0.0.0 PORT=8000 WEBMAIL_WORKERS=2 WEBMAIL_PROXY_HEADERS=true
+ENV BIND=0.0.0.0 PORT=8000 WEBMAIL_WORKERS=2 WEBMAIL_TRUSTED_PROXIES=
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s \
   CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1

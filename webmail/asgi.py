@@ -10,9 +10,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from mailview.live.routing import websocket_urlpatterns  # noqa: E402
+from webmail.origin import SameOriginValidator  # noqa: E402
 from webmail.workers import start_worker_thread  # noqa: E402
 
 # Live figures for the dashboard, and sessions ended by other worker processes.
@@ -21,8 +21,7 @@ start_worker_thread()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Only pages of the app's own origin (or CSRF_TRUSTED_ORIGINS): webmail/origin.py.
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

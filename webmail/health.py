@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -62,9 +63,31 @@ def check_channel_layer() -> None:
     async_to_sync(_channel_roundtrip)()
 
 
+_imap_probe_lock = threading.Lock()
+_imap_probes: dict[Any, tuple[float, BaseException | None]] = {}
+
+
 def check_imap() -> None:
-    """The default IMAP server answers with a greeting (and TLS, as configured)."""
-    IMAPConnection.connect(default_server(), CHECK_TIMEOUT).logout()
+    """The default IMAP server answers with a greeting (and TLS, as configured).
+
+    /healthz needs no login, so the probe's outcome is kept for WEBMAIL_HEALTH_IMAP_CACHE
+    seconds per server: however often it is called, it opens at most one IMAP connection per
+    period (callers that arrive during a probe wait for its outcome)."""
+    server = default_server()
+    key = server
+    with _imap_probe_lock:
+        now = time.monotonic()
+        cached = _imap_probes.get(key)
+        if cached is None or cached[0] <= now:
+            error: BaseException | None = None
+            try:
+                IMAPConnection.connect(server, CHECK_TIMEOUT).logout()
+            except Exception as exc:
+                error = exc
+            cached = (time.monotonic() + settings.WEBMAIL_HEALTH_IMAP_CACHE, error)
+            _imap_probes[key] = cached
+    if cached[1] is not None:
+        raise cached[1]
 
 
 CHECKS: dict[str, Callable[[], None]] = {

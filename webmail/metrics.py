@@ -171,6 +171,15 @@ def observe_imap_command(command: str, seconds: float) -> None:
     IMAP_LATENCY.labels(command=command.split(" ", 1)[0].upper()[:32]).observe(seconds)
 
 
+# The methods a label may name; anything else a client sends is counted as "other", so no
+# request can add label values (and series) to the metrics.
+HTTP_METHODS = frozenset("GET HEAD POST PUT PATCH DELETE OPTIONS".split())
+
+
+def method_label(method: str | None) -> str:
+    return method if method in HTTP_METHODS else "other"
+
+
 class RequestMetricsMiddleware:
     """Counts requests and their latency by view (the URL pattern's name, not the path)."""
 
@@ -183,7 +192,8 @@ class RequestMetricsMiddleware:
         elapsed = time.perf_counter() - start
         match = getattr(request, "resolver_match", None)
         view = (match.view_name if match is not None else "") or "unmatched"
-        REQUESTS.labels(view=view, method=request.method, status=str(response.status_code)).inc()
+        status = response.status_code if 100 <= response.status_code < 600 else 0
+        REQUESTS.labels(view=view, method=method_label(request.method), status=str(status)).inc()
         REQUEST_LATENCY.labels(view=view).observe(elapsed)
         return response
 

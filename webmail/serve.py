@@ -38,12 +38,12 @@ def bind(host: str, port: int, backlog: int = 1024, reuse_port: bool = False) ->
     return sock
 
 
-def worker_command(fd: int, proxy_headers: bool) -> list[str]:
-    command = [sys.executable, "-m", "daphne", "--fd", str(fd)]
-    if proxy_headers:
-        # Behind a reverse proxy: the client address comes from X-Forwarded-For.
-        command.append("--proxy-headers")
-    return [*command, "webmail.asgi:application"]
+def worker_command(fd: int) -> list[str]:
+    # No --proxy-headers: Daphne would take the client address from the first (client-written)
+    # X-Forwarded-For entry. The app reads the header itself, from the right, trusting only
+    # WEBMAIL_TRUSTED_PROXIES (accounts/net.client_ip).
+    # webmail.daphne: Daphne refusing bodies over the limit before reading them.
+    return [sys.executable, "-m", "webmail.daphne", "--fd", str(fd), "webmail.asgi:application"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,12 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=int(os.environ.get("WEBMAIL_WORKERS", "1") or 1)
     )
-    parser.add_argument(
-        "--proxy-headers",
-        action="store_true",
-        default=os.environ.get("WEBMAIL_PROXY_HEADERS", "").lower() in {"1", "true", "yes"},
-    )
     args = parser.parse_args(argv)
+    if os.environ.get("WEBMAIL_PROXY_HEADERS") and not os.environ.get("WEBMAIL_TRUSTED_PROXIES"):
+        print(
+            "webmail: WEBMAIL_PROXY_HEADERS is no longer read; set WEBMAIL_TRUSTED_PROXIES to "
+            "the reverse proxy's address (see docs/deployment.md)",
+            file=sys.stderr,
+            flush=True,
+        )
     workers = max(1, args.workers)
 
     # One socket per worker (SO_REUSEPORT: the kernel balances), all on the first one's port.
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fd = socks[number % len(socks)].fileno()
         processes.append(
             subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                worker_command(fd, args.proxy_headers), env=env, pass_fds=[fd]
+                worker_command(fd), env=env, pass_fds=[fd]
             )
         )
     print(

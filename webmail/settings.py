@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "webmail.bodylimits.BodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AdminNetworkMiddleware",
@@ -271,6 +272,10 @@ if WEBMAIL_PRODUCTION and not envstr("WEBMAIL_HTTPS").strip():
         "WEBMAIL_PRODUCTION is on: set WEBMAIL_HTTPS=true when browsers reach the webmail over "
         "HTTPS (secure cookies, HSTS), or WEBMAIL_HTTPS=false to say they do not"
     )
+# The reverse proxies in front of the workers (addresses or networks). Empty: the client is the
+# socket's peer. Else the client is the last X-Forwarded-For entry not in this list
+# (accounts/net.client_ip), for throttling, audit, sessions, the admin networks and /metrics.
+WEBMAIL_TRUSTED_PROXIES = envlist("WEBMAIL_TRUSTED_PROXIES")
 
 # -- Hosted deployment (accounts: domains, sessions, audit, throttling, 2FA) --------------------
 # Logins as user@domain go to the servers of that Domain (admin). A bare username, and while this
@@ -341,6 +346,16 @@ WEBMAIL_SEARCH_LARGE_FOLDER = envint("WEBMAIL_SEARCH_LARGE_FOLDER", 5000)
 # directory per user and message being written), the domain of logins without "@" (their default
 # identity), and how long to wait for the SMTP server.
 WEBMAIL_MAX_ATTACHMENT_SIZE = envint("WEBMAIL_MAX_ATTACHMENT_SIZE", 25 * 1024 * 1024)
+# Request bodies (webmail/bodylimits.py): anonymous requests and the login forms; and, with a
+# session, the largest upload (an attachment or an .mbox/.eml import, plus multipart framing).
+# One message's size when the outgoing server announces no SIZE (RFC 1870).
+WEBMAIL_MAX_MESSAGE_SIZE = envint("WEBMAIL_MAX_MESSAGE_SIZE", 25 * 1024 * 1024)
+WEBMAIL_MAX_IMPORT_SIZE = envint("WEBMAIL_MAX_IMPORT_SIZE", 256 * 1024 * 1024)
+WEBMAIL_ANONYMOUS_MAX_BODY = envint("WEBMAIL_ANONYMOUS_MAX_BODY", 256 * 1024)
+WEBMAIL_MAX_UPLOAD_BODY = envint(
+    "WEBMAIL_MAX_UPLOAD_BODY",
+    max(WEBMAIL_MAX_ATTACHMENT_SIZE, WEBMAIL_MAX_IMPORT_SIZE) + 1024 * 1024,
+)
 WEBMAIL_COMPOSE_DIR = envstr("WEBMAIL_COMPOSE_DIR") or str(BASE_DIR / "var" / "compose")
 WEBMAIL_DEFAULT_DOMAIN = envstr("WEBMAIL_DEFAULT_DOMAIN")
 # Which From addresses users may send as where their Domain does not say (accounts.senders):
@@ -355,6 +370,10 @@ WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
 WEBMAIL_IDLE_REISSUE = envfloat("WEBMAIL_IDLE_REISSUE", 25 * 60.0)
 WEBMAIL_LIVE_LINGER = envfloat("WEBMAIL_LIVE_LINGER", 5.0)
 WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
+# IDLE watchers (one IMAP connection each) per login and process; beyond it a page polls.
+WEBMAIL_LIVE_WATCHERS_PER_USER = envint("WEBMAIL_LIVE_WATCHERS_PER_USER", WEBMAIL_POOL_PER_USER)
+# Unauthenticated /healthz keeps its IMAP probe's outcome this many seconds (per worker).
+WEBMAIL_HEALTH_IMAP_CACHE = envfloat("WEBMAIL_HEALTH_IMAP_CACHE", 5.0)
 # A websocket checks this often that its session still holds the password (expiry, deletion).
 WEBMAIL_LIVE_SESSION_CHECK = envfloat("WEBMAIL_LIVE_SESSION_CHECK", 300.0)
 

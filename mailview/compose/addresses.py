@@ -31,7 +31,8 @@ class Recipient:
 
 def check_single_line(value: str, field: str) -> str:
     """``value`` if it holds no line break or other control character, else HeaderInjection."""
-    if any(ch in value for ch in "\r\n\x00\x0b\x0c\x85\u2028\u2029"):
+    # Everything str.splitlines() breaks at (the email package refuses those) and NUL.
+    if any(ch in value for ch in "\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
         raise HeaderInjection(
             f"line break in {field}",
             user_message=_("Line breaks are not allowed in the %(field)s field.")

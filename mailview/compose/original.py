@@ -18,12 +18,15 @@ from mailview.compose.sanitize import clean_outgoing_html
 from mailview.compose.store import ComposeState, ComposeStore
 from mailview.imap.client import IMAPConnection, check_folder_name, decode_text
 from mailview.imap.errors import MessageNotFound
+from mailview.mime.parse import MAX_DEPTH as MAX_MIME_DEPTH
 from mailview.mime.text import html_to_text
 from mailview.render.format import fulldate
 from mailview.services.session import MailSession
 
 #: The largest original (and attachment copied from it) that compose takes in, in bytes.
 MAX_ORIGINAL = 50 * 1024 * 1024
+#: How deep the parts of an original may nest (the message view shows no deeper either).
+MAX_DEPTH = MAX_MIME_DEPTH
 
 
 def fetch_original(mail: MailSession, folder: str, uid: int) -> tuple[EmailMessage, bytes]:
@@ -42,7 +45,34 @@ def fetch_original(mail: MailSession, folder: str, uid: int) -> tuple[EmailMessa
         raise ComposeError(
             "original too large", user_message=_("This message is too large to reply to here.")
         )
-    return BytesParser(EmailMessage, policy=policy.default).parsebytes(raw), raw
+    try:
+        parsed = BytesParser(EmailMessage, policy=policy.default).parsebytes(raw)
+    except RecursionError:
+        parsed = None  # the parser recurses once per nesting level
+    if parsed is None or _depth(parsed) > MAX_DEPTH:
+        raise ComposeError(
+            "original nested too deeply",
+            user_message=_(
+                "This message is nested too deeply to reply to or forward here. "
+                "Download it and attach the file instead."
+            ),
+        )
+    return parsed, raw
+
+
+def _depth(msg: Message) -> int:
+    """How deep the parts of ``msg`` nest (counted without recursion)."""
+    deepest = 0
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+    return deepest
 
 
 def header(msg: EmailMessage, name: str) -> str:
@@ -55,7 +85,13 @@ def header(msg: EmailMessage, name: str) -> str:
     if value is None:
         raw = msg.get_all(name, failobj=None)
         value = raw[0] if raw else ""
-    return decode_text(" ".join(str(value).split()))
+    # Control characters (some of which the email package takes for line breaks and refuses
+    # in a header it writes) become spaces: the value goes into a one-line form field.
+    text = decode_text(" ".join(str(value).split()))
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def recipients_of(msg: EmailMessage, *names: str) -> list[Recipient]:

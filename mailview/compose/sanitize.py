@@ -3,7 +3,9 @@ function so that compose never builds HTML of its own."""
 
 from __future__ import annotations
 
-from mailview.mime.sanitize import sanitize_html
+from mailview.mime.complexity import flatten
+from mailview.mime.sanitize import sanitize_html, text_to_html
+from mailview.mime.text import text_lines
 
 
 def clean_outgoing_html(markup: str) -> str:
@@ -11,4 +13,7 @@ def clean_outgoing_html(markup: str) -> str:
     event handlers or CSS tricks). Remote loads (images, CSS url()) are dropped as for received
     mail without permission: what we send carries no tracking pixel; pasted images arrive from the
     editor as data: URLs, which stay."""
-    return str(sanitize_html(markup, allow_remote=False).html)
+    result = sanitize_html(markup, allow_remote=False)
+    if result.too_complex:  # beyond the sanitizer's budget: its text, without the notice
+        return str(text_to_html(text_lines(flatten(markup))))
+    return str(result.html)

@@ -48,6 +48,26 @@ def _connect(server: MailServer, timeout: float) -> smtplib.SMTP:
     return client
 
 
+def announced_size(server: MailServer, timeout: float) -> int | None:
+    """The largest message the server takes (its EHLO SIZE, RFC 1870); None if it announces
+    no limit or cannot be asked."""
+    try:
+        client = _connect(server, timeout)
+    except (OSError, smtplib.SMTPException, SendFailed):
+        return None
+    try:
+        client.ehlo_or_helo_if_needed()
+        value = client.esmtp_features.get("size", "").strip()
+    except (OSError, smtplib.SMTPException):
+        return None
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 def submit(
     server: MailServer,
     login: str,

@@ -161,9 +161,12 @@ class ComposeStore:
         content_type: str,
         chunks: Iterable[bytes],
         limit: int | None = None,
+        total_limit: int | None = None,
     ) -> StoredAttachment:
-        """Write an attachment from ``chunks``; AttachmentProblem if over ``limit`` bytes."""
+        """Write an attachment from ``chunks``; AttachmentProblem if over ``limit`` bytes, or
+        if the message's attachments would pass ``total_limit`` bytes together."""
         limit = settings.WEBMAIL_MAX_ATTACHMENT_SIZE if limit is None else limit
+        attached = sum(a.size for a in state.attachments)
         name = clean_filename(filename)
         attachment_id = secrets.token_hex(8)
         target = self._dir(state.compose_id) / "files" / attachment_id
@@ -178,6 +181,15 @@ class ComposeStore:
                             f"attachment over {limit} bytes",
                             user_message=_("“%(name)s” is larger than the limit of %(limit)s.")
                             % {"name": name, "limit": human_size(limit)},
+                        )
+                    if total_limit is not None and attached + size > total_limit:
+                        raise AttachmentProblem(
+                            f"attachments over {total_limit} bytes",
+                            user_message=_(
+                                "With “%(name)s” the message would be too large: attachments "
+                                "may take %(limit)s in all (the outgoing mail server's limit)."
+                            )
+                            % {"name": name, "limit": human_size(total_limit)},
                         )
                     fh.write(chunk)
         except BaseException:

@@ -21,6 +21,7 @@ from mailview.compose import service
 from mailview.compose.addresses import Recipient
 from mailview.compose.build import guess_type
 from mailview.compose.errors import ComposeError, SendFailed
+from mailview.compose.limits import attachments_limit
 from mailview.compose.start import ComposeFields, open_draft, start_from_message, start_new
 from mailview.compose.store import ComposeState, ComposeStore, human_size
 from mailview.imap.errors import MailError
@@ -54,26 +55,55 @@ def compose_start(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     uid = request.GET.get("uid", "")
     draft = request.GET.get("draft", "")
+    folder = request.GET.get("folder", "INBOX")
+    # Starting from a message copies it (or its attachments) to disk: opening the same start
+    # again in this session goes back to that compose instead of making another copy.
+    key = ""
+    if draft.isdigit():
+        key = f"draft:{draft}"
+    elif kind and uid.isdigit():
+        key = f"{kind}:{uid}:{folder}"
+    earlier = _started(request, store, key)
+    if earlier:
+        return redirect("compose:page", compose_id=earlier)
     if draft.isdigit():
         start = open_draft(mail, store, identities, int(draft))
     elif kind and uid.isdigit():
         start = start_from_message(
-            mail,
-            store,
-            identities,
-            identities[0],
-            prefs,
-            kind,
-            request.GET.get("folder", "INBOX"),
-            int(uid),
+            mail, store, identities, identities[0], prefs, kind, folder, int(uid)
         )
     else:
         to = request.GET.get("to", "")
         start = start_new(store, identities[0], prefs, to=to if len(to) < 2000 else "")
+    if key:
+        _remember_start(request, key, start.state.compose_id)
     fields = asdict(start.fields)
     fields["cursor"] = "top" if start.cursor_top else "bottom"
     store.save_fields(start.state.compose_id, fields)
     return redirect("compose:page", compose_id=start.state.compose_id)
+
+
+STARTS_KEY = "compose_starts"
+STARTS_KEPT = 20
+
+
+def _started(request: AuthenticatedRequest, store: ComposeStore, key: str) -> str | None:
+    """The compose this session started from ``key`` (kind, message), if it is still open."""
+    compose_id = request.session.get(STARTS_KEY, {}).get(key) if key else None
+    if not compose_id:
+        return None
+    try:
+        store.load(compose_id)
+    except ComposeError:  # sent or discarded since
+        return None
+    return str(compose_id)
+
+
+def _remember_start(request: AuthenticatedRequest, key: str, compose_id: str) -> None:
+    starts = dict(request.session.get(STARTS_KEY, {}))
+    starts.pop(key, None)
+    starts[key] = compose_id
+    request.session[STARTS_KEY] = dict(list(starts.items())[-STARTS_KEPT:])
 
 
 def _render(
@@ -86,6 +116,7 @@ def _render(
 ) -> HttpResponse:
     identities = Identity.for_user(request.user)
     tree = services.folder_tree(MailSession.for_request(request))
+    total = attachments_limit(request.user.get_username())
     return render(
         request,
         "compose/compose.html",
@@ -97,6 +128,9 @@ def _render(
             "error": error,
             "max_size": settings.WEBMAIL_MAX_ATTACHMENT_SIZE,
             "max_size_human": human_size(settings.WEBMAIL_MAX_ATTACHMENT_SIZE),
+            "max_total": total,
+            "max_total_human": human_size(total),
+            "attached": sum(a.size for a in state.attachments),
             "html_mode": fields.get("format") == "html",
         },
         status=status,
@@ -230,6 +264,7 @@ def attachment_upload(request: AuthenticatedRequest, compose_id: str) -> JsonRes
                     upload.name or "attachment",
                     guess_type(upload.name or "", upload.content_type),
                     upload.chunks(),
+                    total_limit=attachments_limit(request.user.get_username()),
                 )
     except MailError as exc:
         return JsonResponse({"ok": False, "error": str(exc.user_message)}, status=exc.status)

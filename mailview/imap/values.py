@@ -7,10 +7,11 @@ ENVELOPE's date as datetimes (None when unparsable), ENVELOPE an `Envelope` of
 
 from __future__ import annotations
 
+import binascii
+import codecs
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from typing import Any, NamedTuple
 
 from .protocol.dates import parse_datetime
@@ -64,21 +65,90 @@ class Envelope(NamedTuple):
 
 
 def decode_text(value: bytes | str | int | None) -> str:
-    """Decode a header value that may hold RFC 2047 encoded words or raw 8-bit bytes."""
+    """Decode a header value that may hold RFC 2047 encoded words or raw 8-bit bytes.
+
+    Best effort, never an error: a word whose charset is unknown is read as UTF-8, invalid
+    base64 is read as far as it goes, bytes a charset cannot read are marked, and a word that
+    cannot be decoded at all (no terminator, unknown encoding) is shown as written."""
     if value is None:
         return ""
     if isinstance(value, bytes):
         if value.isascii() and b"=?" not in value:
-            return value.decode("ascii")  # the common case, without the email.header machinery
+            return value.decode("ascii")  # the common case, without the decoder
         value = value.decode("utf-8", errors="replace")
     elif not isinstance(value, str):
         value = str(value)
     if any("\udc80" <= ch <= "\udcff" for ch in value):  # raw 8-bit smuggled as surrogates
         value = value.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
-    try:
-        return str(make_header(decode_header(value)))
-    except (LookupError, ValueError, UnicodeError, AssertionError):
+    if "=?" not in value:
         return value
+    return _decode_encoded_words(_UNFOLD_TEXT.sub("", value))
+
+
+_UNFOLD_TEXT = re.compile(r"\r?\n(?=[ \t])")
+# RFC 2047 encoded word: =?charset[*language]?B|Q?text?= (no white space inside).
+_ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _decode_encoded_words(value: str) -> str:
+    """Adjacent encoded words of one charset are joined before decoding (a character may be
+    split between them); white space between two encoded words is dropped (RFC 2047 6.2)."""
+    out: list[str] = []
+    run_charset = ""
+    run: list[bytes] = []
+    pos = 0
+
+    def flush() -> None:
+        if run:
+            out.append(_decode_charset(b"".join(run), run_charset))
+            run.clear()
+
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[pos : match.start()]
+        charset = match.group(1).split("*", 1)[0].lower()
+        data = _decode_word(match.group(2).lower(), match.group(3))
+        pos = match.end()
+        if data is None:
+            flush()
+            out.append(between + match.group(0))
+            continue
+        if between and (between.strip() or not run):
+            flush()
+            out.append(between)
+        elif run and charset != run_charset:
+            flush()
+        run_charset = charset
+        run.append(data)
+    flush()
+    out.append(value[pos:])
+    return "".join(out)
+
+
+def _decode_word(encoding: str, text: str) -> bytes | None:
+    ascii_text = text.encode("ascii", errors="ignore")
+    if encoding == "q":
+        return binascii.a2b_qp(ascii_text, header=True)
+    if re.search(rb"[^A-Za-z0-9+/=]", ascii_text) or len(ascii_text) != len(text):
+        return None  # not base64 at all: shown as written
+    data = ascii_text.rstrip(b"=")
+    data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
+    try:
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+    except binascii.Error:
+        return None
+
+
+def _decode_charset(data: bytes, charset: str) -> str:
+    try:
+        codec = codecs.lookup(charset or "ascii").name
+    except LookupError:
+        codec = "utf-8"
+    if codec in ("ascii", "us-ascii"):
+        codec = "utf-8"  # 8-bit in an "ascii" word is nearly always UTF-8
+    try:
+        return data.decode(codec, errors="replace")
+    except (LookupError, UnicodeError, ValueError):
+        return data.decode("utf-8", errors="replace")
 
 
 def envelope(raw: Any) -> Envelope | None:

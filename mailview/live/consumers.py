@@ -37,13 +37,17 @@ from accounts.servers import server_for_login
 from mailview.imap.client import check_folder_name
 from mailview.imap.errors import CredentialsUnavailable, InvalidName, MailError
 from mailview.live import events, present
-from mailview.live.watcher import FolderWatcher, registry
+from mailview.live.watcher import FolderWatcher, WatcherLimit, registry
 from mailview.render.format import clock_format
 from mailview.services.session import MailSession
 
 logger = logging.getLogger("mailview.live")
 
 SESSION_ENDED = 4001
+LIMITED = (
+    "Live updates for this folder are paused: too many folders are open in other tabs. "
+    "It is refreshed periodically instead."
+)
 SUBSCRIBES_PER_MINUTE = 30
 READY_TIMEOUT = 60.0
 
@@ -73,7 +77,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         registry.websockets += 1
         self.counted = True
-        self._watch("INBOX")
+        await self._watch("INBOX")
         self._keep(asyncio.get_running_loop().create_task(self._check_session()))
 
     @database_sync_to_async
@@ -91,8 +95,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _watch(self, folder: str) -> None:
-        watcher = registry.acquire(self.login, folder, self.server, self.password)
+    async def _watch(self, folder: str) -> None:
+        try:
+            watcher = registry.acquire(
+                self.login,
+                folder,
+                self.server,
+                self.password,
+                limit=settings.WEBMAIL_LIVE_WATCHERS_PER_USER,
+            )
+        except WatcherLimit:
+            # The page is told, and follows the folder by polling instead.
+            await self.send_json({"type": "limited", "folder": folder, "message": LIMITED})
+            return
         self.watchers[folder] = watcher
         self._keep(asyncio.get_running_loop().create_task(self._announce(watcher)))
 
@@ -156,14 +171,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except InvalidName:
             await self.send_json({"type": "error", "folder": folder[:100]})
             return
-        if self.viewed is not None and self.viewed != "INBOX":
+        if self.viewed is not None and self.viewed in self.watchers and self.viewed != "INBOX":
             registry.release(self.watchers.pop(self.viewed))
         self.viewed = folder
         self.page = present.PageView.parse(content, self.page_size)
-        if folder == "INBOX":
-            await self._announce(self.watchers["INBOX"])
+        if folder in self.watchers:
+            await self._announce(self.watchers[folder])
         else:
-            self._watch(folder)
+            await self._watch(folder)
 
     async def disconnect(self, code: int) -> None:
         self._release_all()

@@ -309,6 +309,10 @@ class FolderWatcher:
 # -- sharing between tabs ----------------------------------------------------------------------
 
 
+class WatcherLimit(Exception):
+    """The login already has as many watchers as it may hold (WEBMAIL_LIVE_WATCHERS_PER_USER)."""
+
+
 class WatcherRegistry:
     """The watchers of this process, one per (login, folder), reference counted.
 
@@ -320,10 +324,16 @@ class WatcherRegistry:
         self.websockets = 0
         self._lock = threading.Lock()
 
-    def acquire(self, login: str, folder: str, server: MailServer, password: str) -> FolderWatcher:
+    def acquire(
+        self, login: str, folder: str, server: MailServer, password: str, *, limit: int = 0
+    ) -> FolderWatcher:
+        """The login's watcher of ``folder``, started if needed; WatcherLimit if that would make
+        more than ``limit`` (when set) watchers of this login in this process."""
         key = (login, folder)
         watcher = self._watchers.get(key)
         if watcher is None or not watcher.running or watcher.failed:
+            if limit and watcher is None and len(self.watchers(login)) >= limit:
+                raise WatcherLimit(f"{login} holds {limit} watchers")
             if watcher is not None:
                 watcher.stop()
             watcher = FolderWatcher(login, folder, server, password)

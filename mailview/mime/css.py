@@ -38,7 +38,16 @@ CSS_FUNCTIONS = frozenset(
     """rgb rgba hsl hsla calc min max clamp linear-gradient radial-gradient
     repeating-linear-gradient repeating-radial-gradient""".split()
 )
+# A font-face src may also name its format.
+FONT_SRC_FUNCTIONS = frozenset({"format"})
 CSS_POSITIONS = frozenset({"static", "relative"})
+# What a selector may hold: simple selectors, combinators, attribute tests, structural
+# pseudo-classes. Anything else (blocks, at-keywords, url(), strings outside [...]) drops the rule.
+SELECTOR_FUNCTIONS = frozenset(
+    """not is where has nth-child nth-last-child nth-of-type nth-last-of-type lang dir""".split()
+)
+SELECTOR_LITERALS = frozenset(". , > + ~ * : | = ~= |= ^= $= *= -".split())
+FORBIDDEN_IDENTS = frozenset({"expression", "behavior", "-moz-binding"})
 FONT_FACE_DESCRIPTORS = frozenset(
     """font-family src font-style font-weight font-stretch font-display unicode-range
     font-variant font-feature-settings""".split()
@@ -53,10 +62,12 @@ class MailCSSSanitizer(CSSSanitizer):
     def __init__(self, context: UrlPolicy) -> None:
         super().__init__(allowed_css_properties=CSS_PROPERTIES, allowed_svg_properties=())
         self.context = context
+        # The URLs this sanitizer wrote: the only ones its output may hold (see verify.py).
+        self.emitted_urls: set[str] = set()
 
     def sanitize_css(self, style: str) -> str:
         declarations = tinycss2.parse_declaration_list(
-            style, skip_comments=True, skip_whitespace=True
+            style, skip_comments=False, skip_whitespace=True
         )
         return "; ".join(self._declarations(declarations))
 
@@ -71,13 +82,18 @@ class MailCSSSanitizer(CSSSanitizer):
                 continue
             if not value.strip():
                 continue
-            yield f"{node.lower_name}: {value.strip()}{' !important' if node.important else ''}"
+            text = f"{node.lower_name}: {value.strip()}{' !important' if node.important else ''}"
+            if declarations_safe(text, self.emitted_urls):
+                yield text
 
     def _value(self, tokens: Iterable[Any]) -> str | None:
         out: list[str] = []
         for token in tokens:
             kind = token.type
             if kind == "comment":
+                # A removed comment leaves a separator: the tokens on either side must not
+                # join into one (`u/**/rl/**/(...)` would otherwise come out as `url(...)`).
+                out.append("/**/")
                 continue
             if kind in ("error", "{} block", "at-keyword"):
                 return None
@@ -109,7 +125,7 @@ class MailCSSSanitizer(CSSSanitizer):
                     return None
                 out.append(f"({inner})" if kind == "() block" else f"[{inner}]")
             elif kind == "ident":
-                if token.lower_value in ("expression", "behavior", "-moz-binding"):
+                if token.lower_value in FORBIDDEN_IDENTS:
                     return None
                 out.append(tinycss2.serialize([token]))
             elif kind == "whitespace":
@@ -123,25 +139,30 @@ class MailCSSSanitizer(CSSSanitizer):
         url = self.context.url(value, image=True)
         if url is None:
             return None
-        return 'url("' + quote(url, safe=":/?#[]@!$&'()*+,;=%-._~") + '")'
+        return self._emit_url(url)
+
+    def _emit_url(self, url: str) -> str:
+        quoted = quote(url, safe=":/?#[]@!$&'()*+,;=%-._~")
+        self.emitted_urls.add(quoted)
+        return 'url("' + quoted + '")'
 
     def sanitize_stylesheet(self, css: str) -> str:
         """A <style> element's contents: plain rules and @media, nothing that loads or imports."""
         rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
-        return "\n".join(self._rules(rules, 0))
+        return "\n".join(
+            rule for rule in self._rules(rules, 0) if stylesheet_safe(rule, self.emitted_urls)
+        )
 
     def _rules(self, rules: Iterable[Any], depth: int) -> Iterator[str]:
         for rule in rules:
             if rule.type == "qualified-rule":
                 selector = tinycss2.serialize(rule.prelude).strip()
-                if not selector or "<" in selector or "url(" in selector.lower():
-                    continue
-                if any(t.type in ("url", "{} block", "error") for t in rule.prelude):
+                if not selector or "<" in selector or not selector_valid(rule.prelude):
                     continue
                 body = "; ".join(
                     self._declarations(
                         tinycss2.parse_declaration_list(
-                            rule.content, skip_comments=True, skip_whitespace=True
+                            rule.content, skip_comments=False, skip_whitespace=True
                         )
                     )
                 )
@@ -177,7 +198,7 @@ class MailCSSSanitizer(CSSSanitizer):
         ):
             return None
         declarations = tinycss2.parse_declaration_list(
-            rule.content, skip_comments=True, skip_whitespace=True
+            rule.content, skip_comments=False, skip_whitespace=True
         )
         out: list[str] = []
         has_src = False
@@ -229,7 +250,115 @@ class MailCSSSanitizer(CSSSanitizer):
             kept = self.context.remote_url(url)
             if kept is None:
                 return None
-            out.append('url("' + quote(kept, safe=":/?#[]@!$&'()*+,;=%-._~") + '")')
+            out.append(self._emit_url(kept))
             urls += 1
         text = "".join(out).strip()
         return text if urls and "<" not in text else None
+
+
+# -- the output, re-read as a browser reads it --------------------------------------------------
+# The sanitizer builds its output from checked pieces; these functions tokenize that output
+# again and check it with the same rules, so that nothing the pieces form together (tokens
+# joined across a removed comment, a block opened by one piece and closed by another) passes.
+
+
+def selector_valid(tokens: Iterable[Any], *, in_attribute: bool = False) -> bool:
+    """A selector of simple selectors, combinators, [attribute] tests and the structural
+    pseudo-classes; no blocks, strings outside [...], at-keywords, url() or other functions."""
+    for token in tokens:
+        kind = token.type
+        if kind in ("whitespace", "comment", "ident", "hash", "number", "dimension"):
+            continue
+        if kind == "literal" and token.value in SELECTOR_LITERALS:
+            continue
+        if kind == "string" and in_attribute:
+            continue
+        if kind == "[] block" and not in_attribute:
+            if selector_valid(token.content, in_attribute=True):
+                continue
+        elif kind == "function" and not in_attribute and token.lower_name in SELECTOR_FUNCTIONS:
+            if selector_valid(token.arguments):
+                continue
+        return False
+    return True
+
+
+def _value_safe(tokens: Iterable[Any], urls: set[str], functions: frozenset[str]) -> bool:
+    for token in tokens:
+        kind = token.type
+        if kind in ("error", "{} block", "at-keyword"):
+            return False
+        if kind == "url" and token.value not in urls:
+            return False
+        if kind == "function":
+            if token.lower_name == "url":
+                args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+                if len(args) != 1 or args[0].type != "string" or args[0].value not in urls:
+                    return False
+            elif token.lower_name not in functions:
+                return False
+            elif not _value_safe(token.arguments, urls, functions):
+                return False
+        elif kind in ("() block", "[] block"):
+            if not _value_safe(token.content, urls, functions):
+                return False
+        elif kind == "ident" and token.lower_value in FORBIDDEN_IDENTS:
+            return False
+    return True
+
+
+def _declarations_safe(
+    nodes: Iterable[Any], urls: set[str], names: frozenset[str] = CSS_PROPERTIES
+) -> bool:
+    for node in nodes:
+        if node.type != "declaration" or node.lower_name not in names:
+            return False
+        functions = FONT_SRC_FUNCTIONS if node.lower_name == "src" else CSS_FUNCTIONS
+        if not _value_safe(node.value, urls, functions):
+            return False
+        if node.lower_name == "position":
+            words = [t for t in node.value if t.type not in ("whitespace", "comment")]
+            if len(words) != 1 or tinycss2.serialize(words).lower() not in CSS_POSITIONS:
+                return False
+    return True
+
+
+def declarations_safe(text: str, urls: set[str]) -> bool:
+    """Does a style attribute's text, read again, hold only allowed declarations whose
+    values load nothing but ``urls`` (the ones the sanitizer wrote)?"""
+    nodes = tinycss2.parse_declaration_list(text, skip_comments=True, skip_whitespace=True)
+    return _declarations_safe(nodes, urls)
+
+
+def _rules_safe(rules: Iterable[Any], urls: set[str], depth: int) -> bool:
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            nodes = tinycss2.parse_declaration_list(
+                rule.content, skip_comments=True, skip_whitespace=True
+            )
+            if not selector_valid(rule.prelude) or not _declarations_safe(nodes, urls):
+                return False
+        elif rule.type == "at-rule" and rule.lower_at_keyword == "media" and depth < 3:
+            if rule.content is None or not _value_safe(rule.prelude, set(), frozenset()):
+                return False
+            inner = tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)
+            if not _rules_safe(inner, urls, depth + 1):
+                return False
+        elif rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+            if rule.content is None or any(t.type != "whitespace" for t in rule.prelude):
+                return False
+            nodes = tinycss2.parse_declaration_list(
+                rule.content, skip_comments=True, skip_whitespace=True
+            )
+            if not _declarations_safe(nodes, urls, FONT_FACE_DESCRIPTORS):
+                return False
+        else:
+            return False
+    return True
+
+
+def stylesheet_safe(text: str, urls: set[str]) -> bool:
+    """Does a <style> element's text, read again, hold only checked rules (see
+    ``declarations_safe``) under valid selectors, @media and @font-face?"""
+    rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+    return _rules_safe(rules, urls, 0)

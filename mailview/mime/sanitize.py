@@ -25,7 +25,9 @@ from bleach.sanitizer import BleachSanitizerFilter
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from mailview.mime.complexity import flatten, too_complex
 from mailview.mime.css import MailCSSSanitizer
+from mailview.mime.text import text_lines
 from mailview.mime.urls import CidResolver, UrlPolicy
 
 if TYPE_CHECKING:
@@ -81,10 +83,17 @@ TAG_ATTRIBUTES = {
 REMOTE_ATTRIBUTES = frozenset({"srcset", "poster"})
 
 
+TOO_COMPLEX = "This message is too complex to display; view its source."
+
+
 @dataclass(frozen=True)
 class SanitizedHTML:
     html: SafeString
     remote_blocked: int
+    # Beyond the parser's budget (complexity.py): `html` is the part's text, flattened.
+    too_complex: bool = False
+    # Elements that went through the filters: the sanitizer's work, bounded by the budget.
+    elements: int = 0
 
 
 # -- HTML filters ------------------------------------------------------------------------------
@@ -97,11 +106,14 @@ class _Prepare(Filter):
     def __init__(self, source: Any, context: UrlPolicy) -> None:
         super().__init__(source)
         self.context = context
+        self.elements = 0
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         skipping = 0
         for token in super().__iter__():
             kind = token["type"]
+            if kind in ("StartTag", "EmptyTag"):
+                self.elements += 1
             if kind in ("StartTag", "EmptyTag", "EndTag"):
                 name = (token.get("name") or "").lower()
                 namespace = token.get("namespace")
@@ -239,14 +251,15 @@ def _render(
     *,
     tags: frozenset[str] = ALLOWED_TAGS,
     attributes: Callable[[str, str, str], bool] = _attribute_allowed,
-) -> SafeString:
+) -> tuple[SafeString, int]:
     parser = html5lib_shim.BleachHTMLParser(
         tags=None, strip=True, consume_entities=True, namespaceHTMLElements=False
     )
     dom = parser.parse(markup)
     walker = getTreeWalker("etree")
     css = MailCSSSanitizer(context)
-    stream: Any = _Prepare(walker(dom), context)
+    prepare = _Prepare(walker(dom), context)
+    stream: Any = prepare
     stream = BleachSanitizerFilter(
         source=stream,
         allowed_tags=tags,
@@ -265,7 +278,8 @@ def _render(
         sanitize=False,
         alphabetical_attributes=False,
     )
-    return mark_safe(serializer.render(stream))  # noqa: S308 - the output of the allow-list
+    html = mark_safe(serializer.render(stream))  # noqa: S308 - the output of the allow-list
+    return html, prepare.elements
 
 
 def sanitize_html(
@@ -275,7 +289,12 @@ def sanitize_html(
     context = UrlPolicy(allow_remote, cid)
     if "\x00" in markup:
         markup = markup.replace("\x00", "\ufffd")
-    return SanitizedHTML(_render(markup, context), context.remote_blocked)
+    if too_complex(markup):
+        notice = f'<p class="too-complex" role="note">{escape(TOO_COMPLEX)}</p>'
+        lines = text_lines(flatten(markup))
+        return SanitizedHTML(mark_safe(notice + text_to_html(lines)), 0, too_complex=True)  # noqa: S308
+    html, elements = _render(markup, context)
+    return SanitizedHTML(html, context.remote_blocked, elements=elements)
 
 
 # -- plain text --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from mailview.mime.parse import (
     plan,
     safe_filename,
 )
-from mailview.mime.sanitize import SanitizedHTML, sanitize_html, text_to_html
+from mailview.mime.sanitize import TOO_COMPLEX, SanitizedHTML, sanitize_html, text_to_html
 from mailview.mime.text import text_lines
 from mailview.services.folders import FolderTree
 from mailview.services.session import MailSession
@@ -195,7 +195,10 @@ def _read(
         if part.mimetype == "text/html":
             text, found = decode_body(raw, part.encoding, _html_charset(raw, part.charset))
             notices.extend(found)
-            remote_blocked += sanitize_html(text, allow_remote=allow_remote, cid=cid).remote_blocked
+            sanitized = sanitize_html(text, allow_remote=allow_remote, cid=cid)
+            remote_blocked += sanitized.remote_blocked
+            if sanitized.too_complex:
+                notices.append(_(TOO_COMPLEX))
             bodies.append(Body("html", part.section))
         else:
             bodies.append(_text_body(part, raw, notices))

@@ -133,6 +133,9 @@ function compose(form) {
 
   // -- attachments ------------------------------------------------------------------------------
   var maxSize = parseInt(form.dataset.maxSize, 10);
+  // The message's total (the outgoing server's SIZE): checked before anything is uploaded.
+  var maxTotal = parseInt(form.dataset.maxTotal, 10);
+  var attached = parseInt(form.dataset.attached || "0", 10);
   var list = document.getElementById("c-attachments");
   var attachError = document.getElementById("c-attach-error");
   var uploadBox = document.getElementById("c-upload");
@@ -147,6 +150,7 @@ function compose(form) {
   }
   function renderAttachments(items) {
     list.textContent = "";
+    attached = items.reduce(function (sum, a) { return sum + a.size; }, 0);
     items.forEach(function (a) {
       var li = document.createElement("li");
       li.dataset.id = a.id;
@@ -169,9 +173,11 @@ function compose(form) {
     showAttachError("");
     var ok = [];
     var refused = [];
+    var total = attached;
     Array.prototype.forEach.call(files, function (file) {
       if (file.size > maxSize) refused.push("“" + file.name + "” is larger than the limit of " + form.dataset.maxSizeHuman + ".");
-      else ok.push(file);
+      else if (total + file.size > maxTotal) refused.push("With “" + file.name + "” the message would be too large: attachments may take " + form.dataset.maxTotalHuman + " in all (the outgoing mail server's limit).");
+      else { ok.push(file); total += file.size; }
     });
     if (refused.length) showAttachError(refused.join(" "));
     if (!ok.length) return;

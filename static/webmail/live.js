@@ -370,6 +370,22 @@ function stopPolling() {
   if (pollTimer !== null) { window.clearInterval(pollTimer); pollTimer = null; }
 }
 
+function showNotice(text) {
+  var bar = document.querySelector(".flash.live-notice");
+  if (!bar) {
+    bar = document.createElement("div");
+    bar.className = "flash live-notice";
+    bar.setAttribute("role", "status");
+    var layout = document.querySelector(".layout");
+    if (!layout) return;
+    layout.parentNode.insertBefore(bar, layout);
+  }
+  bar.textContent = "";
+  var p = document.createElement("p");
+  p.textContent = text;
+  bar.appendChild(p);
+}
+
 function connect() {
   if (!window.WebSocket) { startPolling(); return; }
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -397,6 +413,14 @@ function connect() {
       stopPolling();
       document.body.setAttribute("data-live", "websocket");
       if (table) poll();  // whatever arrived between the page and the watcher
+    }
+    else if (data.type === "limited" && data.folder === (folder || "INBOX")) {
+      // The server holds as many IDLE connections for this user as it allows: this page
+      // polls instead, and says so. The socket stays (other folders' events still come).
+      working = true;
+      startPolling();
+      document.body.setAttribute("data-live", "limited");
+      showNotice(String(data.message || ""));
     }
   };
   ws.onclose = function () {

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
+import tinycss2
 from bleach._vendor import html5lib  # type: ignore[import-not-found]  # bleach's own copy: no stubs
 
 from mailview.mime.sanitize import ALLOWED_TAGS, MEDIA_TAGS
@@ -74,8 +77,29 @@ def check_css(css: str, *, remote_allowed: bool) -> None:
     if "@font-face" in lowered:
         assert remote_allowed, css
     assert not re.search(r"position\s*:\s*(fixed|absolute|sticky)", lowered), css
-    for url in re.findall(r"url\(\s*['\"]?([^'\")]*)", lowered):
+    urls = re.findall(r"url\(\s*['\"]?([^'\")]*)", lowered)
+    # As a browser reads it: comments gone, tokens (url( joined across anything) found anywhere.
+    urls += [url.lower() for url in css_urls(tinycss2.parse_component_value_list(css))]
+    for url in urls:
         if url.startswith(("http://", "https://")):
             assert remote_allowed, css
         else:
             assert url.startswith("/message-part/"), css
+
+
+def css_urls(tokens: Iterable[Any]) -> list[str]:
+    """Every URL a browser would load from these CSS tokens (nested blocks included)."""
+    out: list[str] = []
+    for token in tokens:
+        if token.type == "url":
+            out.append(token.value)
+        elif token.type == "function":
+            if token.lower_name in ("url", "src", "image-set"):
+                out.extend(a.value for a in token.arguments if a.type == "string")
+            out.extend(css_urls(token.arguments))
+        elif token.type in ("() block", "[] block", "{} block"):
+            out.extend(css_urls(token.content))
+        elif token.type == "at-rule" or token.type == "qualified-rule":
+            out.extend(css_urls(token.prelude))
+            out.extend(css_urls(token.content or []))
+    return out

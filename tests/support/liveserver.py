@@ -63,7 +63,7 @@ def run_daphne(
             [
                 sys.executable,
                 "-m",
-                "daphne",
+                "webmail.daphne",
                 "-b",
                 "127.0.0.1",
                 "-p",
