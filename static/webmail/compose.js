@@ -85,6 +85,13 @@ function compose(form) {
     textArea.scrollTop = pos ? textArea.scrollHeight : 0;
   }
 
+  // -- Enter in a one-line field (From, To, Cc, Bcc, Subject) never submits the form ----------
+  form.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.isComposing) return;
+    var field = e.target;
+    if (field.tagName === "INPUT" && field.type !== "submit" && field.type !== "button") e.preventDefault();
+  });
+
   // -- autosave ---------------------------------------------------------------------------------
   form.addEventListener("input", markDirty);
   form.addEventListener("change", markDirty);
@@ -290,7 +297,12 @@ function compose(form) {
       var items = box.querySelectorAll("li");
       if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
       else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-      else if ((e.key === "Enter" || e.key === "Tab") && active >= 0) { e.preventDefault(); choose(items[active].dataset.value); }
+      else if (e.key === "Enter" && items.length) {
+        // Enter takes the highlighted suggestion, else the first one (never sends).
+        e.preventDefault();
+        choose(items[Math.max(active, 0)].dataset.value);
+      }
+      else if (e.key === "Tab" && active >= 0) { e.preventDefault(); choose(items[active].dataset.value); }
       else if (e.key === "Escape") { box.hidden = true; }
     });
     input.addEventListener("blur", function () { setTimeout(function () { box.hidden = true; }, 150); });
