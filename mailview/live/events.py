@@ -41,6 +41,7 @@ class Row:
     flagged: bool
     answered: bool
     attachment: bool
+    to: tuple[tuple[str, str], ...] = ()  # (name, email) each: Sent and Drafts show them
 
     @classmethod
     def from_summary(cls, row: MessageSummary) -> Row:
@@ -55,6 +56,7 @@ class Row:
             flagged=row.flagged,
             answered=row.answered,
             attachment=row.has_attachment,
+            to=tuple((a.name, a.email) for a in row.to),
         )
 
 
@@ -66,7 +68,7 @@ def summary(row: dict[str, Any]) -> MessageSummary:
         uid=row["uid"],
         subject=row["subject"],
         sender=Address(sender[0], sender[1]) if sender else None,
-        to=(),
+        to=tuple(Address(name, email) for name, email in row.get("to") or ()),
         date=_parse(row.get("date")),
         received=_parse(row.get("received")),
         size=row["size"],

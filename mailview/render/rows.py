@@ -42,11 +42,24 @@ def _template() -> jinja2.Template:
     return environment.get_template("mailview/rows.html")
 
 
-def render_rows(kind: RowKind, rows: Sequence[object], message_prefix: str) -> SafeString:
+#: Folders whose rows name the recipients ("To: …") instead of the sender: what you wrote.
+RECIPIENT_ROLES = frozenset({"sent", "drafts"})
+
+
+def render_rows(
+    kind: RowKind, rows: Sequence[object], message_prefix: str, *, recipients: bool = False
+) -> SafeString:
     """The ``<tr>`` elements of ``rows``: MessageSummary (list), SearchRow (search) or
     ThreadRow (threads). ``message_prefix`` is the URL of a message without its UID (list,
-    threads) or without its folder and UID (search)."""
-    html = _template().render(kind=kind, rows=rows, message_prefix=message_prefix, dates=RowDates())
+    threads) or without its folder and UID (search). ``recipients``: the From column shows
+    "To: …" (Sent, Drafts)."""
+    html = _template().render(
+        kind=kind,
+        rows=rows,
+        message_prefix=message_prefix,
+        dates=RowDates(),
+        recipients=recipients,
+    )
     return mark_safe(html)  # noqa: S308 -- Jinja2 autoescaped every value
 
 

@@ -2,8 +2,10 @@
 // onto folders, keyboard shortcuts with a help overlay, and the import progress bar.
 // Progressive enhancement: every action is a plain POST form that works without this file.
 // Handlers are delegated, so rows added live (live.js) can be selected, dragged and acted on.
-import { messageRows } from "./lib/dom.js";
+import { messageRows, messageTable } from "./lib/dom.js";
+import { submitInPlace } from "./lib/inplace.js";
 import { onKey, setOverlay } from "./lib/keyboard.js";
+import { previewPane } from "./lib/preview.js";
 import { followLoginRedirect } from "./lib/session.js";
 
 const form = document.getElementById("actions-form");
@@ -17,6 +19,7 @@ function checked() { return boxes().filter(function (b) { return b.checked; }); 
 function currentRow() { return document.querySelector("table.messages tr.row.selected"); }
 
 function setChecked(box, value) {
+  delete box.dataset.auto;  // set again by the caller when the box stands for the open message
   box.checked = value;
   const row = box.closest("tr");
   if (row) row.classList.toggle("checked", value);
@@ -31,6 +34,8 @@ function syncSelectAll() {
   if (!all) return;
   const list = boxes();
   const n = checked().length;
+  const count = document.getElementById("selected-count");
+  if (count) count.textContent = n ? n + " selected" : "";
   all.checked = list.length > 0 && n === list.length;
   all.indeterminate = n > 0 && n < list.length;
 }
@@ -70,11 +75,35 @@ if (form) {
   form.addEventListener("submit", function (event) {
     if (checked().length) return;
     const row = currentRow();
-    if (row && boxOf(row)) { setChecked(boxOf(row), true); return; }
+    if (row && boxOf(row)) { setChecked(boxOf(row), true); boxOf(row).dataset.auto = "1"; return; }
     event.preventDefault();
     flash("Select one or more messages first.");
   });
 }
+
+// -- actions in place (lib/inplace.js); the plain POST stays the fallback ---------------------
+function inPlaceForm(f) {
+  if (!messageTable() || !window.fetch || !window.DOMParser) return false;
+  if (f.id === "actions-form" || f.id === "undo-form" || f.classList.contains("undo-inline")) return true;
+  const pane = previewPane();
+  return f.classList.contains("message-actions") && !!pane && pane.contains(f);
+}
+document.addEventListener("submit", function (event) {
+  const f = event.target;
+  if (event.defaultPrevented || !inPlaceForm(f)) return;
+  if (f.dataset.native === "1") { delete f.dataset.native; return; }
+  event.preventDefault();
+  const submitter = event.submitter;
+  const list = messageTable();
+  list.setAttribute("aria-busy", "true");
+  function plain() {
+    f.dataset.native = "1";
+    if (submitter && submitter.form === f) f.requestSubmit(submitter); else f.requestSubmit();
+  }
+  submitInPlace(f, submitter)
+    .then(function (done) { if (!done) plain(); }, plain)
+    .then(function () { list.removeAttribute("aria-busy"); });
+});
 
 function flash(text) {
   let bar = document.querySelector(".flash");
@@ -99,6 +128,7 @@ function submitAction(name, value) {
     const row = currentRow();
     if (!row || !boxOf(row)) { flash("Select one or more messages first."); return; }
     setChecked(boxOf(row), true);
+    boxOf(row).dataset.auto = "1";
   }
   form.requestSubmit(button);
 }
@@ -148,16 +178,7 @@ document.querySelectorAll("nav#folders li.folder").forEach(function (li) {
     if (!dragging || !form) return;
     event.preventDefault();
     li.classList.remove("drop-target");
-    const select = document.getElementById("move-target");
-    const name = li.dataset.folder;
-    let option = Array.prototype.find.call(select.options, function (o) { return o.value === name; });
-    if (!option) {
-      option = document.createElement("option");
-      option.value = name;
-      option.textContent = name;
-      select.appendChild(option);
-    }
-    select.value = name;
+    document.getElementById("move-target").value = li.dataset.folder;
     form.requestSubmit(document.getElementById("move-button"));
   });
 });
@@ -212,9 +233,11 @@ onKey(Object.keys(LINKS), function (event) {
   if (!link) return false;
   window.location.href = link.href;
 });
+// z: the Undo of the notice ("Moved 3 messages to Trash. Undo"), else the last undoable action.
 onKey(["z"], function () {
-  const undo = document.getElementById("undo-form");
-  if (undo && document.querySelector('button[form="undo-form"]')) undo.requestSubmit();
+  const inline = document.querySelector(".flash form.undo-inline");
+  const undo = inline || document.querySelector("#undo-form[data-can-undo]");
+  if (undo) undo.requestSubmit();
 });
 
 // -- import: an upload progress bar, then "Importing message N of M", then the report ------
