@@ -58,14 +58,16 @@ class PreferencesForm(forms.ModelForm):
             "mark_read_on_open",
             "delete_action",
             "conversation_view",
+            "density",
         ]
         widgets = {
             "remote_content": forms.RadioSelect,
             "delete_action": forms.RadioSelect,
+            "density": forms.RadioSelect,
         }
 
     # Choices left out of a POST keep their current value (a form that predates them still works).
-    KEEP_IF_MISSING = ("remote_content", "delete_action")
+    KEEP_IF_MISSING = ("remote_content", "delete_action", "density")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

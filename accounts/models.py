@@ -41,6 +41,13 @@ class Preferences(models.Model):
         default="trash",
     )
     conversation_view = models.BooleanField(_("group messages into conversations"), default=False)
+    # The mail UI (issue 13).
+    density = models.CharField(
+        _("list density"),
+        max_length=12,
+        choices=[("comfortable", _("Comfortable")), ("compact", _("Compact"))],
+        default="comfortable",
+    )
 
     class Meta:
         verbose_name = _("preferences")
