@@ -17,6 +17,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from mailview.imap.client import Address, MessageSummary
+from mailview.mime.snippet import snippet
 
 
 def user_group(login: str) -> str:
@@ -42,6 +43,7 @@ class Row:
     answered: bool
     attachment: bool
     to: tuple[tuple[str, str], ...] = ()  # (name, email) each: Sent and Drafts show them
+    preview: str = ""  # the list's snippet (mailview.mime.snippet), as text
 
     @classmethod
     def from_summary(cls, row: MessageSummary) -> Row:
@@ -57,6 +59,7 @@ class Row:
             answered=row.answered,
             attachment=row.has_attachment,
             to=tuple((a.name, a.email) for a in row.to),
+            preview=snippet(row.preview, row.preview_source),
         )
 
 
@@ -74,6 +77,7 @@ def summary(row: dict[str, Any]) -> MessageSummary:
         size=row["size"],
         flags=frozenset(name for name, on in flags.items() if on),
         has_attachment=row["attachment"],
+        preview=row.get("preview") or "",
     )
 
 

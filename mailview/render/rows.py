@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from mailview.imap.client import MessageSummary
+from mailview.mime.snippet import snippet
 from mailview.render.format import aware, compactsize, full_date, list_date
 
 RowKind = Literal["list", "search", "threads"]
@@ -39,6 +40,7 @@ def _template() -> jinja2.Template:
         compactsize=compactsize,
         urlpath=lambda value: quote(str(value), safe="/"),
     )
+    environment.globals.update(snippet=lambda row: snippet(row.preview, row.preview_source))
     return environment.get_template("mailview/rows.html")
 
 

@@ -19,7 +19,6 @@ function checked() { return boxes().filter(function (b) { return b.checked; }); 
 function currentRow() { return document.querySelector("table.messages tr.row.selected"); }
 
 function setChecked(box, value) {
-  delete box.dataset.auto;  // set again by the caller when the box stands for the open message
   box.checked = value;
   const row = box.closest("tr");
   if (row) row.classList.toggle("checked", value);
@@ -75,10 +74,27 @@ if (form) {
   form.addEventListener("submit", function (event) {
     if (checked().length) return;
     const row = currentRow();
-    if (row && boxOf(row)) { setChecked(boxOf(row), true); boxOf(row).dataset.auto = "1"; return; }
+    if (row && boxOf(row)) { actOnOpen(row); return; }
     event.preventDefault();
     flash("Select one or more messages first.");
   });
+}
+
+// The open message (and, for a conversation, its other messages) is what the toolbar acts on
+// when nothing is ticked: sent as hidden fields of this one submission, not ticked, so the
+// selection stays the user's.
+function actOnOpen(row) {
+  const values = [boxOf(row).value];
+  row.querySelectorAll("input.thread-member").forEach(function (m) { values.push(m.value); });
+  const added = values.map(function (value) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = boxOf(row).name;
+    input.value = value;
+    form.appendChild(input);
+    return input;
+  });
+  window.setTimeout(function () { added.forEach(function (input) { input.remove(); }); }, 0);
 }
 
 // -- actions in place (lib/inplace.js); the plain POST stays the fallback ---------------------
@@ -124,12 +140,7 @@ function submitAction(name, value) {
   if (!form) return;
   const button = form.querySelector('button[name="' + name + '"][value="' + value + '"]');
   if (!button) return;
-  if (!checked().length) {
-    const row = currentRow();
-    if (!row || !boxOf(row)) { flash("Select one or more messages first."); return; }
-    setChecked(boxOf(row), true);
-    boxOf(row).dataset.auto = "1";
-  }
+  // Nothing ticked: the submit handler above sends the open message (or says to select one).
   form.requestSubmit(button);
 }
 

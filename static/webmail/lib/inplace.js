@@ -76,8 +76,6 @@ function updateRows(doc) {
     if (!old) return;
     STATE.forEach(function (c) { if (old.classList.contains(c)) row.classList.add(c); });
     if (old.hasAttribute("aria-selected")) row.setAttribute("aria-selected", "true");
-    // A box ticked only to act on the open message (actions.js) is not the user's selection.
-    if (old.querySelector("input[data-auto]")) { row.classList.remove("checked"); return; }
     const boxes = old.querySelectorAll("input[type=checkbox]");
     row.querySelectorAll("input[type=checkbox]").forEach(function (box, i) {
       if (boxes[i] && boxes[i].value === box.value) box.checked = boxes[i].checked;
