@@ -1,4 +1,4 @@
-"""Benchmark: an action in place and opening a message in the preview, against full pages.
+r"""Benchmark: an action in place and opening a message in the preview, against full pages.
 
 Run from the repository root::
 
@@ -18,6 +18,9 @@ one logged-in session whose connection is warm (INBOX selected, folder tree cach
 - **move + undo**: archive one message, then undo it (two POSTs and their list pages).
 - **preview** (``/message/INBOX/<uid>/?pane=1``, a click in the list) against the **message
   page** (``/message/INBOX/<uid>/``, the same message as a full page).
+- **raw IMAP**, in the same run, before the app starts: ``UID STORE +FLAGS.SILENT`` /
+  ``-FLAGS.SILENT (\Flagged)`` on one message, and ``UID MOVE`` to Archive and back, on an
+  imapclient connection with INBOX selected: what the server itself needs for the action.
 """
 
 from __future__ import annotations
@@ -26,11 +29,23 @@ import argparse
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from bench.list_pages import USER, Folder, Samples, csrf_token, log, login, ms, seed
+from bench.list_pages import (
+    PASSWORD,
+    USER,
+    Folder,
+    Samples,
+    csrf_token,
+    imap_connect,
+    log,
+    login,
+    ms,
+    seed,
+)
 from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 
@@ -67,6 +82,31 @@ def get(http: httpx.Client, path: str) -> float:
     return elapsed
 
 
+def raw_imap(dovecot: Dovecot, rounds: int, add: Callable[[str, float], None]) -> None:
+    client = imap_connect(dovecot, USER, PASSWORD)
+    try:
+        if not client.folder_exists("Archive"):
+            client.create_folder("Archive")
+        client.select_folder("INBOX")
+        uid = client.search("ALL")[-1]
+        for n in range(rounds):
+            change = client.add_flags if n % 2 == 0 else client.remove_flags
+            t0 = pc()
+            change([uid], [b"\\Flagged"], silent=True)
+            add("raw IMAP: UID STORE (flag/unflag)", pc() - t0)
+        for _ in range(rounds):
+            moved = client.search("ALL")[-2]
+            t0 = pc()
+            client.move([moved], "Archive")
+            client.select_folder("Archive")
+            back = client.search("ALL")[-1]
+            client.move([back], "INBOX")
+            client.select_folder("INBOX")
+            add("raw IMAP: MOVE + MOVE back (+2 SELECT, 2 SEARCH)", pc() - t0)
+    finally:
+        client.logout()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=100_000)
@@ -83,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         dovecot.start()
         seed(dovecot, [Folder("INBOX", args.messages)], 0)
+        raw_imap(dovecot, args.rounds, add)
         workdir = root / "app"
         workdir.mkdir()
         with run_daphne(workdir, {**mail_env(dovecot), "LOG_LEVEL": "INFO"}) as server:
