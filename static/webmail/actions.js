@@ -5,7 +5,6 @@
 import { messageRows, messageTable } from "./lib/dom.js";
 import { submitInPlace } from "./lib/inplace.js";
 import { onKey, setOverlay } from "./lib/keyboard.js";
-import { previewPane } from "./lib/preview.js";
 import { followLoginRedirect } from "./lib/session.js";
 
 const form = document.getElementById("actions-form");
@@ -100,9 +99,7 @@ function actOnOpen(row) {
 // -- actions in place (lib/inplace.js); the plain POST stays the fallback ---------------------
 function inPlaceForm(f) {
   if (!messageTable() || !window.fetch || !window.DOMParser) return false;
-  if (f.id === "actions-form" || f.id === "undo-form" || f.classList.contains("undo-inline")) return true;
-  const pane = previewPane();
-  return f.classList.contains("message-actions") && !!pane && pane.contains(f);
+  return f.id === "actions-form" || f.id === "undo-form" || f.classList.contains("undo-inline");
 }
 document.addEventListener("submit", function (event) {
   const f = event.target;

@@ -1,5 +1,5 @@
-// Actions in place: a list's action forms (the toolbar, the open message's actions in the
-// preview, Undo) are posted with fetch, and the page the server redirects to (the same list,
+// Actions in place: a list's action forms (the toolbar, the notice's Undo, z) are posted with
+// fetch, and the page the server redirects to (the same list,
 // rendered by the same templates as a full page) supplies the parts that changed: the rows,
 // the count line and pager, the folders' unread badges, the notice, the toolbar's Undo, the
 // title. The open message stays open while its row is in the list. Without this file the
@@ -142,19 +142,11 @@ function fetchPage(url, init) {
     });
 }
 
-export function reloadList() {
-  return fetchPage(window.location.href).then(function (got) {
-    if (got && got.resp.ok) showListPage(got.html);
-  });
-}
-
 // Post `form` (pressed `submitter`) in place. Resolves false when the page must do it the
 // plain way (a confirmation page, a message page of its own): the caller then submits natively.
 export function submitInPlace(form, submitter) {
   const data = new FormData(form);
   if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-  const pane = previewPane();
-  const inPane = pane && pane.contains(form);
   // getAttribute: the toolbar's buttons are named "action", which shadows form.action.
   const target = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
   return fetchPage(new URL(target, window.location.href).href, { method: "POST", body: data }).then(function (got) {
@@ -162,12 +154,6 @@ export function submitInPlace(form, submitter) {
     const resp = got.resp;
     if (resp.status >= 400) return showError(got.html);
     if (!resp.ok || !resp.redirected) return false;
-    if (samePage(resp.url)) return showListPage(got.html);
-    if (inPane && new URL(resp.url).searchParams.get("pane") === "1") {
-      // An action on the open message (flag, unread): the pane shows it again, the list follows.
-      pane.innerHTML = got.html;  // rendered by our own templates, all values autoescaped
-      return reloadList().then(function () { return true; });
-    }
-    return false;
+    return samePage(resp.url) ? showListPage(got.html) : false;
   });
 }
