@@ -61,16 +61,18 @@ class PreferencesForm(forms.ModelForm):
             "conversation_view",
             "clock",
             "theme",
+            "density",
         ]
         widgets = {
             "remote_content": forms.RadioSelect,
             "delete_action": forms.RadioSelect,
             "clock": forms.RadioSelect,
             "theme": forms.RadioSelect,
+            "density": forms.RadioSelect,
         }
 
     # Choices left out of a POST keep their current value (a form that predates them still works).
-    KEEP_IF_MISSING = ("remote_content", "delete_action", "clock", "theme")
+    KEEP_IF_MISSING = ("remote_content", "delete_action", "clock", "theme", "density")
 
     def __init__(self, *args: Any, only: tuple[str, ...] | None = None, **kwargs: Any) -> None:
         """`only`: the fields of one settings section; the others are not shown nor changed."""

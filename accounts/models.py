@@ -54,6 +54,13 @@ class Preferences(models.Model):
         choices=[("system", _("As the system")), ("light", _("Light")), ("dark", _("Dark"))],
         default="system",
     )
+    # The mail UI (issue 13).
+    density = models.CharField(
+        _("list density"),
+        max_length=12,
+        choices=[("comfortable", _("Comfortable")), ("compact", _("Compact"))],
+        default="comfortable",
+    )
 
     class Meta:
         verbose_name = _("preferences")

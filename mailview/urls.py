@@ -127,6 +127,7 @@ compose_urls = (
         path("contacts/export.vcf", people.contacts_export, name="contacts_export"),
         path("contacts/import/", people.contacts_import, name="contacts_import"),
         path("contacts/autocomplete/", people.autocomplete, name="autocomplete"),
+        path("contacts/recent/<int:pk>/remove/", people.recent_remove, name="recent_remove"),
     ],
     "compose",
 )

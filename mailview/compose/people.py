@@ -185,11 +185,14 @@ def suggestions(user: User, query: str, limit: int = 10) -> list[dict[str, str]]
     out: list[dict[str, str]] = []
     seen: set[str] = set()
 
-    def add(label: str, value: str, kind: str) -> None:
+    def add(label: str, value: str, kind: str, pk: int | None = None) -> None:
         key = value.lower() if kind != "group" else "group:" + label
         if key not in seen and len(out) < limit:
             seen.add(key)
-            out.append({"label": label, "value": value, "kind": kind})
+            item = {"label": label, "value": value, "kind": kind}
+            if pk is not None:  # an address the user wrote to: it can be removed
+                item["id"] = str(pk)
+            out.append(item)
 
     for contact in Contact.objects.filter(user=user).filter(
         Q(name__icontains=query) | Q(email__icontains=query)
@@ -204,5 +207,5 @@ def suggestions(user: User, query: str, limit: int = 10) -> list[dict[str, str]]
         Q(name__icontains=query) | Q(email__icontains=query)
     )[:limit]:
         value = str(Recipient(recent.name, recent.email))
-        add(value, value, "recent")
+        add(value, value, "recent", recent.pk)
     return out

@@ -20,6 +20,7 @@ from accounts.requests import AuthenticatedRequest
 from mailview.compose import service
 from mailview.compose.addresses import Recipient
 from mailview.compose.build import guess_type
+from mailview.compose.checks import send_warnings, worth_a_draft
 from mailview.compose.errors import ComposeError, SendFailed
 from mailview.compose.limits import attachments_limit
 from mailview.compose.start import ComposeFields, open_draft, start_from_message, start_new
@@ -112,6 +113,7 @@ def _render(
     fields: dict[str, str],
     *,
     error: str = "",
+    warnings: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     identities = Identity.for_user(request.user)
@@ -126,6 +128,7 @@ def _render(
             "fields": fields,
             "identities": identities,
             "error": error,
+            "warnings": warnings or [],
             "max_size": settings.WEBMAIL_MAX_ATTACHMENT_SIZE,
             "max_size_human": human_size(settings.WEBMAIL_MAX_ATTACHMENT_SIZE),
             "max_total": total,
@@ -161,6 +164,8 @@ def compose_save(request: AuthenticatedRequest, compose_id: str) -> JsonResponse
     try:
         with store.locked(compose_id) as state:
             store.save_fields(compose_id, raw)
+            if not worth_a_draft(fields, len(state.attachments), replying=state.kind != "new"):
+                return JsonResponse({"ok": True, "uid": state.draft_uid, "skipped": True})
             identity = _identity(Identity.for_user(request.user), fields.identity)
             out = service.outgoing(fields, identity, state, store, lenient=True)
             uid = service.save_draft(mail, store, state, out)
@@ -184,6 +189,9 @@ def compose_send(request: AuthenticatedRequest, compose_id: str) -> HttpResponse
         except ComposeError as exc:
             _save_quietly(mail, store, state, fields, identity)
             return _render(request, state, raw, error=str(exc.user_message), status=exc.status)
+        warnings = send_warnings(fields, len(state.attachments))
+        if warnings and request.POST.get("confirmed") != "1":
+            return _render(request, state, raw, warnings=warnings)
         try:
             result = service.send(mail, store, state, out)
         except SendFailed as exc:
@@ -212,6 +220,8 @@ def _save_quietly(
     fields: ComposeFields,
     identity: Identity,
 ) -> None:
+    if not worth_a_draft(fields, len(state.attachments), replying=state.kind != "new"):
+        return
     try:
         out = service.outgoing(fields, identity, state, store, lenient=True)
         service.save_draft(mail, store, state, out)

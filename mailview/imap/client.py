@@ -45,12 +45,12 @@ from .types import (
     ThreadHeaders,
 )
 from .values import (
-    ROW_FETCH_ARGUMENT,
     ROW_FETCH_ITEMS,
     ROW_ITEM_NAMES,
     decode_text,
     fetch_values,
     parse_fetch_lines,
+    row_fetch_argument,
     summary_from_fetch,
 )
 
@@ -176,7 +176,7 @@ class IMAPConnection(FolderCommands, MessageCommands, AclCommands):
         wanted = set(uids)
         out: dict[int, dict[bytes, Any]] = {}
         only_ours = True
-        for items in self._uid_fetch(uids, ROW_FETCH_ARGUMENT):
+        for items in self._uid_fetch(uids, row_fetch_argument(self._capabilities)):
             uid = items.get(b"UID")
             # Our answer has the row's ENVELOPE and FLAGS (the header item's name is echoed
             # differently by some servers: summary_from_fetch finds it by prefix); anything

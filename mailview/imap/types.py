@@ -80,6 +80,11 @@ class MessageSummary:
     size: int
     flags: frozenset[str]
     has_attachment: bool
+    # The start of the body for the list's snippet: the server's PREVIEW (RFC 8970) text, else
+    # the raw material for mailview.mime.snippet (the Content-Type/-Transfer-Encoding header
+    # lines and the first PARTIAL_TEXT_BYTES of the body).
+    preview: str | None = None
+    preview_source: bytes = b""
 
     @property
     def seen(self) -> bool:

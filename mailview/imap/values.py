@@ -30,6 +30,28 @@ ROW_FETCH_ITEMS = [
     CONTENT_TYPE_ITEM,
 ]
 ROW_FETCH_ARGUMENT = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
+# The list's snippets, in the same FETCH: PREVIEW (RFC 8970) where the server offers it, else
+# the first bytes of the body with the headers needed to decode them (mailview.mime.snippet).
+PARTIAL_TEXT_BYTES = 384
+_PREVIEW_ARGUMENT = b"(" + b" ".join([*ROW_FETCH_ITEMS, b"PREVIEW"]) + b")"
+_PARTIAL_ARGUMENT = (
+    b"("
+    + b" ".join(
+        [
+            *(item for item in ROW_FETCH_ITEMS if item != CONTENT_TYPE_ITEM),
+            b"BODY.PEEK[HEADER.FIELDS (CONTENT-TYPE CONTENT-TRANSFER-ENCODING)]",
+            b"BODY.PEEK[TEXT]<0.%d>" % PARTIAL_TEXT_BYTES,
+        ]
+    )
+    + b")"
+)
+
+
+def row_fetch_argument(capabilities: frozenset[str]) -> bytes:
+    """The FETCH items of list rows on a server with `capabilities` (snippets included)."""
+    return _PREVIEW_ARGUMENT if "PREVIEW" in capabilities else _PARTIAL_ARGUMENT
+
+
 # The items a row's own FETCH answer always carries (an unsolicited FETCH has FLAGS at most).
 ROW_ITEM_NAMES = frozenset((b"UID", b"FLAGS", b"ENVELOPE", b"RFC822.SIZE"))
 ATTACHMENT_TYPES = re.compile(
@@ -226,6 +248,11 @@ def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> MessageSummary:
     senders = _addresses(env.from_) if env else ()
     header = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"") or b""
     attachment = bool(ATTACHMENT_TYPES.search(header)) if isinstance(header, bytes) else False
+    preview = data.get(b"PREVIEW")
+    text = next((v for k, v in data.items() if k.startswith(b"BODY[TEXT]")), None)
+    source = (
+        header + b"\r\n" + text if isinstance(header, bytes) and isinstance(text, bytes) else b""
+    )
     return MessageSummary(
         uid=uid,
         subject=decode_text(env.subject) if env else "",
@@ -236,6 +263,8 @@ def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> MessageSummary:
         size=int(data.get(b"RFC822.SIZE") or 0),
         flags=flag_names(data.get(b"FLAGS", ())),
         has_attachment=attachment,
+        preview=preview.decode("utf-8", "replace") if isinstance(preview, bytes) else None,
+        preview_source=source,
     )
 
 

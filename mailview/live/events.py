@@ -17,6 +17,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from mailview.imap.client import Address, MessageSummary
+from mailview.mime.snippet import snippet
 
 
 def user_group(login: str) -> str:
@@ -41,6 +42,8 @@ class Row:
     flagged: bool
     answered: bool
     attachment: bool
+    to: tuple[tuple[str, str], ...] = ()  # (name, email) each: Sent and Drafts show them
+    preview: str = ""  # the list's snippet (mailview.mime.snippet), as text
 
     @classmethod
     def from_summary(cls, row: MessageSummary) -> Row:
@@ -55,6 +58,8 @@ class Row:
             flagged=row.flagged,
             answered=row.answered,
             attachment=row.has_attachment,
+            to=tuple((a.name, a.email) for a in row.to),
+            preview=snippet(row.preview, row.preview_source),
         )
 
 
@@ -66,12 +71,13 @@ def summary(row: dict[str, Any]) -> MessageSummary:
         uid=row["uid"],
         subject=row["subject"],
         sender=Address(sender[0], sender[1]) if sender else None,
-        to=(),
+        to=tuple(Address(name, email) for name, email in row.get("to") or ()),
         date=_parse(row.get("date")),
         received=_parse(row.get("received")),
         size=row["size"],
         flags=frozenset(name for name, on in flags.items() if on),
         has_attachment=row["attachment"],
+        preview=row.get("preview") or "",
     )
 
 

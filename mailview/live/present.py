@@ -49,6 +49,7 @@ class PageView:
     reverse: bool = True
     page: int = 1
     page_size: int = 50
+    recipients: bool = False  # Sent, Drafts: rows name the recipients ("show": "to")
 
     @classmethod
     def parse(cls, data: dict[str, Any], page_size: int) -> PageView | None:
@@ -72,6 +73,7 @@ class PageView:
             reverse=data.get("order") != "asc",
             page=page,
             page_size=page_size,
+            recipients=data.get("show") == "to",
         )
 
     def request(self) -> mailbox_service.ListRequest:
@@ -110,23 +112,24 @@ def for_browser(payload: dict[str, Any], page: PageView | None) -> dict[str, Any
         out = {**payload, "rows": brief}
         if list_view:
             newest_first = sorted(rows, key=lambda row: row["uid"], reverse=True)
-            out["html"] = _rows_html(newest_first, folder)
+            out["html"] = _rows_html(newest_first, folder, page)
         return out
     if kind == "flags":
         out = {key: value for key, value in payload.items() if key != "rows"}
         if list_view:
-            out["html"] = _rows_html(payload.get("rows", ()), folder)
+            out["html"] = _rows_html(payload.get("rows", ()), folder, page)
         return out
     if kind == "expunge":
-        return {**payload, "empty": _rows_html((), folder)} if list_view else payload
+        return {**payload, "empty": _rows_html((), folder, page)} if list_view else payload
     if kind == "counts":
         return {**payload, "badge": str(unseen_badge(payload["unseen"]))}
     return payload
 
 
-def _rows_html(rows: Any, folder: str) -> str:
+def _rows_html(rows: Any, folder: str, page: PageView | None) -> str:
     summaries = [events.summary(row) for row in rows]
-    return str(render_rows("list", summaries, message_prefix(folder)))
+    recipients = page is not None and page.recipients
+    return str(render_rows("list", summaries, message_prefix(folder), recipients=recipients))
 
 
 def page_rows(mail: MailSession, page: PageView) -> dict[str, Any]:
@@ -136,13 +139,13 @@ def page_rows(mail: MailSession, page: PageView) -> dict[str, Any]:
     if page.threads:
         threads = threads_service.thread_page(mail, page.request())
         return {
-            "tbody": str(render_rows("threads", threads.rows, prefix)),
+            "tbody": str(render_rows("threads", threads.rows, prefix, recipients=page.recipients)),
             "count": count_line(threads.first_index, threads.last_index, threads.total),
             "uidvalidity": threads.uidvalidity,
         }
     listed = mailbox_service.list_page(mail, page.request())
     return {
-        "tbody": str(render_rows("list", listed.rows, prefix)),
+        "tbody": str(render_rows("list", listed.rows, prefix, recipients=page.recipients)),
         "count": count_line(listed.first_index, listed.last_index, listed.total),
         "uidvalidity": listed.uidvalidity,
         "uidnext": listed.uidnext,

@@ -56,7 +56,7 @@ from mailview.imap.protocol.responses import (
 )
 from mailview.imap.protocol.syntax import ResponseSyntaxError
 from mailview.imap.types import MessageSummary
-from mailview.imap.values import ROW_FETCH_ARGUMENT, fetch_values, summary_from_fetch
+from mailview.imap.values import fetch_values, row_fetch_argument, summary_from_fetch
 from mailview.live import events
 
 logger = logging.getLogger("mailview.live")
@@ -260,7 +260,8 @@ class FolderWatcher:
 
     async def _fetch_rows(self, conn: AsyncIMAP, uids: bytes) -> list[MessageSummary]:
         """The list rows of the UID set `uids`, in UID order."""
-        _status, untagged = await conn.command(b"UID", b"FETCH", uids, ROW_FETCH_ARGUMENT)
+        argument = row_fetch_argument(conn.capabilities)
+        _status, untagged = await conn.command(b"UID", b"FETCH", uids, argument)
         rows = []
         for response in untagged:
             if not isinstance(response, Data) or response.kind != "FETCH":

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from mailview.imap.client import MessageSummary
+from mailview.mime.snippet import snippet
 from mailview.render.format import aware, compactsize, full_date, list_date
 
 RowKind = Literal["list", "search", "threads"]
@@ -39,14 +40,28 @@ def _template() -> jinja2.Template:
         compactsize=compactsize,
         urlpath=lambda value: quote(str(value), safe="/"),
     )
+    environment.globals.update(snippet=lambda row: snippet(row.preview, row.preview_source))
     return environment.get_template("mailview/rows.html")
 
 
-def render_rows(kind: RowKind, rows: Sequence[object], message_prefix: str) -> SafeString:
+#: Folders whose rows name the recipients ("To: …") instead of the sender: what you wrote.
+RECIPIENT_ROLES = frozenset({"sent", "drafts"})
+
+
+def render_rows(
+    kind: RowKind, rows: Sequence[object], message_prefix: str, *, recipients: bool = False
+) -> SafeString:
     """The ``<tr>`` elements of ``rows``: MessageSummary (list), SearchRow (search) or
     ThreadRow (threads). ``message_prefix`` is the URL of a message without its UID (list,
-    threads) or without its folder and UID (search)."""
-    html = _template().render(kind=kind, rows=rows, message_prefix=message_prefix, dates=RowDates())
+    threads) or without its folder and UID (search). ``recipients``: the From column shows
+    "To: …" (Sent, Drafts)."""
+    html = _template().render(
+        kind=kind,
+        rows=rows,
+        message_prefix=message_prefix,
+        dates=RowDates(),
+        recipients=recipients,
+    )
     return mark_safe(html)  # noqa: S308 -- Jinja2 autoescaped every value
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django import template
 
 from mailview.render.format import compactsize, count_line, fulldate, maildate, unseen_badge
-from mailview.render.rows import render_rows
+from mailview.render.rows import RECIPIENT_ROLES, render_rows
 
 register = template.Library()
 register.filter("maildate", maildate)
@@ -44,6 +44,8 @@ def sort_state(context: template.Context, key: str) -> str:
 
 
 @register.simple_tag
-def message_rows(kind: str, rows: object, message_prefix: str) -> str:
-    """The rows of a message table (list, search or threads), rendered by mailview.render.rows."""
-    return render_rows(kind, rows, message_prefix)  # type: ignore[arg-type]
+def message_rows(kind: str, rows: object, message_prefix: str, role: str | None = None) -> str:
+    """The rows of a message table (list, search or threads), rendered by mailview.render.rows;
+    `role`: the folder's special use (Sent and Drafts show the recipients)."""
+    recipients = role in RECIPIENT_ROLES
+    return render_rows(kind, rows, message_prefix, recipients=recipients)  # type: ignore[arg-type]

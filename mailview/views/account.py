@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 
 from accounts import otp
 from accounts.credentials import KEY_COOKIE, seal_password
@@ -14,11 +15,47 @@ from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
 from mailview.views import settings
 
+#: Addresses that answer scripts, not people (JSON, fragments, POST-only actions): a login that
+#: a background request ran into (the live poll, autosave, autocomplete) never returns to them.
+NOT_PAGES = frozenset(
+    {
+        "mailview:updates",
+        "mailview:message_frame",
+        "mailview:message_action",
+        "mailview:undo_action",
+        "mailview:empty_folder",
+        "mailview:trust_sender",
+        "accounts:logout",
+        "compose:save",
+        "compose:send",
+        "compose:discard",
+        "compose:attachment_upload",
+        "compose:attachment_remove",
+        "compose:autocomplete",
+    }
+)
+
+
+def page_to_return_to(url: str) -> str:
+    """`url` if it is a page a person reads (a login's `next`), else "" (the default page)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/"):
+        return ""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ""
+    return "" if match.view_name in NOT_PAGES or "pane=1" in url else url
+
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        """Django's check (same host, safe scheme), and never a script's address."""
+        return page_to_return_to(super().get_redirect_url())
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()

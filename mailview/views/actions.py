@@ -96,7 +96,8 @@ def message_action(request: AuthenticatedRequest) -> HttpResponse:
         request.session[UNDO_KEY] = result.undo.as_session()
     elif action not in actions.FLAG_ACTIONS:
         request.session.pop(UNDO_KEY, None)
-    messages.success(request, result.message)
+    # A move or delete that can be undone says so in its notice, with the Undo link in it.
+    messages.success(request, result.message, extra_tags="undo" if result.undo else "")
     # After moving the open message away, its page is gone: go to the list instead.
     message_root = reverse("mailview:message", args=["x", 1])[: -len("x/1/")]
     if (

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Contact, ContactGroup, Identity
+from accounts.models import Contact, ContactGroup, Identity, RecentAddress
 from accounts.requests import AuthenticatedRequest
 from mailview.compose import people
 from mailview.compose.addresses import normalise_email
@@ -198,3 +198,12 @@ def autocomplete(request: AuthenticatedRequest) -> JsonResponse:
     except HeaderInjection:
         items = []
     return JsonResponse({"results": items})
+
+
+@login_required
+@require_POST
+def recent_remove(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    """Forget an address the user wrote to: it is no longer suggested (until used again)."""
+    recent = get_object_or_404(RecentAddress, pk=pk, user=request.user)
+    recent.delete()
+    return JsonResponse({"ok": True})

@@ -2,7 +2,8 @@
 // onto folders, keyboard shortcuts with a help overlay, and the import progress bar.
 // Progressive enhancement: every action is a plain POST form that works without this file.
 // Handlers are delegated, so rows added live (live.js) can be selected, dragged and acted on.
-import { messageRows } from "./lib/dom.js";
+import { messageRows, messageTable } from "./lib/dom.js";
+import { submitInPlace } from "./lib/inplace.js";
 import { onKey, setOverlay } from "./lib/keyboard.js";
 import { followLoginRedirect } from "./lib/session.js";
 
@@ -31,6 +32,8 @@ function syncSelectAll() {
   if (!all) return;
   const list = boxes();
   const n = checked().length;
+  const count = document.getElementById("selected-count");
+  if (count) count.textContent = n ? n + " selected" : "";
   all.checked = list.length > 0 && n === list.length;
   all.indeterminate = n > 0 && n < list.length;
 }
@@ -70,11 +73,50 @@ if (form) {
   form.addEventListener("submit", function (event) {
     if (checked().length) return;
     const row = currentRow();
-    if (row && boxOf(row)) { setChecked(boxOf(row), true); return; }
+    if (row && boxOf(row)) { actOnOpen(row); return; }
     event.preventDefault();
     flash("Select one or more messages first.");
   });
 }
+
+// The open message (and, for a conversation, its other messages) is what the toolbar acts on
+// when nothing is ticked: sent as hidden fields of this one submission, not ticked, so the
+// selection stays the user's.
+function actOnOpen(row) {
+  const values = [boxOf(row).value];
+  row.querySelectorAll("input.thread-member").forEach(function (m) { values.push(m.value); });
+  const added = values.map(function (value) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = boxOf(row).name;
+    input.value = value;
+    form.appendChild(input);
+    return input;
+  });
+  window.setTimeout(function () { added.forEach(function (input) { input.remove(); }); }, 0);
+}
+
+// -- actions in place (lib/inplace.js); the plain POST stays the fallback ---------------------
+function inPlaceForm(f) {
+  if (!messageTable() || !window.fetch || !window.DOMParser) return false;
+  return f.id === "actions-form" || f.id === "undo-form" || f.classList.contains("undo-inline");
+}
+document.addEventListener("submit", function (event) {
+  const f = event.target;
+  if (event.defaultPrevented || !inPlaceForm(f)) return;
+  if (f.dataset.native === "1") { delete f.dataset.native; return; }
+  event.preventDefault();
+  const submitter = event.submitter;
+  const list = messageTable();
+  list.setAttribute("aria-busy", "true");
+  function plain() {
+    f.dataset.native = "1";
+    if (submitter && submitter.form === f) f.requestSubmit(submitter); else f.requestSubmit();
+  }
+  submitInPlace(f, submitter)
+    .then(function (done) { if (!done) plain(); }, plain)
+    .then(function () { list.removeAttribute("aria-busy"); });
+});
 
 function flash(text) {
   let bar = document.querySelector(".flash");
@@ -95,11 +137,7 @@ function submitAction(name, value) {
   if (!form) return;
   const button = form.querySelector('button[name="' + name + '"][value="' + value + '"]');
   if (!button) return;
-  if (!checked().length) {
-    const row = currentRow();
-    if (!row || !boxOf(row)) { flash("Select one or more messages first."); return; }
-    setChecked(boxOf(row), true);
-  }
+  // Nothing ticked: the submit handler above sends the open message (or says to select one).
   form.requestSubmit(button);
 }
 
@@ -148,16 +186,7 @@ document.querySelectorAll("nav#folders li.folder").forEach(function (li) {
     if (!dragging || !form) return;
     event.preventDefault();
     li.classList.remove("drop-target");
-    const select = document.getElementById("move-target");
-    const name = li.dataset.folder;
-    let option = Array.prototype.find.call(select.options, function (o) { return o.value === name; });
-    if (!option) {
-      option = document.createElement("option");
-      option.value = name;
-      option.textContent = name;
-      select.appendChild(option);
-    }
-    select.value = name;
+    document.getElementById("move-target").value = li.dataset.folder;
     form.requestSubmit(document.getElementById("move-button"));
   });
 });
@@ -212,9 +241,11 @@ onKey(Object.keys(LINKS), function (event) {
   if (!link) return false;
   window.location.href = link.href;
 });
+// z: the Undo of the notice ("Moved 3 messages to Trash. Undo"), else the last undoable action.
 onKey(["z"], function () {
-  const undo = document.getElementById("undo-form");
-  if (undo && document.querySelector('button[form="undo-form"]')) undo.requestSubmit();
+  const inline = document.querySelector(".flash form.undo-inline");
+  const undo = inline || document.querySelector("#undo-form[data-can-undo]");
+  if (undo) undo.requestSubmit();
 });
 
 // -- import: an upload progress bar, then "Importing message N of M", then the report ------

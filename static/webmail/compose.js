@@ -24,9 +24,11 @@ function compose(form) {
   function escapeHtml(s) {
     return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   }
+  // One paragraph per line, an empty one per blank line: the editor shows (and sends) the text
+  // with the same paragraphs and blank lines, and switching back gives the same text.
   function textToHtml(text) {
-    return text.split(/\n{2,}/).map(function (block) {
-      return "<p>" + escapeHtml(block).replace(/\n/g, "<br>") + "</p>";
+    return text.replace(/\n$/, "").split("\n").map(function (line) {
+      return line ? "<p>" + escapeHtml(line) + "</p>" : "<p><br></p>";
     }).join("");
   }
   function ensureQuill() {
@@ -72,10 +74,23 @@ function compose(form) {
   });
   if (htmlMode()) { loadHtml(htmlArea.value); showMode(true); }
 
+  // -- the question before sending (no subject, a mentioned attachment missing) ---------------
+  var sendCheck = document.getElementById("c-send-check");
+  var keepEditing = document.getElementById("c-keep-editing");
+  if (keepEditing) {
+    keepEditing.addEventListener("click", function (e) {
+      e.preventDefault();
+      sendCheck.hidden = true;
+      document.getElementById("c-subject").focus();
+    });
+  }
+
   // -- where the cursor starts ----------------------------------------------------------------
   var toField = document.getElementById("c-to");
   var kind = form.dataset.kind;
-  if (!toField.value) {
+  if (sendCheck) {
+    document.getElementById("c-send-anyway").focus();
+  } else if (!toField.value) {
     toField.focus();
   } else if (htmlMode() && quill) {
     quill.setSelection(form.dataset.cursor === "bottom" ? quill.getLength() : 0, 0);
@@ -85,6 +100,13 @@ function compose(form) {
     textArea.setSelectionRange(pos, pos);
     textArea.scrollTop = pos ? textArea.scrollHeight : 0;
   }
+
+  // -- Enter in a one-line field (From, To, Cc, Bcc, Subject) never submits the form ----------
+  form.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.isComposing) return;
+    var field = e.target;
+    if (field.tagName === "INPUT" && field.type !== "submit" && field.type !== "button") e.preventDefault();
+  });
 
   // -- autosave ---------------------------------------------------------------------------------
   form.addEventListener("input", markDirty);
@@ -102,7 +124,9 @@ function compose(form) {
     }).then(function (response) {
       return response.json().catch(function () { return { ok: false, error: "The draft could not be saved." }; });
     }).then(function (data) {
-      if (data.ok) {
+      if (data.ok && data.skipped) {
+        setStatus("");  // nothing but recipients yet: not worth a draft
+      } else if (data.ok) {
         form.dataset.draftUid = data.uid;
         setStatus("Draft saved at " + clockTime(new Date()));
       } else {
@@ -262,6 +286,22 @@ function compose(form) {
       markDirty();
       input.focus();
     }
+    // An address the user wrote to can be forgotten from the list (×).
+    function forgetButton(item, li) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ac-forget";
+      button.title = "Do not suggest " + item.value + " again";
+      button.setAttribute("aria-label", "Remove " + item.value + " from suggestions");
+      button.addEventListener("mousedown", function (e) {
+        e.preventDefault();
+        e.stopPropagation();
+        var url = form.dataset.recentRemoveUrl.replace("/0/", "/" + encodeURIComponent(item.id) + "/");
+        fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+          .then(function (r) { if (r.ok) { li.remove(); box.hidden = !box.querySelector("li"); } });
+      });
+      return button;
+    }
     function highlight(i) {
       var items = box.querySelectorAll("li");
       items.forEach(function (li, n) { li.setAttribute("aria-selected", n === i ? "true" : "false"); });
@@ -285,6 +325,7 @@ function compose(form) {
               li.dataset.value = item.value;
               li.className = "ac-" + item.kind;
               li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(item.value); });
+              if (item.id) li.appendChild(forgetButton(item, li));
               box.appendChild(li);
             });
             box.hidden = !data.results.length;
@@ -297,7 +338,12 @@ function compose(form) {
       var items = box.querySelectorAll("li");
       if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
       else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-      else if ((e.key === "Enter" || e.key === "Tab") && active >= 0) { e.preventDefault(); choose(items[active].dataset.value); }
+      else if (e.key === "Enter" && items.length) {
+        // Enter takes the highlighted suggestion, else the first one (never sends).
+        e.preventDefault();
+        choose(items[Math.max(active, 0)].dataset.value);
+      }
+      else if (e.key === "Tab" && active >= 0) { e.preventDefault(); choose(items[active].dataset.value); }
       else if (e.key === "Escape") { box.hidden = true; }
     });
     input.addEventListener("blur", function () { setTimeout(function () { box.hidden = true; }, 150); });

@@ -36,6 +36,7 @@ var pageSize = table ? parseInt(table.getAttribute("data-page-size") || "0", 10)
 function pageView() {
   var view = { view: threads ? "threads" : "list", sort: sort, page: query.get("page") || "1" };
   if (query.get("order")) view.order = query.get("order");
+  if (table && table.getAttribute("data-show")) view.show = table.getAttribute("data-show");
   return view;
 }
 

@@ -65,6 +65,8 @@ def proxied(dovecot: Dovecot) -> Iterator[tuple[str, Served]]:
         "WEBMAIL_PROXY_HEADERS": "true",
         "WEBMAIL_ADMIN_NETWORKS": f"{CLIENT}/32",
         "WEBMAIL_LOGIN_FAILURE_LIMIT": "3",
+        # Per address (any accounts): above the per-account limit (accounts/throttling.py).
+        "WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT": "5",
     }
     try:
         with (

@@ -335,6 +335,7 @@ def test_identity_is_chosen_in_compose_and_signature_added(
         re.compile(r"-- \nAlice, Team Lead")
     )
     page.get_by_label("To", exact=True).fill(bob.address)
+    page.get_by_label("Subject").fill("From work")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(INBOX_URL)
     [(_uid, _flags, msg)] = _wait_for(lambda: folder_messages(bob, "INBOX"))

@@ -62,7 +62,7 @@ def test_mark_read_unread_flag_unflag_a_selection(alice, login):
     assert len(re.findall(r'<tr class="row unread', html)) == 2
 
 
-def test_move_then_undo_puts_the_messages_back(alice, login):
+def test_move_then_undo_puts_the_messages_back(alice, bob, login):
     alice.create_folder("Projects")
     uids = [alice.append("INBOX", make_message(subject=f"move {i}")) for i in range(3)]
     client = login(alice)
@@ -74,14 +74,21 @@ def test_move_then_undo_puts_the_messages_back(alice, login):
     listing = client.get("/mail/INBOX/").content.decode()
     assert "move 0" not in listing and "move 2" in listing
     assert "Moved 2 messages to Projects." in listing
-    assert 'form="undo-form"' in listing
+    # Undo is a button inside the notice, and z has something to undo.
+    notice = listing[listing.index('<div class="flash"') :]
+    assert notice.index('class="undo-inline"') < notice.index("</div>")
+    assert "data-can-undo" in listing
+    # Another user has nothing to undo: alice's undo record is in alice's session.
+    other = login(bob).post("/actions/undo/", follow=True).content.decode()
+    assert "There is nothing to undo." in other
+    assert subjects_in(alice, "Projects") == ["move 0", "move 1"]
     response = client.post("/actions/undo/", {"next": "/mail/INBOX/"})
     assert response.status_code == 302
     assert subjects_in(alice, "INBOX") == ["move 0", "move 1", "move 2"]
     assert subjects_in(alice, "Projects") == []
     after = client.get("/mail/INBOX/").content.decode()
     assert "Undone: 2 messages back." in after
-    assert 'form="undo-form"' not in after
+    assert "data-can-undo" not in after and "undo-inline" not in after
     again = client.post("/actions/undo/", follow=True).content.decode()
     assert "There is nothing to undo." in again
 
@@ -146,7 +153,8 @@ def test_delete_in_trash_asks_first_then_deletes_for_good(alice, login):
     assert response.status_code == 302
     assert subjects_in(alice, "Trash") == []
     # A permanent delete cannot be undone.
-    assert 'form="undo-form"' not in client.get("/mail/Trash/").content.decode()
+    trash = client.get("/mail/Trash/").content.decode()
+    assert "data-can-undo" not in trash and "undo-inline" not in trash
 
 
 def test_delete_setting_delete_permanently_asks_first(alice, login):
