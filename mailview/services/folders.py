@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mailview.imap.client import FolderInfo, QuotaUsage
 from mailview.render.format import compactsize
+from mailview.services.roles import roles_by_folder
 
 # Special-use roles, in the order they are shown, with their localized names.
 ROLES: dict[str, tuple[str, object]] = {
@@ -33,6 +34,7 @@ class FolderNode:
     unseen: int
     messages: int
     children: list[FolderNode] = field(default_factory=list)
+    path: str = ""  # the display path ("Projects/2026"): never the namespace prefix
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,20 @@ class FolderTree:
         return node.unseen if node else 0
 
 
-def _role(info: FolderInfo) -> str | None:
+def shown_name(name: str, prefix: str = "", delimiter: str | None = None) -> str:
+    """What the user sees for the folder ``name``: without the personal namespace prefix
+    ("INBOX.Trash" on Cyrus is "Trash"), levels joined by "/" whatever the server's delimiter."""
+    if prefix and name.startswith(prefix) and len(name) > len(prefix):
+        name = name[len(prefix) :]
+    if delimiter and delimiter != "/":
+        name = name.replace(delimiter, "/")
+    return name
+
+
+def _role(info: FolderInfo, by_folder: dict[str, str]) -> str | None:
     if info.name.upper() == "INBOX":
         return "inbox"
-    use = info.special_use
+    use = by_folder.get(info.name)
     if use in ROLES:
         return ROLES[use][0]
     return None
@@ -122,6 +134,7 @@ def build_tree(folders: list[FolderInfo], prefix: str = "") -> FolderTree:
     non-selectable parent node so the tree stays a tree.
     """
     delimiter = next((f.delimiter for f in folders if f.delimiter), None)
+    by_folder = roles_by_folder(folders, prefix)
     roots: list[FolderNode] = []
     by_name: dict[str, FolderNode] = {}
 
@@ -141,6 +154,7 @@ def build_tree(folders: list[FolderInfo], prefix: str = "") -> FolderTree:
                 selectable=False,
                 unseen=0,
                 messages=0,
+                path="/".join(parts),
             )
             by_name[key] = node
             if len(parts) == 1:
@@ -152,9 +166,10 @@ def build_tree(folders: list[FolderInfo], prefix: str = "") -> FolderTree:
             node.selectable = info.selectable
             node.unseen = info.unseen or 0
             node.messages = info.messages or 0
-            node.role = _role(info)
+            node.role = _role(info, by_folder)
             if node.role is not None and node.depth == 0:
                 node.label = str(dict((r, label) for r, label in ROLES.values())[node.role])
+                node.path = node.label
         return node
 
     # Parents before children, so a listed parent is not first created as a placeholder.

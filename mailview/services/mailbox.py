@@ -12,7 +12,13 @@ from django.conf import settings
 from mailview.imap.cache import Timed
 from mailview.imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
 from mailview.imap.errors import CommandFailed
-from mailview.services.folders import FolderTree, QuotaGauge, build_tree, quota_gauge
+from mailview.services.folders import (
+    FolderTree,
+    QuotaGauge,
+    build_tree,
+    quota_gauge,
+    shown_name,
+)
 from mailview.services.session import MailSession
 
 DEFAULT_SORT = "date"
@@ -128,6 +134,17 @@ def _quota(conn: IMAPConnection) -> QuotaGauge | None:
 
 def folder_tree(mail: MailSession) -> FolderTree:
     return mail.run(_tree)
+
+
+def display_name(mail: MailSession, name: str) -> str:
+    """The name shown for folder ``name`` (see folders.shown_name); NAMESPACE is asked once per
+    connection."""
+
+    def read(conn: IMAPConnection) -> str:
+        prefix, delimiter = conn.namespace_prefix()
+        return shown_name(name, prefix, delimiter)
+
+    return mail.run(read)
 
 
 def mailbox_page(mail: MailSession, req: ListRequest) -> tuple[FolderTree, ListPage]:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.imap.errors import CommandFailed, MailError, MessageNotFound
+from mailview.services.mailbox import display_name
 from mailview.services.session import MailSession
 
 EXPORT_BATCH = 100
@@ -204,6 +205,7 @@ class Upload(Protocol):
 @dataclass
 class ImportReport:
     folder: str
+    shown: str = ""  # the folder's display name (no namespace prefix)
     imported: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (which message, why)
 
@@ -275,7 +277,7 @@ def import_messages(
     not sent twice) and the rest go on over a fresh connection.
     """
     check_folder_name(folder)
-    report = ImportReport(folder)
+    report = ImportReport(folder, display_name(mail, folder))
     batch: deque[tuple[str, bytes, datetime | None]] = deque()
 
     def settle(label: str, why: str | None = None) -> None:
