@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 
     from tests.support.dovecot import MailUser
 
-pytest_plugins = ["tests.support.dovecot", "tests.support.cyrus", "tests.support.smtp"]
+pytest_plugins = [
+    "tests.support.dovecot",
+    "tests.support.cyrus",
+    "tests.support.capabilities",
+    "tests.support.smtp",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

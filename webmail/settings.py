@@ -298,6 +298,8 @@ WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
 # browsers without a websocket poll at this interval.
 WEBMAIL_IDLE_REISSUE = envfloat("WEBMAIL_IDLE_REISSUE", 25 * 60.0)
 WEBMAIL_LIVE_LINGER = envfloat("WEBMAIL_LIVE_LINGER", 5.0)
+# Servers without IDLE: the live watcher sends NOOP this often (seconds) instead.
+WEBMAIL_NOIDLE_POLL_INTERVAL = envfloat("WEBMAIL_NOIDLE_POLL_INTERVAL", 20.0)
 WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
 # A websocket checks this often that its session still holds the password (expiry, deletion).
 WEBMAIL_LIVE_SESSION_CHECK = envfloat("WEBMAIL_LIVE_SESSION_CHECK", 300.0)

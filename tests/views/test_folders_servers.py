@@ -25,6 +25,7 @@ def notices(response) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
+@pytest.mark.interop('missing folder: "does not exist" (404)')
 def test_a_missing_folder_is_not_found_on_every_server(alice, login):
     alice.create_folder("Gone")
     client = login(alice)
@@ -36,6 +37,7 @@ def test_a_missing_folder_is_not_found_on_every_server(alice, login):
     assert client.get("/mail/Never-There/").status_code == 404
 
 
+@pytest.mark.interop("delete a folder with subfolders (bottom-up)")
 def test_deleting_a_folder_with_subfolders_offers_to_delete_them_bottom_up(alice, login):
     alice.append("Parent", make_message(subject="p"))
     alice.append("Parent/Child", make_message(subject="c"))
@@ -61,6 +63,7 @@ def test_deleting_a_folder_with_subfolders_offers_to_delete_them_bottom_up(alice
     assert not any(name.startswith(parent) for name in subscribed(alice))
 
 
+@pytest.mark.interop("rename a parent: subfolders stay subscribed")
 def test_renaming_a_parent_keeps_its_subfolders_shown(alice, login):
     alice.append("Old", make_message(subject="kept"))
     alice.append("Old/Sub", make_message(subject="below"))
@@ -78,6 +81,7 @@ def test_renaming_a_parent_keeps_its_subfolders_shown(alice, login):
 
 
 @pytest.mark.only_on("cyrus-alt", "cyrus-default", reason="Dovecot accepts ; ! | { in folder names")
+@pytest.mark.interop("refused folder names: characters named")
 def test_names_the_server_refuses_say_which_characters(alice, login):
     response = login(alice).post("/folders/create/", {"name": "a;b!c|d{e", "parent": ""})
     assert response.status_code == 400
@@ -86,6 +90,7 @@ def test_names_the_server_refuses_say_which_characters(alice, login):
     assert alice.folder("a;b!c|d{e") not in listed(alice)
 
 
+@pytest.mark.interop("display names without the namespace prefix")
 def test_notices_and_lists_show_display_names_never_the_namespace_prefix(alice, login):
     uid = alice.append("INBOX", make_message(subject="to move"))
     alice.create_folder("Projects/2026")
