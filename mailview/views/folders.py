@@ -195,6 +195,7 @@ async def _import_events(
                     "folder": event.folder,
                     "imported": event.imported,
                     "failed": [{"which": which, "why": why} for which, why in event.failed],
+                    "changed": [{"which": which, "what": what} for which, what in event.changed],
                     "html": render_to_string(
                         "mailview/folders/_import_report.html", {"report": event}
                     ),
