@@ -29,6 +29,7 @@ from .endpoint import Endpoint
 from .errors import ConnectionDropped, MailError, ServerTimeout, ServerUnreachable, TLSFailure
 from .folder_commands import FolderCommands
 from .message_commands import STREAM_CHUNK, MessageCommands
+from .namespace_commands import NamespaceCommands
 from .protocol.dates import IMAP_MONTHS
 from .protocol.responses import Data, numbers
 from .protocol.syntax import ResponseSyntaxError
@@ -39,6 +40,8 @@ from .types import (
     FolderInfo,
     MailboxState,
     MessageSummary,
+    Namespace,
+    Namespaces,
     QuotaUsage,
     RawMessage,
     ThreadHeaders,
@@ -56,7 +59,7 @@ from .values import (
 MAX_CACHED_ROWS = 2000
 
 
-class IMAPConnection(FolderCommands, MessageCommands):
+class IMAPConnection(FolderCommands, NamespaceCommands, MessageCommands):
     """An IMAP connection to one server, logged in or not yet.
 
     It remembers the selected folder's state and, per folder and sort key, the
@@ -199,6 +202,8 @@ __all__ = [
     "IMAPConnection",
     "MailboxState",
     "MessageSummary",
+    "Namespace",
+    "Namespaces",
     "QuotaUsage",
     "RawMessage",
     "SearchToken",

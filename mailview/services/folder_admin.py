@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from mailview.imap.client import FolderInfo, IMAPConnection, QuotaUsage, check_folder_name
 from mailview.imap.errors import CommandFailed, InvalidName, MailError, ServerRefusedName
+from mailview.imap.namespace_commands import ALL_RIGHTS
 from mailview.services.folders import FolderTree, build_tree
 from mailview.services.mailbox import _tree
 from mailview.services.roles import roles_by_folder
@@ -47,11 +48,15 @@ class FolderRow:
     selectable: bool
     messages: int
     unseen: int
+    path: str = ""  # the display path (no namespace prefix)
+    section: str = "personal"  # "personal", "other" (shared with me), "shared"
+    rights: str = ALL_RIGHTS  # MYRIGHTS (RFC 4314); all of them without the ACL extension
 
     @property
     def protected(self) -> bool:
-        """INBOX and special-use folders are not renamed or deleted here."""
-        return self.role is not None
+        """INBOX and special-use folders are not renamed or deleted here, nor folders whose
+        rights forbid it (RFC 4314 "x": delete and rename the folder itself)."""
+        return self.role is not None or "x" not in self.rights
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,10 @@ def overview(mail: MailSession) -> tuple[FolderTree, FolderOverview]:
 
     def read(conn: IMAPConnection) -> tuple[FolderTree, FolderOverview]:
         prefix, _d = conn.namespace_prefix()
+        namespaces = conn.namespaces()
         infos = conn.list_folders(subscribed_only=False)
         subscribed = {info.name: info.subscribed for info in infos}
-        full = build_tree(infos, prefix)
+        full = build_tree(infos, prefix, namespaces)
         rows = [
             FolderRow(
                 name=node.name,
@@ -106,12 +112,27 @@ def overview(mail: MailSession) -> tuple[FolderTree, FolderOverview]:
                 selectable=node.selectable,
                 messages=node.messages,
                 unseen=node.unseen,
+                path=node.path,
+                section=node.section,
+                rights=_rights(conn, node.name, node.section, node.selectable),
             )
             for node in full.nodes
         ]
         return _tree(conn), FolderOverview(rows, full.delimiter, conn.quota("INBOX"))
 
     return mail.run(read)
+
+
+def _rights(conn: IMAPConnection, name: str, section: str, selectable: bool) -> str:
+    """MYRIGHTS of a folder that is not the user's own (their own: every right)."""
+    if section == "personal":
+        return ALL_RIGHTS
+    if not selectable:
+        return ""
+    try:
+        return conn.my_rights(name)
+    except CommandFailed:
+        return ""
 
 
 def _check_label(label: str, delimiter: str | None) -> str:
@@ -174,9 +195,15 @@ def _guard(conn: IMAPConnection, name: str) -> FolderInfo:
     if info is None:
         raise FolderRefused("missing", user_message=_("This folder does not exist (any more)."))
     prefix, _d = conn.namespace_prefix()
-    if name.upper() == "INBOX" or name in roles_by_folder(list(existing.values()), prefix):
+    section = conn.namespaces().section_of(name)
+    personal = [f for f in existing.values() if conn.namespaces().section_of(f.name) == "personal"]
+    if name.upper() == "INBOX" or name in roles_by_folder(personal, prefix):
         raise FolderRefused(
             "protected", user_message=_("The inbox and special folders cannot be changed.")
+        )
+    if "x" not in _rights(conn, name, section, info.selectable):
+        raise FolderRefused(
+            "no right", user_message=_("You are not allowed to rename or delete this folder.")
         )
     return info
 

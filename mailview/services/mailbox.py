@@ -118,7 +118,7 @@ def _tree(conn: IMAPConnection) -> FolderTree:
         tree: FolderTree = made.value
         return tree
     prefix, _delimiter = conn.namespace_prefix()
-    tree = build_tree(conn.list_folders(subscribed_only=True), prefix)
+    tree = build_tree(conn.list_folders(subscribed_only=True), prefix, conn.namespaces())
     tree = replace(tree, quota=_quota(conn))
     conn.cache.tree = Timed(time.monotonic(), tree)
     return tree
@@ -142,6 +142,9 @@ def display_name(mail: MailSession, name: str) -> str:
 
     def read(conn: IMAPConnection) -> str:
         prefix, delimiter = conn.namespace_prefix()
+        namespaces = conn.namespaces()
+        if namespaces.section_of(name) != "personal":
+            prefix = namespaces.prefix_of(name)
         return shown_name(name, prefix, delimiter)
 
     return mail.run(read)

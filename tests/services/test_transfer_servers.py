@@ -26,7 +26,9 @@ def test_raw_8bit_headers_are_encoded_before_append_and_reported(alice, login):
     assert "raw non-ASCII bytes in From, Subject encoded (RFC 2047)" in html
     client = alice.client()
     client.select_folder("INBOX")
-    (envelope,) = [v[b"ENVELOPE"] for v in client.fetch(client.search("ALL"), ["ENVELOPE"]).values()]
+    (envelope,) = [
+        v[b"ENVELOPE"] for v in client.fetch(client.search("ALL"), ["ENVELOPE"]).values()
+    ]
     subject = str(make_header(decode_header(envelope.subject.decode())))
     name = str(make_header(decode_header(envelope.from_[0].name.decode())))
     assert (subject, name) == ("Grüße aus Köln", "Jörg Müller")
