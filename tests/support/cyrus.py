@@ -10,12 +10,15 @@
   ``@pytest.mark.all_servers``: then the test runs once per server, ids ``dovecot``,
   ``cyrus-alt``, ``cyrus-default``; the Cyrus runs carry the ``cyrus`` marker, so
   ``-m "not cyrus"`` keeps a run on Dovecot.
+- ``WEBMAIL_TEST_ALL_SERVERS=1``: every test that uses a mail user or the app's server runs on
+  each server (to see how the whole suite fares on Cyrus; not part of CI).
 - ``@pytest.mark.only_on("dovecot", reason=...)``: a test of an ``all_servers`` module that can
   only hold on some servers says which and why (the others are not generated, not skipped).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -56,7 +59,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "imap_server" not in metafunc.fixturenames:
         return
     marked = metafunc.definition.get_closest_marker("all_servers") is not None
-    if not marked and metafunc.module.__name__ not in ALL_SERVER_MODULES:
+    everywhere = os.environ.get("WEBMAIL_TEST_ALL_SERVERS") == "1"
+    if not (marked or everywhere) and metafunc.module.__name__ not in ALL_SERVER_MODULES:
         return
     names: Sequence[str] = SERVERS
     only = metafunc.definition.get_closest_marker("only_on")
