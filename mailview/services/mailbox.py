@@ -12,6 +12,7 @@ from django.conf import settings
 from mailview.imap.cache import Timed
 from mailview.imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
 from mailview.imap.errors import CommandFailed
+from mailview.imap.namespace_commands import ALL_RIGHTS as ALL_RIGHTS
 from mailview.services.folders import (
     FolderTree,
     QuotaGauge,
@@ -134,6 +135,21 @@ def _quota(conn: IMAPConnection) -> QuotaGauge | None:
 
 def folder_tree(mail: MailSession) -> FolderTree:
     return mail.run(_tree)
+
+
+def folder_rights(mail: MailSession, name: str) -> str:
+    """What the user may do in folder ``name`` (MYRIGHTS, RFC 4314 letters): every right in
+    their own folders, the server's answer in other users' and shared ones."""
+
+    def read(conn: IMAPConnection) -> str:
+        if conn.namespaces().section_of(name) == "personal":
+            return ALL_RIGHTS
+        try:
+            return conn.my_rights(name)
+        except CommandFailed:
+            return ""
+
+    return mail.run(read)
 
 
 def display_name(mail: MailSession, name: str) -> str:

@@ -90,3 +90,18 @@ def test_a_folder_shared_read_only_cannot_be_renamed_or_deleted(alice, bob, shar
     response = client.post("/folders/rename/", {"folder": team, "name": "Mine"})
     assert response.status_code == 400
     assert bob.folder("Team") in {name for _f, _d, name in bob.client().list_folders()}
+
+
+@ONLY_CYRUS
+@pytest.mark.interop("list actions follow the folder's rights (MYRIGHTS)")
+def test_a_read_only_shared_folder_offers_no_action_its_rights_forbid(alice, shared_setup, login):
+    team, _news = shared_setup
+    client = login(alice)
+    client.post("/folders/subscribe/", {"folder": team, "subscribed": "1"})
+    html = client.get(f"/mail/{team}/").content.decode()  # rights "lrs": read and seen only
+    assert 'value="read"' in html and 'value="unread"' in html
+    for action in ("delete", "move", "archive", "junk", "flag"):
+        assert f'name="action" value="{action}"' not in html, action
+    own = client.get("/mail/INBOX/").content.decode()
+    for action in ("delete", "move", "archive", "junk", "flag"):
+        assert f'name="action" value="{action}"' in own, action
