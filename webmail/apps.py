@@ -24,3 +24,12 @@ class WebmailAdminConfig(AdminConfig):
         from webmail.metrics import observe_imap_command
 
         set_command_observer(observe_imap_command)
+
+        # IMAP ID (RFC 2971): what the app says about itself after login (never the user's
+        # browser); the servers' replies are listed on the admin dashboard.
+        from django.conf import settings
+
+        from mailview.imap.hooks import set_client_id
+
+        name = settings.WEBMAIL_IMAP_ID_NAME
+        set_client_id({"name": name, "version": settings.WEBMAIL_IMAP_ID_VERSION} if name else None)
