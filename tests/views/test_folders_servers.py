@@ -4,6 +4,7 @@ Cyrus (issue 15) and what differs between servers, in the servers' own words."""
 from __future__ import annotations
 
 import re
+import socket
 from html import unescape
 
 import pytest
@@ -125,3 +126,44 @@ def test_bob_cannot_delete_or_rename_alices_folders_on_any_server(alice, bob, lo
     )
     bob_client.post("/folders/rename/", {"folder": alice.folder("Mine"), "name": "Taken"})
     assert {alice.folder("Mine"), alice.folder("Mine/Inner")} <= listed(alice)
+
+
+def unmark(server, user, folder: str) -> None:
+    """Remove a folder's special-use marker (Cyrus keeps it as /private/specialuse)."""
+    with socket.create_connection((server.host, server.imap_port), timeout=10) as sock:
+        stream = sock.makefile("rwb")
+        stream.readline()
+        stream.write(f'a LOGIN "{user.username}" "{user.password}"\r\n'.encode())
+        stream.write(f'b SETMETADATA "{folder}" (/private/specialuse NIL)\r\nc LOGOUT\r\n'.encode())
+        stream.flush()
+        answers = b""
+        while not answers.startswith(b"c ") and b"\r\nc " not in answers:
+            line = stream.readline()
+            if not line:
+                break
+            answers += line
+    assert b"b OK" in answers, answers
+
+
+@pytest.mark.only_on(
+    "cyrus-alt", "cyrus-default", reason="Dovecot's markers come from its config, not the user"
+)
+@pytest.mark.interop("roles found by name when the server has no markers")
+def test_a_trash_without_its_marker_is_still_the_trash_everywhere(alice, login):
+    uid = alice.append("INBOX", make_message(subject="bin me"))
+    client = login(alice)
+    client.get("/mail/INBOX/")  # the first login made the special folders
+    unmark(alice.dovecot, alice, alice.folder("Trash"))
+    flags = {name: flags for flags, _d, name in alice.client().list_folders()}
+    assert not any(f.lower() == b"\\trash" for f in flags[alice.folder("Trash")])
+    fresh = login(alice)
+    tree = fresh.get("/mail/INBOX/").content.decode()
+    trash = f'data-folder="{alice.folder("Trash")}"'
+    assert re.search(trash + r'[^>]*>\s*<a[^>]*>\s*<svg class="icon role-trash"', tree)
+    page = fresh.get("/folders/").content.decode()
+    row = re.search(rf'<tr class="folder-row[^"]*" {re.escape(trash)}>.*?</tr>', page, re.S)
+    assert row and "Delete" not in row.group(0) and "Rename" not in row.group(0)
+    response = fresh.post(
+        "/actions/", {"folder": "INBOX", "uid": [str(uid)], "action": "delete"}, follow=True
+    )
+    assert "Moved 1 message to Trash." in notices(response)
