@@ -37,6 +37,7 @@ SERVERS = ("dovecot", "cyrus-alt", "cyrus-default")
 ALL_SERVER_MODULES = frozenset(
     {
         "tests.services.test_folders",
+        "tests.services.test_search",
         "tests.services.test_threads",
         "tests.views.test_failures",
         "tests.views.test_people",
