@@ -159,7 +159,7 @@ class Cyrus:
             f"sasl_sasldb_path: {self.sasldb}",
             "sasl_mech_list: PLAIN LOGIN",
             "failedloginpause: 0",
-            "autocreate_quota: 0",
+            "autocreate_quota: 1048576",  # 1 GB, as the test Dovecot
             "autocreate_inbox_folders: Drafts | Sent | Trash | Junk | Archive",
             "autocreate_subscribe_folders: Drafts | Sent | Trash | Junk | Archive",
             "xlist-drafts: Drafts",
