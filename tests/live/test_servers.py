@@ -31,7 +31,7 @@ def test_a_deleted_folder_is_reported_once_and_never_retried(login, alice):
         assert gone.failed and gone.connects == 1
         await socket.send_json_to({"type": "subscribe", "folder": "INBOX"})
         await receive_until(socket, watching("INBOX"))
-        (watcher,) = registry.watchers(alice.username)
+        (watcher,) = [w for w in registry.watchers(alice.username) if w.folder == "INBOX"]
         uid = await asyncio.to_thread(alice.append, "INBOX", make_message(subject="still live"))
         new = await receive_until(socket, event_of("new"))
         assert [r["uid"] for r in new["event"]["rows"]] == [uid]
