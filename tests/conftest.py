@@ -17,6 +17,7 @@ from accounts.servers import MailServer, clear_domain_cache
 from mailview.imap import pool as pool_module
 from tests.support.liveserver import LiveServer, mail_env, run_daphne
 from tests.support.servers import point_at
+from webmail.devmail.cyrus import Cyrus
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.smtp import SubmissionServer
 
@@ -26,7 +27,13 @@ if TYPE_CHECKING:
 
     from tests.support.dovecot import MailUser
 
-pytest_plugins = ["tests.support.dovecot", "tests.support.smtp", "tests.support.sieve"]
+pytest_plugins = [
+    "tests.support.dovecot",
+    "tests.support.cyrus",
+    "tests.support.capabilities",
+    "tests.support.smtp",
+    "tests.support.sieve",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,9 +47,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def mail_server(dovecot: Dovecot, settings: Settings) -> MailServer:
-    """The app's default server is the test Dovecot (STARTTLS, certificate verified)."""
-    return point_at(settings, dovecot)
+def mail_server(imap_server: Dovecot | Cyrus, settings: Settings) -> MailServer:
+    """The app's default server is the test Dovecot, or each server of an ``all_servers`` test
+    (STARTTLS, certificate verified)."""
+    return point_at(settings, imap_server)
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from accounts import otp
 from accounts.models import AuditEvent, WorkerReport
 from accounts.sessions import live_sessions
+from mailview.imap.hooks import server_ids
 from webmail.metrics import WORKER, snapshot
 
 
@@ -143,4 +144,8 @@ def dashboard_figures() -> dict[str, Any]:
         "throttled_last_hour": last_hour.filter(event=AuditEvent.LOGIN_THROTTLED).count(),
         "active_sessions": live_sessions().count(),
         "recent_errors": errors,
+        "imap_servers": [
+            {"server": server, "id": sorted(fields.items())}
+            for server, fields in sorted(server_ids().items())
+        ],
     }

@@ -31,3 +31,10 @@ class WebmailAdminConfig(AdminConfig):
         from mailview.imap.cache import set_order_budget
 
         set_order_budget(settings.WEBMAIL_SORT_CACHE_BYTES)
+
+        # IMAP ID (RFC 2971): what the app says about itself after login (never the user's
+        # browser); the servers' replies are listed on the admin dashboard.
+        from mailview.imap.hooks import set_client_id
+
+        name = settings.WEBMAIL_IMAP_ID_NAME
+        set_client_id({"name": name, "version": settings.WEBMAIL_IMAP_ID_VERSION} if name else None)

@@ -369,6 +369,11 @@ WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
 # browsers without a websocket poll at this interval.
 WEBMAIL_IDLE_REISSUE = envfloat("WEBMAIL_IDLE_REISSUE", 25 * 60.0)
 WEBMAIL_LIVE_LINGER = envfloat("WEBMAIL_LIVE_LINGER", 5.0)
+# IMAP ID (RFC 2971) sent after login: the app's name and version only (empty name: no ID).
+WEBMAIL_IMAP_ID_NAME = envstr("WEBMAIL_IMAP_ID_NAME", "Webmail")
+WEBMAIL_IMAP_ID_VERSION = envstr("WEBMAIL_IMAP_ID_VERSION", "0.1.0")
+# Servers without IDLE: the live watcher sends NOOP this often (seconds) instead.
+WEBMAIL_NOIDLE_POLL_INTERVAL = envfloat("WEBMAIL_NOIDLE_POLL_INTERVAL", 20.0)
 WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
 # IDLE watchers (one IMAP connection each) per login and process; beyond it a page polls.
 WEBMAIL_LIVE_WATCHERS_PER_USER = envint("WEBMAIL_LIVE_WATCHERS_PER_USER", WEBMAIL_POOL_PER_USER)

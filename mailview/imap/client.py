@@ -11,11 +11,13 @@ A connection is not thread safe; the pool leases it to one request at a time.
 
 from __future__ import annotations
 
+import re
 import ssl
 from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from . import hooks
 from .acl_commands import AclCommands
 from .blocking import BlockingIMAP
 from .criteria import (
@@ -27,9 +29,17 @@ from .criteria import (
     imap_string,
 )
 from .endpoint import Endpoint
-from .errors import ConnectionDropped, MailError, ServerTimeout, ServerUnreachable, TLSFailure
+from .errors import (
+    CommandFailed,
+    ConnectionDropped,
+    MailError,
+    ServerTimeout,
+    ServerUnreachable,
+    TLSFailure,
+)
 from .folder_commands import FolderCommands
 from .message_commands import STREAM_CHUNK, MessageCommands
+from .namespace_commands import NamespaceCommands
 from .protocol.dates import IMAP_MONTHS
 from .protocol.responses import Data, numbers
 from .protocol.syntax import ResponseSyntaxError
@@ -40,6 +50,8 @@ from .types import (
     FolderInfo,
     MailboxState,
     MessageSummary,
+    Namespace,
+    Namespaces,
     QuotaUsage,
     RawMessage,
     ThreadHeaders,
@@ -55,9 +67,11 @@ from .values import (
 )
 
 MAX_CACHED_ROWS = 2000
+# ID (RFC 2971) field names and values the app sends: plain printable ASCII only.
+_ID_VALUE = re.compile(r"[A-Za-z0-9 ._/+-]{1,64}")
 
 
-class IMAPConnection(FolderCommands, MessageCommands, AclCommands):
+class IMAPConnection(FolderCommands, NamespaceCommands, MessageCommands, AclCommands):
     """An IMAP connection to one server, logged in or not yet.
 
     It remembers the selected folder's state and, per folder and sort key, the
@@ -101,6 +115,35 @@ class IMAPConnection(FolderCommands, MessageCommands, AclCommands):
         with self._exchange("LOGIN") as imap:
             imap.login(username, password)
             self._capabilities = imap.capabilities
+        fields = hooks.client_id()
+        if fields and self.has("ID"):
+            try:
+                self._send_id(fields)
+            except CommandFailed:
+                pass  # ID is informational: a server refusing it changes nothing
+
+    def _send_id(self, fields: tuple[tuple[str, str], ...]) -> None:
+        """ID (RFC 2971) with the app's name and version; the server's reply is recorded."""
+        words = []
+        for key, value in fields:
+            if not (_ID_VALUE.fullmatch(key) and _ID_VALUE.fullmatch(value)):
+                continue
+            words.append(b'"%s" "%s"' % (key.encode(), value.encode()))
+        if not words:
+            return
+        with self._exchange("ID") as imap:
+            _status, untagged = imap.command(b"ID", b"(" + b" ".join(words) + b")")
+            self._absorb(untagged, frozenset({"ID"}))
+        for response in untagged:
+            if isinstance(response, Data) and response.kind == "ID":
+                values = response.values()
+                items = values[0] if values and isinstance(values[0], tuple | list) else ()
+                reply = {
+                    k.decode("utf-8", "replace").lower()[:64]: v.decode("utf-8", "replace")[:200]
+                    for k, v in zip(items[0::2], items[1::2], strict=False)
+                    if isinstance(k, bytes) and isinstance(v, bytes)
+                }
+                hooks.record_server_id(f"{self.server.host}:{self.server.port}", reply)
 
     def logout(self) -> None:
         """Say LOGOUT and close; never raises."""
@@ -200,6 +243,8 @@ __all__ = [
     "IMAPConnection",
     "MailboxState",
     "MessageSummary",
+    "Namespace",
+    "Namespaces",
     "QuotaUsage",
     "RawMessage",
     "SearchToken",

@@ -9,7 +9,7 @@ from .blocking import Untagged
 from .connection import ConnectionBase
 from .criteria import check_folder_name, decode_folder_name, folder_argument
 from .protocol.responses import Data, list_entry, quota_resources, status_items
-from .types import FolderInfo, QuotaUsage
+from .types import SPECIAL_USE_FLAGS, FolderInfo, QuotaUsage
 
 ListEntry = tuple[frozenset[str], str | None, str]
 
@@ -154,10 +154,17 @@ class FolderCommands(ConnectionBase):
                 out += [QuotaUsage(text, name, usage, limit) for name, usage, limit in resources]
         return out
 
-    def create_folder(self, name: str) -> None:
+    def create_folder(self, name: str, special_use: str | None = None) -> None:
+        """CREATE; with ``special_use`` ("\\Trash"), CREATE-SPECIAL-USE's USE option (the
+        caller checks the capability)."""
         argument = folder_argument(name)
+        extra: list[bytes] = []
+        if special_use is not None:
+            if special_use not in SPECIAL_USE_FLAGS:
+                raise ValueError(f"not a special-use flag: {special_use!r}")
+            extra = [b"(USE (" + special_use.encode("ascii") + b"))"]
         with self._exchange("CREATE") as imap:
-            _status, untagged = imap.command(b"CREATE", argument)
+            _status, untagged = imap.command(b"CREATE", argument, *extra)
             self._absorb(untagged)
         self.cache.forget_lists()
 

@@ -26,6 +26,50 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Namespace:
+    """One namespace of NAMESPACE (RFC 2342): its prefix ("" or "INBOX." or "Other Users/")."""
+
+    prefix: str
+    delimiter: str | None
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    """Personal, other users' and shared namespaces (the latter two often empty)."""
+
+    personal: tuple[Namespace, ...]
+    other: tuple[Namespace, ...] = ()
+    shared: tuple[Namespace, ...] = ()
+
+    def section_of(self, name: str) -> str:
+        """ "personal", "other" or "shared": the namespace with the longest matching prefix."""
+        best, best_len = "personal", -1
+        for section, spaces in (
+            ("personal", self.personal),
+            ("other", self.other),
+            ("shared", self.shared),
+        ):
+            for space in spaces:
+                prefix = space.prefix
+                matches = name.startswith(prefix) or name + (space.delimiter or "") == prefix
+                if matches and len(prefix) > best_len:
+                    best, best_len = section, len(prefix)
+        if name.upper() == "INBOX":
+            return "personal"
+        return best
+
+    def is_root(self, name: str) -> bool:
+        """True for the parent of another namespace itself ("Other Users" of "Other Users/")."""
+        return any(name + (s.delimiter or "") == s.prefix for s in (*self.other, *self.shared))
+
+    def prefix_of(self, name: str) -> str:
+        """The prefix of the namespace ``name`` is in."""
+        section = self.section_of(name)
+        spaces = {"personal": self.personal, "other": self.other, "shared": self.shared}[section]
+        return max((s.prefix for s in spaces if name.startswith(s.prefix)), key=len, default="")
+
+
+@dataclass(frozen=True)
 class FolderInfo:
     """One entry of LIST, with its STATUS counts where known."""
 

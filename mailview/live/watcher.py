@@ -79,6 +79,7 @@ class FolderWatcher:
         self.failed: str | None = None
         self.connects = 0
         self.idles = 0  # IDLE commands sent (re-issues included)
+        self.polls = 0  # NOOPs sent instead, on a server without IDLE
         self.loop = asyncio.get_running_loop()
         self._task: asyncio.Task[None] | None = None
         self._conn: AsyncIMAP | None = None
@@ -145,6 +146,9 @@ class FolderWatcher:
             if qresync:
                 await conn.command(b"ENABLE", b"QRESYNC")
             await self._select(conn, qresync)
+        if not conn.has("IDLE"):
+            await self._poll(conn, timeout)
+            return
         reissue = float(getattr(settings, "WEBMAIL_IDLE_REISSUE", 25 * 60))
         while True:
             async with asyncio.timeout(timeout):
@@ -164,6 +168,19 @@ class FolderWatcher:
             async with asyncio.timeout(timeout):
                 parsed += [parse_untagged(r) for r in await conn.idle_done(tag)]
                 await self._handle(conn, parsed)
+
+    async def _poll(self, conn: AsyncIMAP, timeout: float) -> None:
+        """A server without IDLE (RFC 2177): NOOP every WEBMAIL_NOIDLE_POLL_INTERVAL seconds; its
+        untagged EXISTS/EXPUNGE/FETCH become the same events as IDLE's."""
+        interval = float(settings.WEBMAIL_NOIDLE_POLL_INTERVAL)
+        self._idled = True
+        self.ready.set()
+        while True:
+            await asyncio.sleep(interval)
+            async with asyncio.timeout(timeout):
+                _status, untagged = await conn.command(b"NOOP")
+                self.polls += 1
+                await self._handle(conn, [parse_untagged(r) for r in untagged])
 
     async def _select(self, conn: AsyncIMAP, qresync: bool) -> None:
         name = folder_argument(self.folder)

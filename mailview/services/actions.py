@@ -19,6 +19,8 @@ from django.utils.translation import ngettext
 from mailview.imap.cache import Timed
 from mailview.imap.client import CopyResult, FolderInfo, IMAPConnection, check_folder_name
 from mailview.imap.errors import CommandFailed, MailError
+from mailview.services.folders import shown_name
+from mailview.services.roles import ROLE_NAMES, role_folders
 from mailview.services.session import MailSession
 
 FLAG_ACTIONS: dict[str, tuple[str, bool]] = {
@@ -30,15 +32,6 @@ FLAG_ACTIONS: dict[str, tuple[str, bool]] = {
 MOVE_ACTIONS = {"move", "copy", "delete", "archive", "junk", "notjunk"}
 ACTIONS = set(FLAG_ACTIONS) | MOVE_ACTIONS
 
-# Special-use roles, the names to look for when the server does not flag them, and the name
-# to create when there is none.
-ROLE_NAMES: dict[str, tuple[str, ...]] = {
-    "\\Trash": ("Trash", "Deleted Items", "Deleted Messages", "Deleted"),
-    "\\Archive": ("Archive", "Archives"),
-    "\\Junk": ("Junk", "Spam", "Junk E-mail", "Junk Email"),
-    "\\Sent": ("Sent", "Sent Items", "Sent Messages"),
-    "\\Drafts": ("Drafts",),
-}
 MAX_SELECTION = 5000
 
 
@@ -110,16 +103,8 @@ def find_role(conn: IMAPConnection, role: str) -> str | None:
     if made is None or time.monotonic() - made.made > settings.WEBMAIL_FOLDER_TREE_TTL:
         made = conn.cache.special = Timed(time.monotonic(), conn.special_use_folders())
     folders: list[FolderInfo] = made.value
-    for info in folders:
-        if info.special_use == role and info.selectable:
-            return info.name
-    prefix, delimiter = conn.namespace_prefix()
-    wanted = {n.casefold() for n in ROLE_NAMES.get(role, ())}
-    for info in folders:
-        shown = info.name[len(prefix) :] if prefix and info.name.startswith(prefix) else info.name
-        if shown.casefold() in wanted and info.selectable:
-            return info.name
-    return None
+    prefix, _delimiter = conn.namespace_prefix()
+    return role_folders(folders, prefix).get(role)
 
 
 def ensure_role(conn: IMAPConnection, role: str) -> str:
@@ -129,7 +114,14 @@ def ensure_role(conn: IMAPConnection, role: str) -> str:
         return found
     prefix, _delimiter = conn.namespace_prefix()
     name = prefix + ROLE_NAMES[role][0]
-    conn.create_folder(name)
+    # CREATE-SPECIAL-USE (RFC 6154): the new folder carries its marker for every client.
+    special = role if conn.has("CREATE-SPECIAL-USE") else None
+    try:
+        conn.create_folder(name, special_use=special)
+    except CommandFailed:
+        if special is None:
+            raise
+        conn.create_folder(name)  # a server may refuse the marker (e.g. only one \All)
     conn.set_subscribed(name, True)
     conn.cache.special = None
     return name
@@ -205,7 +197,8 @@ def apply_action(
                         }
                     )
             total += len(uids)
-            label = _describe(action, total, dest)
+            prefix, delimiter = conn.namespace_prefix()
+            label = _describe(action, total, shown_name(dest, prefix, delimiter))
         if action in FLAG_ACTIONS:
             label = _describe(action, total, None)
         undo = UndoRecord(label, moves) if moves else None

@@ -8,8 +8,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from mailview.imap.client import FolderInfo, QuotaUsage
+from mailview.imap.client import FolderInfo, Namespaces, QuotaUsage
 from mailview.render.format import compactsize
+from mailview.services.roles import roles_by_folder
 
 # Special-use roles, in the order they are shown, with their localized names.
 ROLES: dict[str, tuple[str, object]] = {
@@ -33,6 +34,8 @@ class FolderNode:
     unseen: int
     messages: int
     children: list[FolderNode] = field(default_factory=list)
+    path: str = ""  # the display path ("Projects/2026"): never the namespace prefix
+    section: str = "personal"  # "personal", "other" (shared with me) or "shared" (NAMESPACE)
 
 
 @dataclass(frozen=True)
@@ -108,68 +111,107 @@ class FolderTree:
         return node.unseen if node else 0
 
 
-def _role(info: FolderInfo) -> str | None:
+def shown_name(name: str, prefix: str = "", delimiter: str | None = None) -> str:
+    """What the user sees for the folder ``name``: without the personal namespace prefix
+    ("INBOX.Trash" on Cyrus is "Trash"), levels joined by "/" whatever the server's delimiter."""
+    if prefix and name.startswith(prefix) and len(name) > len(prefix):
+        name = name[len(prefix) :]
+    if delimiter and delimiter != "/":
+        name = name.replace(delimiter, "/")
+    return name
+
+
+def _role(info: FolderInfo, by_folder: dict[str, str]) -> str | None:
     if info.name.upper() == "INBOX":
         return "inbox"
-    use = info.special_use
+    use = by_folder.get(info.name)
     if use in ROLES:
         return ROLES[use][0]
     return None
 
 
-def build_tree(folders: list[FolderInfo], prefix: str = "") -> FolderTree:
+SECTIONS = ("personal", "other", "shared")
+
+
+def build_tree(
+    folders: list[FolderInfo], prefix: str = "", namespaces: Namespaces | None = None
+) -> FolderTree:
     """Nest folders by their delimiter; roles first (Inbox, Drafts, Sent, Junk, Trash, Archive).
 
     `prefix` is the personal namespace prefix (e.g. "INBOX." on Cyrus), hidden
     from labels. A subscribed folder whose parent is not listed gets a
-    non-selectable parent node so the tree stays a tree.
+    non-selectable parent node so the tree stays a tree. With ``namespaces`` (NAMESPACE),
+    other users' folders and shared folders come after the personal ones, each kind in a
+    section of its own, labelled relative to their namespace (never under fake parents).
     """
     delimiter = next((f.delimiter for f in folders if f.delimiter), None)
+    section_of = namespaces.section_of if namespaces is not None else (lambda _n: "personal")
+    personal = [f for f in folders if section_of(f.name) == "personal"]
+    by_folder = roles_by_folder(personal, prefix)
     roots: list[FolderNode] = []
-    by_name: dict[str, FolderNode] = {}
+    by_name: dict[tuple[str, str], FolderNode] = {}
+
+    def prefix_for(name: str) -> str:
+        if namespaces is None or section_of(name) == "personal":
+            return prefix
+        return namespaces.prefix_of(name)
 
     def path_of(name: str) -> list[str]:
-        shown = name[len(prefix) :] if prefix and name.startswith(prefix) else name
+        own = prefix_for(name)
+        shown = name[len(own) :] if own and name.startswith(own) else name
         return shown.split(delimiter) if delimiter else [shown]
 
-    def ensure(parts: list[str], full: str | None, info: FolderInfo | None) -> FolderNode:
+    def ensure(
+        parts: list[str], full: str | None, info: FolderInfo | None, section: str
+    ) -> FolderNode:
         key = delimiter.join(parts) if delimiter else parts[0]
-        node = by_name.get(key)
+        node = by_name.get((section, key))
         if node is None:
+            own = prefix if section == "personal" or full is None else prefix_for(full)
             node = FolderNode(
-                name=full or (prefix + key),
+                name=full or (own + key),
                 label=parts[-1],
                 depth=len(parts) - 1,
                 role=None,
                 selectable=False,
                 unseen=0,
                 messages=0,
+                path="/".join(parts),
+                section=section,
             )
-            by_name[key] = node
+            by_name[(section, key)] = node
             if len(parts) == 1:
                 roots.append(node)
             else:
-                ensure(parts[:-1], None, None).children.append(node)
+                parent_full = None
+                if full is not None and section != "personal" and delimiter:
+                    parent_full = full.rsplit(delimiter, 1)[0]
+                ensure(parts[:-1], parent_full, None, section).children.append(node)
         if info is not None:
             node.name = info.name
             node.selectable = info.selectable
             node.unseen = info.unseen or 0
             node.messages = info.messages or 0
-            node.role = _role(info)
+            node.role = _role(info, by_folder)
             if node.role is not None and node.depth == 0:
                 node.label = str(dict((r, label) for r, label in ROLES.values())[node.role])
+                node.path = node.label
         return node
 
     # Parents before children, so a listed parent is not first created as a placeholder.
     for info in sorted(folders, key=lambda f: len(path_of(f.name))):
+        section = section_of(info.name)
+        parts = path_of(info.name)
         if info.name.upper() == "INBOX":
-            ensure(["INBOX"], "INBOX", info)
+            ensure(["INBOX"], "INBOX", info, "personal")
+        elif namespaces is not None and namespaces.is_root(info.name):
+            continue  # the namespace's own root ("Other Users", "user"): the section heading
         else:
-            ensure(path_of(info.name), info.name, info)
+            ensure(parts, info.name, info, section)
 
-    def order(node: FolderNode) -> tuple[int, str]:
+    def order(node: FolderNode) -> tuple[int, int, str]:
         rank = ROLE_ORDER.index(node.role) if node.role in ROLE_ORDER else len(ROLE_ORDER)
-        return (rank, node.label.casefold())
+        return (SECTIONS.index(node.section), rank, node.label.casefold())
 
     flat: list[FolderNode] = []
 

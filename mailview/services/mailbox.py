@@ -12,7 +12,14 @@ from django.conf import settings
 from mailview.imap.cache import Timed
 from mailview.imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
 from mailview.imap.errors import CommandFailed
-from mailview.services.folders import FolderTree, QuotaGauge, build_tree, quota_gauge
+from mailview.imap.namespace_commands import ALL_RIGHTS as ALL_RIGHTS
+from mailview.services.folders import (
+    FolderTree,
+    QuotaGauge,
+    build_tree,
+    quota_gauge,
+    shown_name,
+)
 from mailview.services.session import MailSession
 
 DEFAULT_SORT = "date"
@@ -130,7 +137,7 @@ def _tree(conn: IMAPConnection) -> FolderTree:
 def counted_tree(conn: IMAPConnection) -> FolderTree:
     """The folder tree with every folder's counts (LIST-STATUS), kept on the connection."""
     prefix, _delimiter = conn.namespace_prefix()
-    tree = build_tree(conn.list_folders(subscribed_only=True), prefix)
+    tree = build_tree(conn.list_folders(subscribed_only=True), prefix, conn.namespaces())
     tree = replace(tree, quota=_quota(conn))
     conn.cache.tree = Timed(time.monotonic(), tree)
     return tree
@@ -151,6 +158,35 @@ def _quota(conn: IMAPConnection) -> QuotaGauge | None:
 
 def folder_tree(mail: MailSession) -> FolderTree:
     return mail.run(_tree)
+
+
+def folder_rights(mail: MailSession, name: str) -> str:
+    """What the user may do in folder ``name`` (MYRIGHTS, RFC 4314 letters): every right in
+    their own folders, the server's answer in other users' and shared ones."""
+
+    def read(conn: IMAPConnection) -> str:
+        if conn.namespaces().section_of(name) == "personal":
+            return ALL_RIGHTS
+        try:
+            return conn.my_rights(name)
+        except CommandFailed:
+            return ""
+
+    return mail.run(read)
+
+
+def display_name(mail: MailSession, name: str) -> str:
+    """The name shown for folder ``name`` (see folders.shown_name); NAMESPACE is asked once per
+    connection."""
+
+    def read(conn: IMAPConnection) -> str:
+        prefix, delimiter = conn.namespace_prefix()
+        namespaces = conn.namespaces()
+        if namespaces.section_of(name) != "personal":
+            prefix = namespaces.prefix_of(name)
+        return shown_name(name, prefix, delimiter)
+
+    return mail.run(read)
 
 
 def mailbox_page(mail: MailSession, req: ListRequest) -> tuple[FolderTree, ListPage]:

@@ -233,7 +233,7 @@ def run_search(
         folders = [node] if node is not None else []
         if node is None:
             check_folder_name(query.folder)
-    labels = {node.name: node.label for node in folders}
+    labels = {node.name: node.path or node.label for node in folders}
     names = [node.name for node in folders] or [query.folder]
     # An all-folder page p is made of each folder's newest p * page_size hits at most: their
     # sort dates are fetched right after the folder's SORT, while it is selected.

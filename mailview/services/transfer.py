@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.imap.errors import CommandFailed, MailError, MessageNotFound
+from mailview.mime.headers8bit import encode_8bit_headers
+from mailview.services.mailbox import display_name
 from mailview.services.session import MailSession
 
 EXPORT_BATCH = 100
@@ -204,8 +206,10 @@ class Upload(Protocol):
 @dataclass
 class ImportReport:
     folder: str
+    shown: str = ""  # the folder's display name (no namespace prefix)
     imported: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (which message, why)
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (which message, what)
 
     @property
     def done(self) -> int:
@@ -275,7 +279,7 @@ def import_messages(
     not sent twice) and the rest go on over a fresh connection.
     """
     check_folder_name(folder)
-    report = ImportReport(folder)
+    report = ImportReport(folder, display_name(mail, folder))
     batch: deque[tuple[str, bytes, datetime | None]] = deque()
 
     def settle(label: str, why: str | None = None) -> None:
@@ -320,6 +324,15 @@ def import_messages(
         if problem:
             settle(label, problem)
             continue
+        data, fields = encode_8bit_headers(data)
+        if fields:
+            report.changed.append(
+                (
+                    label,
+                    _("raw non-ASCII bytes in %(fields)s encoded (RFC 2047)")
+                    % {"fields": ", ".join(fields)},
+                )
+            )
         batch.append((label, data, when))
         if len(batch) >= 50:
             flush()

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
@@ -60,7 +61,8 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
         request.POST.get("name", ""),
         request.POST.get("parent", ""),
     )
-    messages.success(request, _("Folder %(name)s created.") % {"name": name})
+    shown = services.display_name(MailSession.for_request(request), name)
+    messages.success(request, _("Folder %(name)s created.") % {"name": shown})
     return redirect(_back(request))
 
 
@@ -72,7 +74,8 @@ def rename(request: AuthenticatedRequest) -> HttpResponse:
         request.POST.get("folder", ""),
         request.POST.get("name", ""),
     )
-    messages.success(request, _("Folder renamed to %(name)s.") % {"name": new_name})
+    shown = services.display_name(MailSession.for_request(request), new_name)
+    messages.success(request, _("Folder renamed to %(name)s.") % {"name": shown})
     return redirect(_back(request))
 
 
@@ -81,26 +84,43 @@ def rename(request: AuthenticatedRequest) -> HttpResponse:
 def delete(request: AuthenticatedRequest) -> HttpResponse:
     name = check_folder_name(request.POST.get("folder", ""))
     mail = MailSession.for_request(request)
-    if request.POST.get("confirm") != "1":
-        return render(
-            request,
-            "mailview/actions_confirm.html",
-            {
-                "tree": services.folder_tree(mail),
-                "title": _("Delete folder?"),
-                "text": _(
-                    "The folder %(name)s and every message in it will be deleted permanently."
-                )
-                % {"name": name},
-                "fields": [("folder", name)],
-                "action_url": request.path,
-                "cancel_url": reverse("mailview:folders"),
-                "folder": "",
-            },
-        )
-    folder_admin.delete_folder(mail, name)
-    messages.success(request, _("Folder %(name)s deleted.") % {"name": name})
-    return redirect(reverse("mailview:folders"))
+    with_subfolders = request.POST.get("subfolders") == "1"
+    if request.POST.get("confirm") == "1":
+        try:
+            folder_admin.delete_folder(mail, name, with_subfolders=with_subfolders)
+        except folder_admin.HasSubfolders:
+            pass  # subfolders appeared since the question: ask again, naming them
+        else:
+            shown = services.display_name(mail, name)
+            messages.success(request, _("Folder %(name)s deleted.") % {"name": shown})
+            return redirect(reverse("mailview:folders"))
+    below = folder_admin.subfolders(mail, name)
+    shown = services.display_name(mail, name)
+    if below:
+        text = ngettext(
+            "The folder %(name)s, its subfolder and every message in them will be deleted "
+            "permanently.",
+            "The folder %(name)s, its %(n)d subfolders and every message in them will be "
+            "deleted permanently.",
+            len(below),
+        ) % {"name": shown, "n": len(below)}
+    else:
+        text = _("The folder %(name)s and every message in it will be deleted permanently.") % {
+            "name": shown
+        }
+    return render(
+        request,
+        "mailview/actions_confirm.html",
+        {
+            "tree": services.folder_tree(mail),
+            "title": _("Delete folder?"),
+            "text": text,
+            "fields": [("folder", name)] + ([("subfolders", "1")] if below else []),
+            "action_url": request.path,
+            "cancel_url": reverse("mailview:folders"),
+            "folder": "",
+        },
+    )
 
 
 @login_required
@@ -110,7 +130,9 @@ def subscribe(request: AuthenticatedRequest) -> HttpResponse:
     on = request.POST.get("subscribed") == "1"
     folder_admin.set_subscribed(MailSession.for_request(request), name, on)
     text = _("%(name)s is shown in the folder list.") if on else _("%(name)s is hidden.")
-    messages.success(request, text % {"name": name})
+    messages.success(
+        request, text % {"name": services.display_name(MailSession.for_request(request), name)}
+    )
     return redirect(_back(request))
 
 
@@ -152,6 +174,7 @@ def import_messages(request: AuthenticatedRequest) -> HttpResponseBase:
             "tree": tree,
             "folder": folder,
             "current": tree.find(folder),
+            "shown": services.display_name(mail, folder),
             "report": report,
             "error": error,
         },
@@ -172,6 +195,7 @@ async def _import_events(
                     "folder": event.folder,
                     "imported": event.imported,
                     "failed": [{"which": which, "why": why} for which, why in event.failed],
+                    "changed": [{"which": which, "what": what} for which, what in event.changed],
                     "html": render_to_string(
                         "mailview/folders/_import_report.html", {"report": event}
                     ),
@@ -188,7 +212,7 @@ def export_mbox(request: AuthenticatedRequest, folder: str) -> StreamingHttpResp
         mbox.mbox_stream(mail, folder, uids), content_type="application/mbox"
     )
     response["Content-Disposition"] = content_disposition_header(
-        True, download_name(folder.replace("/", "-"), ".mbox")
+        True, download_name(services.display_name(mail, folder).replace("/", "-"), ".mbox")
     )
     response["X-Message-Count"] = str(len(uids))
     response["X-Content-Type-Options"] = "nosniff"

@@ -29,9 +29,12 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
         page=request.GET.get("page"),
         page_size=request.preferences.page_size,
     )
-    tree, page = services.mailbox_page(MailSession.for_request(request), req)
+    mail = MailSession.for_request(request)
+    tree, page = services.mailbox_page(mail, req)
     # Reversed once, not per row: message links are this prefix plus the UID.
     message_prefix = reverse("mailview:message", args=[folder, 0])[: -len("0/")]
+    current = tree.find(folder)
+    shared = current is not None and current.section != "personal"
     return render(
         request,
         "mailview/mailbox.html",
@@ -39,7 +42,9 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "tree": tree,
             "page": page,
             "folder": folder,
-            "current": tree.find(folder),
+            "current": current,
             "message_prefix": message_prefix,
+            # Another user's or a shared folder: only the actions its rights allow.
+            "rights": services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS,
         },
     )

@@ -16,6 +16,7 @@ from tests.support.browser import folder_item, log_in
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from webmail.devmail.demo import demo_messages, seed_demo
+from webmail.devmail.dovecot import Dovecot
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,7 @@ def test_demo_mailbox_renders(
 ) -> None:
     user = mail_user_factory("demo")
     now = datetime.now(UTC).replace(microsecond=0)
+    assert isinstance(user.dovecot, Dovecot)  # the demo seeds Dovecot
     counts = seed_demo(user.dovecot, user.username, user.password, now=now)
     folders = demo_messages(now)
     inbox_total = counts["INBOX"]

@@ -24,6 +24,7 @@ from pathlib import Path
 import imapclient
 import pytest
 
+from webmail.devmail.cyrus import Cyrus
 from webmail.devmail.dovecot import Dovecot
 
 __all__ = ["MailUser", "make_dovecot_root"]
@@ -38,16 +39,26 @@ def make_dovecot_root(prefix: str = "webmail-dovecot-") -> Path:
 
 @dataclass
 class MailUser:
-    """A user on a test Dovecot, with helpers for test set-up."""
+    """A user on a test server (Dovecot, or Cyrus: tests/support/cyrus.py), with helpers for
+    test set-up. Folder names in these helpers are display paths with "/" ("Projects/2024"):
+    :meth:`folder` turns them into the server's names."""
 
     username: str
     password: str
-    dovecot: Dovecot
+    dovecot: Dovecot | Cyrus
     _clients: list[imapclient.IMAPClient] = field(default_factory=list, repr=False)
 
     @property
     def address(self) -> str:
         return f"{self.username}@example.org"
+
+    def folder(self, path: str) -> str:
+        """The server's name of the display path ``path`` ("Archive" is "INBOX.Archive" in
+        Cyrus' default namespace)."""
+        server = self.dovecot
+        if path.upper() == "INBOX" or not isinstance(server, Cyrus):
+            return path
+        return server.personal_prefix + path.replace("/", server.separator)
 
     def client(self) -> imapclient.IMAPClient:
         """A logged-in plain IMAP connection, closed at the end of the test."""
@@ -63,20 +74,23 @@ class MailUser:
         when: datetime | None = None,
     ) -> int:
         """APPEND to ``folder`` (created if missing); returns the UID."""
-        return self.dovecot.append(self.username, self.password, folder, message, flags, when)
+        return self.dovecot.append(
+            self.username, self.password, self.folder(folder), message, flags, when
+        )
 
     def create_folder(self, name: str) -> None:
         """Create and subscribe ``name`` (separator "/")."""
         client = self.dovecot.client(self.username, self.password)
         try:
-            client.create_folder(name)
-            client.subscribe_folder(name)
+            client.create_folder(self.folder(name))
+            client.subscribe_folder(self.folder(name))
         finally:
             with contextlib.suppress(Exception):
                 client.logout()
 
     @property
     def maildir(self) -> Path:
+        assert isinstance(self.dovecot, Dovecot), "Maildirs are Dovecot's"
         return self.dovecot.maildir(self.username)
 
     def close(self) -> None:
@@ -101,7 +115,7 @@ def dovecot() -> Iterator[Dovecot]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _user_factory(server: Dovecot) -> tuple[Callable[..., MailUser], list[MailUser]]:
+def _user_factory(server: Dovecot | Cyrus) -> tuple[Callable[..., MailUser], list[MailUser]]:
     users: list[MailUser] = []
 
     def make(prefix: str = "alice") -> MailUser:
@@ -118,8 +132,9 @@ def _user_factory(server: Dovecot) -> tuple[Callable[..., MailUser], list[MailUs
 
 
 @pytest.fixture
-def mail_user_factory(dovecot: Dovecot) -> Iterator[Callable[..., MailUser]]:
-    make, users = _user_factory(dovecot)
+def mail_user_factory(imap_server: Dovecot | Cyrus) -> Iterator[Callable[..., MailUser]]:
+    # imap_server: Dovecot, or each server in turn (tests/support/cyrus.py)
+    make, users = _user_factory(imap_server)
     yield make
     for user in users:
         user.close()

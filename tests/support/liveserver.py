@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from webmail.devmail.cyrus import Cyrus
 from webmail.devmail.dovecot import Dovecot, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ class LiveServer:
         return self.log_file.read_text(errors="replace")
 
 
-def mail_env(dovecot: Dovecot) -> dict[str, str]:
+def mail_env(dovecot: Dovecot | Cyrus) -> dict[str, str]:
     return {
         "IMAP_HOST": dovecot.host,
         "IMAP_PORT": str(dovecot.imap_port),
