@@ -6,6 +6,9 @@ out the entry for the current signature and drops its contents when the signatur
 sort dates are facts about single messages and live as long as UIDVALIDITY. `forget(folder)`
 drops the folder's entry and the folder-wide lists (tree, special-use folders), which our own
 changes make stale; the list rows of the selected folder are kept by the connection itself.
+The folder-wide lists are also dropped when another connection of the same login made a change
+of ours (`SharedLists`, handed out by the pool): a page served by another pooled connection
+never shows counts from before the user's own move.
 """
 
 from __future__ import annotations
@@ -125,14 +128,60 @@ class FolderCache:
     threads: tuple[list[list[int]], bool] | None = None
 
 
+class SharedLists:
+    """What the pooled connections of one login share: the version of their folder-wide lists.
+
+    A change of ours on any of them (a move, a flag, a new folder) bumps it, and every
+    connection's tree and special-use folders made before it are stale."""
+
+    __slots__ = ("version",)
+
+    def __init__(self) -> None:
+        self.version = 0
+
+    def bump(self) -> None:
+        self.version += 1  # one bytecode-level add under the GIL; a lost bump only re-lists
+
+
 @dataclass
 class ConnectionCache:
     """Owned by one IMAPConnection; gone with it."""
 
     # The folder tree of the folder pane (a mailview.folders.FolderTree) and the special-use
-    # folders (mailview.actions.find_role), each with the time it was made.
-    tree: Timed | None = None
-    special: Timed | None = None
+    # folders (mailview.actions.find_role), each with the time it was made and the version of
+    # the login's lists it was made at (see SharedLists).
+    shared: SharedLists = field(default_factory=SharedLists)
+    _tree: tuple[int, Timed] | None = None
+    _special: tuple[int, Timed] | None = None
+
+    @property
+    def tree(self) -> Timed | None:
+        return self._current(self._tree)
+
+    @tree.setter
+    def tree(self, value: Timed | None) -> None:
+        self._tree = self._stamp(value)
+
+    @property
+    def special(self) -> Timed | None:
+        return self._current(self._special)
+
+    @special.setter
+    def special(self, value: Timed | None) -> None:
+        self._special = self._stamp(value)
+
+    def _current(self, kept: tuple[int, Timed] | None) -> Timed | None:
+        if kept is None or kept[0] != self.shared.version:
+            return None
+        return kept[1]
+
+    def _stamp(self, value: Timed | None) -> tuple[int, Timed] | None:
+        """A value made now; None is a change of ours, which every connection of the login sees."""
+        if value is None:
+            self.shared.bump()
+            return None
+        return (self.shared.version, value)
+
     folders: dict[str, FolderCache] = field(default_factory=dict)
     # folder -> (UIDVALIDITY, {uid: sort date as a UTC timestamp})
     dates: dict[str, tuple[int, dict[int, int]]] = field(default_factory=dict)
@@ -210,8 +259,9 @@ class ConnectionCache:
         self.special = None
 
     def clear(self) -> None:
-        self.tree = None
-        self.special = None
+        """Drop all this connection keeps (not a change of ours: the others keep theirs)."""
+        self._tree = None
+        self._special = None
         for entry in self.folders.values():
             order_budget.dropped(entry)
         self.folders.clear()

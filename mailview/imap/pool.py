@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from .cache import SharedLists
 from .client import IMAPConnection
 from .endpoint import Endpoint
 from .errors import MailError, PoolExhausted
@@ -83,6 +84,8 @@ class ConnectionPool:
         self._slots: dict[int, _Slot] = {}  # id(conn) -> slot, for every connection owned
         self._reserved: dict[str, int] = {}  # login -> slots being opened right now
         self._generation: dict[str, int] = {}  # login -> bumped by close_login
+        # login -> the version of the folder-wide lists its connections share (imap/cache.py)
+        self._lists: dict[str, SharedLists] = {}
         self._want_reaper = reaper
         self._reaper: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -216,6 +219,7 @@ class ConnectionPool:
         with self._cond:
             self._unreserve(key.login)
             self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0), conn)
+            conn.cache.shared = self._lists.setdefault(key.login, SharedLists())
             self.opened += 1
         return conn
 
@@ -252,6 +256,7 @@ class ConnectionPool:
             )
             if fits:
                 self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0), conn)
+                conn.cache.shared = self._lists.setdefault(key.login, SharedLists())
                 self._idle.setdefault(key, []).append(conn)
                 self._cond.notify_all()
         if not fits:
@@ -273,6 +278,7 @@ class ConnectionPool:
         """End every connection of `login`: idle ones now (LOGOUT), leased ones on return."""
         with self._cond:
             self._generation[login] = self._generation.get(login, 0) + 1
+            self._lists.pop(login, None)
             doomed: list[IMAPConnection] = []
             for key in [k for k in self._idle if k.login == login]:
                 doomed.extend(self._idle.pop(key))

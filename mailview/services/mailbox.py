@@ -128,7 +128,9 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     if not later:
         return counted_tree(conn)
     prefix, _delimiter = conn.namespace_prefix()
-    tree = build_tree(conn.list_folders(subscribed_only=True, counts=False), prefix)
+    tree = build_tree(
+        conn.list_folders(subscribed_only=True, counts=False), prefix, conn.namespaces()
+    )
     tree = replace(tree, quota=_quota(conn), counts_pending=True)
     conn.cache.tree = Timed(time.monotonic(), tree)
     return tree

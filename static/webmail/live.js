@@ -434,20 +434,25 @@ function connect() {
   };
 }
 
-// A tree shown without fresh counts (the server was not asked on the page's time): ask now.
-var nav = document.querySelector("nav#folders[data-counts]");
-if (nav) {
-  fetch(nav.getAttribute("data-counts"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+// A tree shown without fresh counts (the server was not asked on the page's time): ask now,
+// and again whenever a list drawn in place (lib/inplace.js) came without them.
+function askCounts(url) {
+  fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) {
       if (followLoginRedirect(response) || !response.ok) return null;
       return response.json();
     })
     .then(function (data) {
       if (data) data.events.forEach(onCounts);
-      nav.removeAttribute("data-counts");
     })
     .catch(function () { /* the badges stay as they are; live events and polls update them */ });
 }
+var nav = document.querySelector("nav#folders[data-counts]");
+if (nav) {
+  askCounts(nav.getAttribute("data-counts"));
+  nav.removeAttribute("data-counts");
+}
+document.addEventListener("webmail:counts-pending", function (event) { askCounts(event.detail); });
 
 connect();
 }

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from accounts.servers import MailServer
+from mailview.imap.cache import Timed
+from mailview.imap.client import IMAPConnection
 from mailview.imap.errors import PoolExhausted
 from mailview.imap.pool import ConnectionPool, PoolKey, password_fingerprint
 from mailview.services.session import MailSession
@@ -197,3 +199,37 @@ def test_many_users_in_parallel_only_ever_see_their_own_mailbox(mail_user_factor
         assert pool.stats()["total"] <= 40
     finally:
         pool.close_all()
+
+
+def test_a_change_on_one_connection_makes_the_other_connections_lists_stale(alice, pool):
+    """The folder tree kept by one pooled connection is not served after the same login changed
+    something through another one (a page would show the counts from before the user's move)."""
+    mail = session_of(alice, pool)
+    leased: list[IMAPConnection] = []
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold(conn: IMAPConnection) -> None:
+        leased.append(conn)
+        held.set()
+        release.wait(10)
+
+    worker = threading.Thread(target=mail.run, args=(hold,))
+    worker.start()
+    try:
+        assert held.wait(10)
+        # While the first connection is busy, a second one keeps a tree for the folder pane.
+        second = mail.run(lambda conn: conn)
+        second.cache.tree = Timed(0.0, "the tree as the second connection saw it")
+    finally:
+        release.set()
+        worker.join(10)
+    first = leased[0]
+    assert first is not second
+    assert second.cache.tree is not None
+    mail.run(lambda conn: None)  # an unrelated request changes nothing
+    assert second.cache.tree is not None
+    first.cache.forget("INBOX")  # a move of ours, made through the first connection
+    assert second.cache.tree is None
+    # The login's connections share one version of their lists.
+    assert first.cache.shared is second.cache.shared

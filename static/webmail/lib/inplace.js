@@ -98,7 +98,11 @@ export function showListPage(html) {
   const openUid = updateRows(doc);
   replaceOrRemove(".list-head .count", doc);
   replaceOrRemove(".list-head .pager", doc);
-  updateBadges(doc);
+  // A tree drawn without counts (the server counts after the page): the badges stay until
+  // live.js has fetched the fresh counts, rather than vanishing in between.
+  const pending = doc.querySelector("nav#folders[data-counts]");
+  if (pending) document.dispatchEvent(new CustomEvent("webmail:counts-pending", { detail: pending.getAttribute("data-counts") }));
+  else updateBadges(doc);
   updateFlash(doc);
   updateUndo(doc);
   document.title = doc.title;
