@@ -1,0 +1,278 @@
+"""The installable app and offline use in Chromium: the manifest, the service worker and the
+app badge; nothing kept without the device's opt-in; kept mail read offline, actions queued
+offline and replayed when the network returns (checked over IMAP); logout wipes the device."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import at, log_in
+from tests.support.dovecot import MailUser
+from tests.support.liveserver import LiveServer
+from tests.support.waiting import wait_until
+from webmail.devmail.factories import make_message
+
+pytestmark = pytest.mark.browser
+
+SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+
+#: Everything the origin keeps in Cache Storage and IndexedDB (names, and the kept record ids).
+STORAGE = """async () => {
+  const caches_ = await caches.keys();
+  const entries = [];
+  for (const name of caches_) {
+    for (const request of await (await caches.open(name)).keys()) entries.push(request.url);
+  }
+  const dbs = (await indexedDB.databases()).map((d) => d.name);
+  let kept = [];
+  let outbox = 0;
+  let raw = "";
+  if (dbs.includes("webmail-offline")) {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open("webmail-offline");
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    if (db.objectStoreNames.contains("kept")) {
+      const all = await new Promise((ok) => {
+        const r = db.transaction("kept").objectStore("kept").getAll();
+        r.onsuccess = () => ok(r.result);
+      });
+      kept = all.map((r) => r.id);
+      const text = (r) => Array.from(new Uint8Array(r.data), (b) => String.fromCharCode(b));
+      raw = all.map((r) => text(r).join("")).join("");
+      outbox = await new Promise((ok) => {
+        const r = db.transaction("outbox").objectStore("outbox").count();
+        r.onsuccess = () => ok(r.result);
+      });
+    }
+    db.close();
+  }
+  return {caches: caches_, entries, dbs, kept, outbox, raw,
+          key: sessionStorage.getItem("webmail-offline-key")};
+}"""
+
+
+def storage(page: Page) -> dict[str, Any]:
+    return page.evaluate(STORAGE)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def opt_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/accounts/settings/")
+    box = page.get_by_label("Keep mail on this device for offline use")
+    expect(box).not_to_be_checked()  # off by default
+    page.get_by_label("Keep messages opened in the last").fill("3")
+    box.check()
+    expect(page.locator("#offline-usage")).to_contain_text("Kept on this device")
+
+
+def open_and_keep(page: Page, base_url: str, uid: int) -> None:
+    page.goto(f"{base_url}/message/INBOX/{uid}/")
+    assert wait_until(lambda: f"message:/message/INBOX/{uid}/" in storage(page)["kept"])
+
+
+def test_app_is_installable_with_manifest_icons_and_a_root_service_worker(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    base = daphne_server.url
+    alice.append("INBOX", make_message(subject="Unread one", date=at(0)), when=at(0))
+    alice.append("INBOX", make_message(subject="Unread two", date=at(1)), when=at(1))
+    page.add_init_script(
+        """window.__badges = [];
+        const native = navigator.setAppBadge;
+        navigator.setAppBadge = (n) => {
+          window.__badges.push(n);
+          return native.call(navigator, n);
+        };"""
+    )
+    log_in(page, base, alice)
+
+    manifest = page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href).then((r) => r.json())"
+    )
+    assert manifest["name"] == "Webmail"
+    assert manifest["start_url"] == "/mail/INBOX/"
+    assert manifest["scope"] == "/"
+    assert manifest["display"] == "standalone"
+    assert manifest["theme_color"] == page.locator("meta[name=theme-color]").get_attribute(
+        "content"
+    )
+    sizes = {}
+    for icon in manifest["icons"]:
+        response = page.request.get(base + icon["src"])
+        assert response.ok and response.headers["content-type"] == "image/png"
+        assert png_size(response.body()) == tuple(int(n) for n in icon["sizes"].split("x"))
+        sizes[(icon["sizes"], icon.get("purpose", "any"))] = icon["src"]
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= set(sizes)
+
+    worker = page.request.get(f"{base}/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/"
+    assert "no-cache" in worker.headers["cache-control"]
+    assert "javascript" in worker.headers["content-type"]
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == f"{base}/"
+
+    # Chromium's own installability check (what Lighthouse reports): no errors but the one a
+    # test browser context always has (it is an incognito profile).
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors] == ["in-incognito"]
+
+    # The Inbox's unread count is the app badge.
+    page.wait_for_function("window.__badges.includes(2)")
+
+
+def test_a_device_that_never_opted_in_keeps_nothing(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    base = daphne_server.url
+    uids = [
+        alice.append(
+            "INBOX",
+            make_message(subject=f"Browse {i}", html=f"<p>Body {i}</p>", date=at(i)),
+            when=at(i),
+        )
+        for i in range(3)
+    ]
+    log_in(page, base, alice)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    for uid in uids:
+        page.goto(f"{base}/message/INBOX/{uid}/")
+        expect(page.locator("iframe.body-html")).to_be_visible()
+    page.goto(f"{base}/accounts/settings/")
+    expect(page.get_by_label("Keep mail on this device for offline use")).not_to_be_checked()
+    page.goto(f"{base}/mail/INBOX/?page=1")
+    expect(page.locator("table.messages tr.row")).to_have_count(3)
+
+    kept = storage(page)
+    assert kept["caches"] == [] and kept["entries"] == []
+    assert kept["dbs"] == []
+    assert kept["key"] is None
+
+    # Offline, the worker has nothing to show: the browser's own network error.
+    page.context.set_offline(True)
+    with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
+        page.goto(f"{base}/mail/INBOX/")
+    page.context.set_offline(False)
+
+
+def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    base = daphne_server.url
+    html = '<p style="color: #a00">Offline <b>body</b></p><script>parent.hacked = 1</script>'
+    uid = {
+        name: alice.append("INBOX", make_message(subject=name, html=html, date=at(i)), when=at(i))
+        for i, name in enumerate(["Read me", "To move", "To delete", "Gone elsewhere"])
+    }
+    log_in(page, base, alice)
+    opt_in(page, base)
+    page.goto(f"{base}/mail/INBOX/")
+    assert wait_until(lambda: "list:INBOX" in storage(page)["kept"])
+    for name in uid:
+        open_and_keep(page, base, uid[name])
+    assert "Read me" not in storage(page)["raw"]  # kept encrypted
+
+    # Another device deletes one of them meanwhile.
+    client = alice.client()
+    client.select_folder("INBOX")
+    client.delete_messages([uid["Gone elsewhere"]])
+    client.expunge()
+
+    page.context.set_offline(True)
+    page.goto(f"{base}/mail/INBOX/")
+    expect(page.locator(".offline-banner")).to_have_text(
+        "Offline — showing mail kept on this device"
+    )
+    rows = page.locator("table.messages tr.row")
+    expect(rows).to_have_count(4)
+    expect(page.locator("table.messages tr.row.unread")).to_have_count(0)  # all were opened
+
+    page.get_by_role("link", name="Read me").click()
+    frame = page.locator("iframe.body-html")
+    expect(frame).to_have_attribute("sandbox", SANDBOX)
+    expect(page.frame_locator("iframe.body-html").locator("b")).to_have_text("body")
+    assert page.evaluate("window.hacked") is None
+    page.get_by_role("button", name="Mark unread").click()
+    page.get_by_role("button", name="Flag", exact=True).click()
+    expect(page.locator("#offline-status")).to_contain_text("2 action(s) waiting")
+
+    page.goto(f"{base}/message/INBOX/{uid['Gone elsewhere']}/")
+    page.get_by_label("Move to folder").select_option(label="Archive")
+    expect(page.locator(".offline-banner")).to_be_visible()
+    expect(page).to_have_url(f"{base}/mail/INBOX/")
+    page.goto(f"{base}/message/INBOX/{uid['To move']}/")
+    page.get_by_label("Move to folder").select_option(label="Archive")
+    expect(page).to_have_url(f"{base}/mail/INBOX/")
+    page.locator(f'tr.row[data-uid="{uid["To delete"]}"] input[name=uid]').check()
+    page.get_by_role("button", name="Delete").click()
+    expect(page.locator("#offline-status")).to_contain_text("5 action(s) waiting")
+    expect(rows).to_have_count(1)
+    expect(page.locator("table.messages tr.row.unread.flagged")).to_have_count(1)
+    assert storage(page)["outbox"] == 5
+
+    # Back online: the page reloads, replays the queue in order and reports.
+    page.context.set_offline(False)
+    report = page.locator(".offline-report")
+    expect(report).to_contain_text("Back online: 4 of 5 action(s) made offline done.")
+    expect(report).to_contain_text(
+        "Not done: move “Gone elsewhere” to Archive – The message is no longer in this folder."
+    )
+    assert storage(page)["outbox"] == 0
+
+    client.select_folder("INBOX", readonly=True)
+    inbox = client.fetch(client.search("ALL"), ["FLAGS", "ENVELOPE"])
+    assert [m[b"ENVELOPE"].subject.decode() for m in inbox.values()] == ["Read me"]
+    flags = set(next(iter(inbox.values()))[b"FLAGS"])
+    assert b"\\Flagged" in flags and b"\\Seen" not in flags
+    for folder, expected in (("Archive", ["To move"]), ("Trash", ["To delete"])):
+        client.select_folder(folder, readonly=True)
+        found = client.fetch(client.search("ALL"), ["ENVELOPE"])
+        assert [m[b"ENVELOPE"].subject.decode() for m in found.values()] == expected
+    client.logout()
+
+
+def test_logout_wipes_the_mail_kept_on_the_device(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    base = daphne_server.url
+    uid = alice.append("INBOX", make_message(subject="Private", date=at(0)), when=at(0))
+    log_in(page, base, alice)
+    opt_in(page, base)
+    open_and_keep(page, base, uid)
+    before = storage(page)
+    assert before["dbs"] == ["webmail-offline"] and before["key"]
+    assert f"{base}/offline/" in before["entries"]
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert wait_until(
+        lambda: (
+            storage(page) | {"raw": ""}
+            == {
+                "caches": [],
+                "entries": [],
+                "dbs": [],
+                "kept": [],
+                "outbox": 0,
+                "raw": "",
+                "key": None,
+            }
+        )
+    )
+
+    # Offline after logout: nothing to show.
+    page.context.set_offline(True)
+    with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
+        page.goto(f"{base}/mail/INBOX/")
+    page.context.set_offline(False)
