@@ -88,10 +88,9 @@ def offline_shell(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def offline_key(request: AuthenticatedRequest) -> HttpResponse:
-    """The session's key for the mail kept on the device; asked for only by opted-in pages."""
-    response = JsonResponse({"key": offline.session_key(request.session)})
-    response["Cache-Control"] = "no-store"
-    return response
+    """The session's key for the mail kept on the device; asked for only by opted-in pages,
+    never stored by the browser's HTTP cache (never_cache: no-store)."""
+    return JsonResponse({"key": offline.session_key(request.session)})
 
 
 @login_required
