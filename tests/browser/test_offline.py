@@ -5,6 +5,8 @@ offline and replayed when the network returns (checked over IMAP); logout wipes 
 from __future__ import annotations
 
 import struct
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,22 @@ from webmail.devmail.factories import make_message
 pytestmark = pytest.mark.browser
 
 SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+SHOTS = Path(tempfile.gettempdir()) / "webmail-screenshots-h18"
+
+
+def shoot(page: Page, name: str) -> None:
+    """The page as it is, at desktop and phone width, light and dark (for looking at)."""
+    SHOTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    for width, height in ((1366, 800), (390, 844)):
+        for scheme in ("light", "dark"):
+            page.set_viewport_size({"width": width, "height": height})
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+    page.emulate_media(color_scheme="light")
+    if size:
+        page.set_viewport_size(size)
+
 
 #: Everything the origin keeps in Cache Storage and IndexedDB (names, and the kept record ids).
 STORAGE = """async () => {
@@ -197,12 +215,14 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     rows = page.locator("table.messages tr.row")
     expect(rows).to_have_count(4)
     expect(page.locator("table.messages tr.row.unread")).to_have_count(0)  # all were opened
+    shoot(page, "offline-list")
 
     page.get_by_role("link", name="Read me").click()
     frame = page.locator("iframe.body-html")
     expect(frame).to_have_attribute("sandbox", SANDBOX)
     expect(page.frame_locator("iframe.body-html").locator("b")).to_have_text("body")
     assert page.evaluate("window.hacked") is None
+    shoot(page, "offline-message")
     page.get_by_role("button", name="Mark unread").click()
     page.get_by_role("button", name="Flag", exact=True).click()
     expect(page.locator("#offline-status")).to_contain_text("2 action(s) waiting")
@@ -250,6 +270,9 @@ def test_logout_wipes_the_mail_kept_on_the_device(
     log_in(page, base, alice)
     opt_in(page, base)
     open_and_keep(page, base, uid)
+    page.goto(f"{base}/accounts/settings/")
+    expect(page.locator("#offline-usage")).to_contain_text("1 message(s)")
+    shoot(page, "offline-settings")
     before = storage(page)
     assert before["dbs"] == ["webmail-offline"] and before["key"]
     assert f"{base}/offline/" in before["entries"]

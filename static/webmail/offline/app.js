@@ -7,8 +7,11 @@ import { enqueue, kept, queued, sessionKey } from "./store.js";
 const main = document.getElementById("offline-main");
 const status = document.getElementById("offline-status");
 
-// Back online: load the real page (it replays the queue).
-window.addEventListener("online", () => location.reload());
+// Back online (the server answers, not only the event): load the real page, which replays
+// the queue.
+window.addEventListener("online", () => {
+  fetch("/manifest.webmanifest", { cache: "no-store" }).then(() => location.reload(), () => {});
+});
 
 function say(text, link) {
   const p = document.createElement("p");
