@@ -299,3 +299,72 @@ def test_logout_wipes_the_mail_kept_on_the_device(
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
         page.goto(f"{base}/mail/INBOX/")
     page.context.set_offline(False)
+
+
+def test_an_ended_session_wipes_the_device_at_its_next_page(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    base = daphne_server.url
+    uid = alice.append("INBOX", make_message(subject="Ended", date=at(0)), when=at(0))
+    log_in(page, base, alice)
+    opt_in(page, base)
+    open_and_keep(page, base, uid)
+    # The server no longer knows this browser's session (expired, ended elsewhere).
+    page.context.clear_cookies()
+    # A page still open asks for the key and is told the session is gone: it wipes.
+    page.evaluate("import('/static/webmail/offline/register.js').then((m) => m.startKeeping())")
+    assert wait_until(lambda: storage(page)["dbs"] == [] and storage(page)["caches"] == [])
+    assert storage(page)["key"] is None
+
+
+def test_kept_messages_are_pruned_by_age_then_by_size(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    base = daphne_server.url
+    log_in(page, base, alice)
+    opt_in(page, base)
+    kept_after = page.evaluate(
+        """async () => {
+          const store = await import('/static/webmail/offline/store.js');
+          const key = await store.sessionKey({ fromServer: true });
+          const big = 'x'.repeat(400 * 1024);
+          for (const name of ['old', 'middle', 'newer', 'newest']) {
+            await store.keep(key, `message:${name}`, 'message', { html: big });
+          }
+          // 'old' was opened ten days ago; the others a minute apart, newest last.
+          const db = await new Promise((ok) => {
+            const r = indexedDB.open(store.DB_NAME);
+            r.onsuccess = () => ok(r.result);
+          });
+          const ages = { old: 10 * 86400000, middle: 180000, newer: 120000, newest: 60000 };
+          for (const [name, age] of Object.entries(ages)) {
+            await new Promise((ok) => {
+              const s = db.transaction('kept', 'readwrite').objectStore('kept');
+              s.get(`message:${name}`).onsuccess = (e) => {
+                s.put({ ...e.target.result, at: Date.now() - age }).onsuccess = ok;
+              };
+            });
+          }
+          db.close();
+          const ids = async () => {
+            const d = await new Promise((ok) => {
+              const r = indexedDB.open(store.DB_NAME);
+              r.onsuccess = () => ok(r.result);
+            });
+            const all = await new Promise((ok) => {
+              d.transaction('kept').objectStore('kept').getAllKeys().onsuccess = (e) =>
+                ok(e.target.result.filter((k) => k.startsWith('message:')).sort());
+            });
+            d.close();
+            return all;
+          };
+          await store.prune({ days: 3, mb: 50 });
+          const byAge = await ids();
+          await store.prune({ days: 3, mb: 1 });
+          return { byAge, bySize: await ids() };
+        }"""
+    )
+    assert kept_after == {
+        "byAge": ["message:middle", "message:newer", "message:newest"],
+        "bySize": ["message:newer", "message:newest"],
+    }
