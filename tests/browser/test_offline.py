@@ -185,12 +185,16 @@ def test_a_device_that_never_opted_in_keeps_nothing(
 
 
 def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
-    page: Page, daphne_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     base = daphne_server.url
     html = '<p style="color: #a00">Offline <b>body</b></p><script>parent.hacked = 1</script>'
     uid = {
-        name: alice.append("INBOX", make_message(subject=name, html=html, date=at(i)), when=at(i))
+        name: alice.append(
+            "INBOX",
+            make_message(subject=name, sender=f"Bob <{bob.address}>", html=html, date=at(i)),
+            when=at(i),
+        )
         for i, name in enumerate(["Read me", "To move", "To delete", "Gone elsewhere"])
     }
     log_in(page, base, alice)
@@ -226,6 +230,10 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     page.get_by_role("button", name="Mark unread").click()
     page.get_by_role("button", name="Flag", exact=True).click()
     expect(page.locator("#offline-status")).to_contain_text("2 action(s) waiting")
+    page.get_by_text("Reply", exact=True).click()
+    page.get_by_label("Your reply").fill("Written on the train.")
+    page.get_by_role("button", name="Send when online").click()
+    expect(page.locator("#offline-status")).to_contain_text("3 action(s) waiting")
 
     page.goto(f"{base}/message/INBOX/{uid['Gone elsewhere']}/")
     page.get_by_label("Move to folder").select_option(label="Archive")
@@ -236,15 +244,15 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     expect(page).to_have_url(f"{base}/mail/INBOX/")
     page.locator(f'tr.row[data-uid="{uid["To delete"]}"] input[name=uid]').check()
     page.get_by_role("button", name="Delete").click()
-    expect(page.locator("#offline-status")).to_contain_text("5 action(s) waiting")
+    expect(page.locator("#offline-status")).to_contain_text("6 action(s) waiting")
     expect(rows).to_have_count(1)
     expect(page.locator("table.messages tr.row.unread.flagged")).to_have_count(1)
-    assert storage(page)["outbox"] == 5
+    assert storage(page)["outbox"] == 6
 
     # Back online: the page reloads, replays the queue in order and reports.
     page.context.set_offline(False)
     report = page.locator(".offline-report")
-    expect(report).to_contain_text("Back online: 4 of 5 action(s) made offline done.")
+    expect(report).to_contain_text("Back online: 5 of 6 action(s) made offline done.")
     expect(report).to_contain_text(
         "Not done: move “Gone elsewhere” to Archive – The message is no longer in this folder."
     )
@@ -255,6 +263,13 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     assert [m[b"ENVELOPE"].subject.decode() for m in inbox.values()] == ["Read me"]
     flags = set(next(iter(inbox.values()))[b"FLAGS"])
     assert b"\\Flagged" in flags and b"\\Seen" not in flags
+    assert b"\\Answered" in flags  # the reply was sent
+    client.select_folder("Sent", readonly=True)
+    sent = client.fetch(client.search("ALL"), ["ENVELOPE", "BODY[TEXT]"])
+    assert [m[b"ENVELOPE"].subject.decode() for m in sent.values()] == ["Re: Read me"]
+    assert b"Written on the train." in next(iter(sent.values()))[b"BODY[TEXT]"]
+    client.select_folder("Drafts", readonly=True)
+    assert client.search("ALL") == []  # saved there first, removed once sent
     for folder, expected in (("Archive", ["To move"]), ("Trash", ["To delete"])):
         client.select_folder(folder, readonly=True)
         found = client.fetch(client.search("ALL"), ["ENVELOPE"])

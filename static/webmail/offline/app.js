@@ -73,6 +73,7 @@ const VERBS = {
   unflag: "unflag",
   delete: "delete",
   move: "move",
+  reply: "reply to",
 };
 
 async function queue(key, folder, uids, action, target, targetLabel, subject) {
@@ -135,7 +136,37 @@ async function showMessage(key, folders, path, folder, uid) {
     if (!["read", "unread", "flag", "unflag"].includes(action)) location.href = "/mail/INBOX/";
     else status.textContent += ` Queued: ${VERBS[action]}.`;
   });
-  main.replaceChildren(back, bar, document.adoptNode(article));
+  main.replaceChildren(back, bar, replyForm(key, folder, uid, record.subject), document.adoptNode(article));
+}
+
+// A reply written offline: queued, then saved to Drafts and sent when the network returns.
+function replyForm(key, folder, uid, subject) {
+  const details = document.createElement("details");
+  details.className = "offline-reply";
+  const summary = document.createElement("summary");
+  summary.textContent = "Reply";
+  const label = document.createElement("label");
+  label.textContent = "Your reply";
+  const text = document.createElement("textarea");
+  text.rows = 8;
+  label.append(text);
+  const send = button("Send when online", "");
+  send.removeAttribute("data-action");
+  send.addEventListener("click", async () => {
+    if (!text.value.trim()) return;
+    await enqueue(key, {
+      folder,
+      uids: [uid],
+      action: "reply",
+      text: text.value,
+      label: `reply to “${subject}”`,
+    });
+    text.value = "";
+    details.open = false;
+    await showQueue(key);
+  });
+  details.append(summary, label, send);
+  return details;
 }
 
 async function show() {

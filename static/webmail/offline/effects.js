@@ -28,7 +28,7 @@ export function applyToRows(root, action, uids) {
     if (!row) continue;
     if (action === "read" || action === "unread") setUnread(row, action === "unread");
     else if (action === "flag" || action === "unflag") row.classList.toggle("flagged", action === "flag");
-    else row.remove();
+    else if (action !== "reply") row.remove();
   }
 }
 
@@ -39,7 +39,7 @@ export async function applyToKeptList(key, folder, action, uids) {
   const doc = new DOMParser().parseFromString(`<body>${list.html}</body>`, "text/html");
   applyToRows(doc.body, action, uids);
   await keep(key, LIST_ID, "list", { ...list, html: doc.body.innerHTML });
-  if (!["read", "unread", "flag", "unflag"].includes(action)) {
+  if (!["read", "unread", "flag", "unflag", "reply"].includes(action)) {
     for (const uid of uids) await forget(messageId(`/message/INBOX/${Number(uid)}/`));
   }
 }

@@ -12,11 +12,64 @@ function csrfToken() {
   return cookie ? cookie.slice("csrftoken=".length) : "";
 }
 
+// A reply written offline goes the way of one written online: the reply form the server
+// prepares (recipients, subject, quoted text, identity), saved to Drafts, then sent. A send the
+// server refuses stays in Drafts and is reported.
+async function replayReply(action) {
+  const start = await fetch(
+    `/compose/?kind=reply&folder=${encodeURIComponent(action.folder)}&uid=${action.uids[0]}`,
+    { credentials: "same-origin" },
+  );
+  const composeUrl = new URL(start.url).pathname;
+  if (!start.ok || !/^\/compose\/[^/]+\/$/.test(composeUrl)) {
+    if (start.status === 404) return { status: "missing", message: "The message is no longer there." };
+    throw new Error(`compose: ${start.status}`);
+  }
+  const form = new DOMParser().parseFromString(await start.text(), "text/html");
+  const value = (name) => {
+    const field = form.querySelector(`[name=${name}]`);
+    return field ? field.value : "";
+  };
+  const body = new URLSearchParams({
+    identity: value("identity"),
+    to: value("to"),
+    cc: value("cc"),
+    bcc: value("bcc"),
+    subject: value("subject"),
+    format: "text",
+    text: `${action.text}\n\n${value("text")}`.trim() + "\n",
+  });
+  const headers = { "X-CSRFToken": csrfToken() };
+  const saved = await fetch(`${composeUrl}save/`, { method: "POST", body, headers, credentials: "same-origin" });
+  if (!saved.ok) throw new Error(`draft: ${saved.status}`);
+  const sent = await fetch(`${composeUrl}send/`, { method: "POST", body, headers, credentials: "same-origin" });
+  if (sent.redirected && new URL(sent.url).pathname.startsWith("/mail/")) {
+    return { status: "done", message: "Sent." };
+  }
+  const page = new DOMParser().parseFromString(await sent.text(), "text/html");
+  const error = page.querySelector(".compose-error");
+  return {
+    status: "refused",
+    message: error ? error.textContent.trim() : "The server did not send it; it is kept in Drafts.",
+  };
+}
+
 export async function replayQueue(key) {
   const results = [];
   for (const { seq, action } of await queued(key)) {
     if (!action) {
       await dequeue(seq); // sealed by a session that has ended: nothing can be done with it
+      continue;
+    }
+    if (action.action === "reply") {
+      let answer;
+      try {
+        answer = await replayReply(action);
+      } catch {
+        break; // offline again, or the server is in trouble: try again later
+      }
+      results.push({ label: action.label, ...answer });
+      await dequeue(seq);
       continue;
     }
     const body = new URLSearchParams({ folder: action.folder, action: action.action });
