@@ -278,7 +278,7 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
 
 
 def test_logout_wipes_the_mail_kept_on_the_device(
-    page: Page, daphne_server: LiveServer, alice: MailUser
+    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     base = daphne_server.url
     uid = alice.append("INBOX", make_message(subject="Private", date=at(0)), when=at(0))
@@ -314,6 +314,18 @@ def test_logout_wipes_the_mail_kept_on_the_device(
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
         page.goto(f"{base}/mail/INBOX/")
     page.context.set_offline(False)
+
+    # Alice's opt-in is not Bob's: on the same browser he keeps nothing until he opts in.
+    bobs = bob.append("INBOX", make_message(subject="Bob's own", date=at(1)), when=at(1))
+    log_in(page, base, bob)
+    page.goto(f"{base}/message/INBOX/{bobs}/")
+    expect(page.locator("main")).to_contain_text("Hello world")
+    page.goto(f"{base}/accounts/settings/")
+    expect(page.get_by_label("Keep mail on this device for offline use")).not_to_be_checked()
+    page.goto(f"{base}/mail/INBOX/")
+    expect(page.locator("table.messages tr.row")).to_have_count(1)
+    after = storage(page)
+    assert (after["caches"], after["dbs"], after["key"]) == ([], [], None)
 
 
 def test_an_ended_session_wipes_the_device_at_its_next_page(

@@ -1,6 +1,6 @@
-// The mail kept on this device for offline use: the device's setting (localStorage, no mail),
-// the session's key (sessionStorage: it lives as long as this tab's session, never on disk
-// for good), and the AES-GCM encrypted records in IndexedDB. The database is opened only
+// The mail kept on this device for offline use: the device's setting (localStorage, no mail;
+// it holds for the login that made it), the session's key (sessionStorage: it lives as long as
+// this tab's session, never on disk for good), and the AES-GCM encrypted records in IndexedDB. The database is opened only
 // after the user opted in on this device; wipe() removes everything.
 
 const SETTING = "webmail-offline";
@@ -17,6 +17,13 @@ function bounded(value, low, high, fallback) {
   return Number.isFinite(n) && n >= low && n <= high ? n : fallback;
 }
 
+// The signed-in login (templates/base.html puts it on the script tag): the setting is per device
+// and per user, so another user of a shared browser never keeps mail because someone opted in.
+function currentUser() {
+  const script = document.querySelector("script[data-offline]");
+  return script ? script.dataset.user || "" : "";
+}
+
 export function setting() {
   let saved = {};
   try {
@@ -25,14 +32,14 @@ export function setting() {
     saved = {};
   }
   return {
-    enabled: saved.enabled === true,
+    enabled: saved.enabled === true && Boolean(saved.user) && saved.user === currentUser(),
     days: bounded(saved.days, 1, 365, 7),
     mb: bounded(saved.mb, 1, 2000, 50),
   };
 }
 
 export function saveSetting(value) {
-  localStorage.setItem(SETTING, JSON.stringify(value));
+  localStorage.setItem(SETTING, JSON.stringify({ ...value, user: currentUser() }));
 }
 
 let opened = null;
