@@ -47,7 +47,12 @@ export async function startKeeping() {
     if (error instanceof SessionGone) await wipe();
     return;
   }
-  if (await replayQueue(key)) {
+  // One tab at a time replays (Web Locks): a second tab then finds the queue empty, so nothing
+  // is sent twice.
+  const replayed = navigator.locks
+    ? await navigator.locks.request("webmail-offline-replay", () => replayQueue(key))
+    : await replayQueue(key);
+  if (replayed) {
     location.reload(); // show the server's state, and the report
     return;
   }
