@@ -8,10 +8,24 @@ const main = document.getElementById("offline-main");
 const status = document.getElementById("offline-status");
 
 // Back online (the server answers, not only the event): load the real page, which replays
-// the queue.
-window.addEventListener("online", () => {
-  fetch("/manifest.webmanifest", { cache: "no-store" }).then(() => location.reload(), () => {});
-});
+// the queue. The service worker may see the network a moment after this page does and show
+// this page again: then it tries again, a few times, each a little later.
+const RELOADS = "webmail-offline-reloads";
+
+async function backOnline() {
+  try {
+    await fetch("/manifest.webmanifest", { cache: "no-store" });
+  } catch {
+    return; // still offline: the online event will come
+  }
+  const tries = Number(sessionStorage.getItem(RELOADS) || 0);
+  if (tries >= 5) return;
+  sessionStorage.setItem(RELOADS, String(tries + 1));
+  setTimeout(() => location.reload(), tries * 1000);
+}
+
+window.addEventListener("online", () => backOnline());
+if (navigator.onLine) backOnline();
 
 function say(text, link) {
   const p = document.createElement("p");

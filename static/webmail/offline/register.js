@@ -64,6 +64,7 @@ if (!signedIn) {
   if ("clearAppBadge" in navigator) navigator.clearAppBadge().catch(() => {});
   wipe().catch(() => {});
 } else {
+  sessionStorage.removeItem("webmail-offline-reloads"); // the real page: back online
   unreadBadge();
   showReport();
   document.addEventListener("webmail:offline-setting", () => startKeeping().catch(() => {}));
