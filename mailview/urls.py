@@ -8,6 +8,7 @@ from mailview.live import views as live
 from mailview.views import (
     account,
     actions,
+    app,
     filters,
     folders,
     mailbox,
@@ -59,6 +60,12 @@ urlpatterns = [
     path("folders/share/", sharing.share_page, name="folder_share"),
     path("export/mbox/<path:folder>/", folders.export_mbox, name="export_mbox"),
     path("export/eml/<path:folder>/<int:uid>/", folders.export_eml, name="export_eml"),
+    # The installable app and offline use (views/app.py; static/webmail/offline/).
+    path("manifest.webmanifest", app.manifest, name="manifest"),
+    path("sw.js", app.service_worker, name="service_worker"),
+    path("offline/", app.offline_shell, name="offline_shell"),
+    path("offline/key/", app.offline_key, name="offline_key"),
+    path("offline/replay/", app.offline_replay, name="offline_replay"),
     # Live mail's polling fallback (the websocket is ws/live/, mailview/live/routing.py).
     path("updates/<path:folder>/", live.updates, name="updates"),
     # The folder tree's counts, asked by a page that was shown without them (issue 14).

@@ -24,6 +24,14 @@ MODULES = [
     "lib/keyboard.js",
     "lib/preview.js",
     "lib/session.js",
+    "sw.js",
+    "offline/register.js",
+    "offline/store.js",
+    "offline/effects.js",
+    "offline/keep.js",
+    "offline/outbox.js",
+    "offline/app.js",
+    "offline/settings.js",
 ]
 
 

@@ -1,0 +1,27 @@
+// The service worker, served at /sw.js with scope / (mailview/views/app.py). It stores nothing
+// itself: Cache Storage holds the offline page only after the user opted in on this device
+// (static/webmail/offline/register.js), and this worker reads it only when the network is gone.
+// A device that never opted in has nothing cached, so a mail URL offline fails as it would
+// without a worker.
+
+const MAIL_PAGES = /^\/(mail\/|message\/|$)/;
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+async function kept(request) {
+  const hit = await caches.match(request);
+  return hit || Response.error();
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && MAIL_PAGES.test(url.pathname)) {
+    event.respondWith(fetch(request).catch(() => kept("/offline/")));
+  } else if (url.pathname.startsWith("/static/")) {
+    event.respondWith(fetch(request).catch(() => kept(request)));
+  }
+});
