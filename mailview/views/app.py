@@ -21,7 +21,7 @@ from mailview.imap.errors import InvalidName
 from mailview.services import offline
 from mailview.services.session import MailSession
 
-THEME_COLOUR = "#1f5fad"
+THEME_COLOUR = "#1c2b3a"  # the header of the light theme (templates/base.html)
 
 # The offline page's policy, inherited by the message frames it fills through srcdoc: as the
 # online frame's policy (mailview/views/message.py), no script and nothing remote; the inline

@@ -97,7 +97,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def opt_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/accounts/settings/")
+    page.goto(f"{base_url}/accounts/two-factor/")  # Settings › Security
     box = page.get_by_label("Keep mail on this device for offline use")
     expect(box).not_to_be_checked()  # off by default
     page.get_by_label("Keep messages opened in the last").fill("3")
@@ -133,9 +133,9 @@ def test_app_is_installable_with_manifest_icons_and_a_root_service_worker(
     assert manifest["start_url"] == "/mail/INBOX/"
     assert manifest["scope"] == "/"
     assert manifest["display"] == "standalone"
-    assert manifest["theme_color"] == page.locator("meta[name=theme-color]").get_attribute(
-        "content"
-    )
+    assert manifest["theme_color"] == page.locator(
+        "meta[name=theme-color]:not([media*=dark])"
+    ).get_attribute("content")
     sizes = {}
     for icon in manifest["icons"]:
         response = page.request.get(base + icon["src"])
@@ -178,7 +178,7 @@ def test_a_device_that_never_opted_in_keeps_nothing(
     for uid in uids:
         page.goto(f"{base}/message/INBOX/{uid}/")
         expect(page.locator("iframe.body-html")).to_be_visible()
-    page.goto(f"{base}/accounts/settings/")
+    page.goto(f"{base}/accounts/two-factor/")  # Settings › Security
     expect(page.get_by_label("Keep mail on this device for offline use")).not_to_be_checked()
     page.goto(f"{base}/mail/INBOX/?page=1")
     expect(page.locator("table.messages tr.row")).to_have_count(3)
@@ -308,7 +308,7 @@ def test_logout_wipes_the_mail_kept_on_the_device(
     log_in(page, base, alice)
     opt_in(page, base)
     open_and_keep(page, base, uid)
-    page.goto(f"{base}/accounts/settings/")
+    page.goto(f"{base}/accounts/two-factor/")  # Settings › Security
     expect(page.locator("#offline-usage")).to_contain_text("1 message(s)")
     shoot(page, "offline-settings")
     before = storage(page)
@@ -343,7 +343,7 @@ def test_logout_wipes_the_mail_kept_on_the_device(
     log_in(page, base, bob)
     page.goto(f"{base}/message/INBOX/{bobs}/")
     expect(page.locator("main")).to_contain_text("Hello world")
-    page.goto(f"{base}/accounts/settings/")
+    page.goto(f"{base}/accounts/two-factor/")  # Settings › Security
     expect(page.get_by_label("Keep mail on this device for offline use")).not_to_be_checked()
     page.goto(f"{base}/mail/INBOX/")
     expect(page.locator("table.messages tr.row")).to_have_count(1)
