@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from tests.support.dovecot import MailUser
 
-pytest_plugins = ["tests.support.dovecot", "tests.support.smtp"]
+pytest_plugins = ["tests.support.dovecot", "tests.support.smtp", "tests.support.idp"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
