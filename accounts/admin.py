@@ -12,8 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import audit, sessions
-from accounts.models import ActiveSession, AuditEvent, Domain, MailAccount, Preferences
+from accounts.models import (
+    ActiveSession,
+    AuditEvent,
+    Domain,
+    MailAccount,
+    OIDCProvider,
+    Preferences,
+)
 from accounts.servers import clear_domain_cache
+from accounts.sso.admin_form import OIDCProviderForm
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -48,6 +56,15 @@ class AuditedAdmin(admin.ModelAdmin):
 class PreferencesAdmin(AuditedAdmin):
     list_display = ["user", "time_zone", "page_size"]
     search_fields = ["user__username"]
+
+
+@admin.register(OIDCProvider)
+class OIDCProviderAdmin(AuditedAdmin):
+    """A domain's single sign-on provider (accounts/sso/); the client secret is write-only."""
+
+    form = OIDCProviderForm
+    list_display = ["domain", "name", "issuer", "client_id", "password_login"]
+    search_fields = ["domain__name", "name", "issuer"]
 
 
 @admin.register(Domain)

@@ -39,7 +39,12 @@ class MailErrorMiddleware:
                     else str(exception.user_message)
                 )
                 messages.warning(request, text)
-            return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+            next_query = urlencode({"next": request.get_full_path()})
+            reauth_url = getattr(exception, "reauth_url", "")
+            if reauth_url:
+                # Single sign-on that can no longer be refreshed: back through the provider.
+                return redirect(f"{reauth_url}&{next_query}")
+            return redirect(f"{settings.LOGIN_URL}?{next_query}")
         log.warning(
             "mail error on %s: %s: %s", request.path, type(exception).__name__, exception.detail
         )

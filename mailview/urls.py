@@ -5,7 +5,7 @@ from django.urls import path
 
 from mailview.compose import views as compose
 from mailview.live import views as live
-from mailview.views import account, actions, folders, mailbox, message, people, two_factor
+from mailview.views import account, actions, folders, mailbox, message, people, sso, two_factor
 
 app_name = "mailview"
 urlpatterns = [
@@ -55,6 +55,8 @@ account_urls = (
     [
         path("login/", account.LoginView.as_view(), name="login"),
         path("logout/", account.LogoutView.as_view(), name="logout"),
+        path("login/sso/", sso.start, name="sso_start"),
+        path("login/sso/callback/", sso.callback, name="sso_callback"),
         path("settings/", account.preferences, name="preferences"),
         path("login/code/", two_factor.verify, name="otp_verify"),
         path("two-factor/", two_factor.settings_page, name="two_factor"),

@@ -31,9 +31,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.credentials import SESSION_FIELD, unseal_password
+from accounts.credentials import SESSION_FIELD
 from accounts.models import Preferences
 from accounts.servers import server_for_login
+from accounts.sso.tokens import current_secret, is_sso
 from mailview.imap.client import check_folder_name
 from mailview.imap.errors import CredentialsUnavailable, InvalidName, MailError
 from mailview.live import events, present
@@ -76,7 +77,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _credentials(self, user: Any) -> tuple[str, tzinfo, int]:
-        password = unseal_password(self.scope["session"], self.scope.get("cookies", {}), user.pk)
+        password = current_secret(self.scope["session"], self.scope.get("cookies", {}), user.pk)
         preferences = Preferences.for_user(user)
         return password, preferences.zone, preferences.page_size
 
@@ -99,6 +100,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 self._release_all()
                 await self.close(code=SESSION_ENDED)
                 return
+            if is_sso(self.scope["session"]):
+                await self._refresh_secret()
+
+    async def _refresh_secret(self) -> None:
+        """Single sign-on: the watchers reconnect with a current access token (refreshed
+        before it expires); when the provider refuses, the page learns the session ended."""
+        try:
+            password, _zone, _size = await self._credentials(self.scope["user"])
+        except CredentialsUnavailable:
+            self._release_all()
+            await self.close(code=SESSION_ENDED)
+            return
+        self.password = password
+        for watcher in self.watchers.values():
+            watcher.password = password
 
     @database_sync_to_async
     def _session_alive(self) -> bool:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -8,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import otp
@@ -15,6 +18,8 @@ from accounts.credentials import KEY_COOKIE, seal_password
 from accounts.forms import LoginForm, PreferencesForm
 from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
+from accounts.sso.logout import provider_logout_url
+from accounts.sso.providers import login_page_providers, password_login_allowed, provider_for_login
 from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
 
@@ -23,6 +28,23 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # An address of a domain with single sign-on and no password (or a domain where
+        # passwords are not allowed): on to its provider.
+        login = request.POST.get("username", "").strip()
+        provider = provider_for_login(login) if login else None
+        if provider is not None and (
+            not request.POST.get("password") or not password_login_allowed(login)
+        ):
+            query = urlencode({"login": login, "next": self.get_success_url()})
+            return redirect(f"{reverse('accounts:sso_start')}?{query}")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_providers"] = login_page_providers()
+        return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
@@ -48,7 +70,10 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django's rule). The user_logged_out signal ends the IMAP side."""
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        end_url = provider_logout_url(request)  # read before the session is flushed
         response = super().post(request, *args, **kwargs)
+        if end_url:
+            response = redirect(end_url)
         response.delete_cookie(KEY_COOKIE, samesite="Lax")
         return response
 

@@ -14,6 +14,7 @@ that accepts its tokens (load with ``pytest_plugins``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import secrets
 import shutil
@@ -189,3 +190,92 @@ def provider_tokens(
         tokens.raise_for_status()
         result: dict[str, Any] = tokens.json()
         return result
+
+
+CALLBACK_PATH = "/accounts/login/sso/callback/"
+
+
+def configure_sso_domain(
+    idp: IdentityProvider,
+    dovecot: Dovecot,
+    base_url: str = "http://testserver",
+    *,
+    smtp: Any = None,
+    **options: Any,
+) -> Client:
+    """Make SSO_DOMAIN a domain on ``dovecot`` with ``idp`` as its provider (admin settings as
+    the admin page saves them; ``options`` override OIDCProvider fields); the client."""
+    from accounts.models import Domain
+    from accounts.servers import clear_domain_cache
+    from accounts.sso.admin_form import OIDCProviderForm
+    from accounts.sso.client import clear_caches
+
+    client = register_client(
+        idp,
+        base_url + CALLBACK_PATH,
+        post_logout_redirect_uris=[base_url + "/accounts/login/"],
+    )
+    domain = Domain.objects.create(
+        name=SSO_DOMAIN,
+        imap_host=dovecot.host,
+        imap_port=dovecot.imap_port,
+        imap_security="starttls",
+        ca_file=str(dovecot.ca_file),
+        smtp_host=smtp.host if smtp else "",
+        smtp_port=smtp.port if smtp else 465,
+        smtp_security=smtp.security if smtp else "ssl",
+    )
+    data = {
+        "domain": domain.pk,
+        "name": "Dev IdP",
+        "issuer": idp.issuer,
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "scopes": "openid email profile",
+        "login_claim": "email",
+        "password_login": True,
+        "require_local_2fa": False,
+        "end_provider_session": True,
+        **options,
+    }
+    form = OIDCProviderForm({k: v for k, v in data.items() if v is not False})
+    assert form.is_valid(), form.errors
+    form.save()
+    clear_domain_cache()
+    clear_caches()
+    return client
+
+
+def sign_in_at_provider(idp: IdentityProvider, user: SSOUser, authorize_url: str) -> str:
+    """What a browser does at the provider: sign in, follow the authorization URL; the URL
+    the provider sends the browser back to (the webmail's callback)."""
+    with httpx.Client(base_url=idp.base_url, timeout=30) as http:
+        http.get("/accounts/login/")
+        http.post(
+            "/accounts/login/",
+            data={
+                "username": user.login,
+                "password": user.idp_password,
+                "csrfmiddlewaretoken": http.cookies["devidp_csrf"],
+                "next": "/",
+            },
+        )
+        answer = http.get(authorize_url)
+        location = answer.headers.get("location", "")
+        if CALLBACK_PATH not in location:
+            raise AssertionError(f"the provider did not send back: {answer.status_code} {location}")
+        return location
+
+
+def issued_tokens(idp: IdentityProvider, login: str) -> list[str]:
+    """Every access and refresh token the provider issued to ``login`` (from its database)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(idp.root / "idp.sqlite3")) as db:
+        rows = db.execute(
+            "SELECT t.token FROM oauth2_provider_accesstoken t JOIN auth_user u ON t.user_id = u.id"
+            " WHERE u.username = ? UNION SELECT r.token FROM oauth2_provider_refreshtoken r"
+            " JOIN auth_user u ON r.user_id = u.id WHERE u.username = ?",
+            (login, login),
+        ).fetchall()
+    return [row[0] for row in rows]
