@@ -209,9 +209,12 @@ def refresh(provider: Provider, refresh_token: str) -> dict[str, Any]:
 REJECTED = _("The sign-in provider's answer could not be verified. Please try again.")
 
 
-def verify_id_token(provider: Provider, id_token: str, nonce: str) -> dict[str, Any]:
+def verify_id_token(
+    provider: Provider, id_token: str, nonce: str, now: float | None = None
+) -> dict[str, Any]:
     """The claims of an ID token signed by the provider's keys, for this client (audience),
-    from this issuer, not expired, carrying our nonce; else SSOError."""
+    from this issuer, not expired (at ``now``, default: the clock), carrying our nonce; else
+    SSOError."""
     try:
         try:
             token = jwt.decode(id_token, _key_set(provider), algorithms=SIGNING_ALGORITHMS)
@@ -223,6 +226,7 @@ def verify_id_token(provider: Provider, id_token: str, nonce: str) -> dict[str, 
                 id_token, _key_set(provider, fresh=True), algorithms=SIGNING_ALGORITHMS
             )
         registry = jwt.JWTClaimsRegistry(
+            now=int(now) if now is not None else None,
             leeway=CLOCK_LEEWAY,
             iss={"essential": True, "value": provider.issuer},
             aud={"essential": True, "value": provider.client_id},
