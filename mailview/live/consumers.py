@@ -113,7 +113,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=SESSION_ENDED)
             return
         except Exception as exc:  # the provider is down...: keep watching, try at the next check
-            log.warning("live: the session's token could not be refreshed: %s", type(exc).__name__)
+            logger.warning(
+                "live: the session's token could not be refreshed: %s", type(exc).__name__
+            )
             return
         self.password = password
         for watcher in self.watchers.values():
