@@ -160,7 +160,11 @@ def authorization_request(
     endpoint = metadata(provider)["authorization_endpoint"]
     verifier = generate_token(64)
     nonce = generate_token(32)
-    extra = {"login_hint": login_hint} if login_hint else {}
+    # access_type=offline: Google issues a refresh token only when asked this way; other
+    # providers ignore a parameter they do not know (RFC 6749, section 3.1).
+    extra = {"access_type": "offline"}
+    if login_hint:
+        extra["login_hint"] = login_hint
     with _session(provider, redirect_uri) as client:
         url, state = client.create_authorization_url(
             endpoint, code_verifier=verifier, nonce=nonce, **extra
