@@ -61,7 +61,7 @@ class SSOUser:
         return self.login
 
 
-def _new_provider(**lifetimes: int) -> IdentityProvider:
+def _new_provider(**lifetimes: Any) -> IdentityProvider:
     return IdentityProvider(Path(tempfile.mkdtemp(prefix="webmail-idp-")), **lifetimes)
 
 
@@ -80,7 +80,7 @@ def identity_provider() -> Iterator[IdentityProvider]:
 def identity_provider_factory() -> Iterator[Callable[..., IdentityProvider]]:
     made: list[IdentityProvider] = []
 
-    def make(**lifetimes: int) -> IdentityProvider:
+    def make(**lifetimes: Any) -> IdentityProvider:
         idp = _new_provider(**lifetimes)
         made.append(idp)
         idp.start()

@@ -813,6 +813,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--reseed", action="store_true", help="wipe the user's mailbox and seed it again"
     )
+    parser.add_argument(
+        "--extra-config", type=Path, help="a Dovecot config snippet to add (e.g. SSO's oauth2)"
+    )
     args = parser.parse_args(argv)
 
     root: Path = args.root.absolute()
@@ -829,7 +832,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, on_signal)
 
-    dovecot = Dovecot(root, tls=not args.no_tls)
+    extra = args.extra_config.read_text() if args.extra_config else ""
+    dovecot = Dovecot(root, tls=not args.no_tls, extra_config=extra)
     try:
         dovecot.start()
         dovecot.add_user(args.user, args.password)

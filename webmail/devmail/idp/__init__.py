@@ -56,11 +56,13 @@ class IdentityProvider:
         id_token_seconds: int = 3600,
         refresh_seconds: int = 86400,
         port: int | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.root = Path(root).absolute()
         self.port = port or free_port()
         self.lifetimes = (access_seconds, id_token_seconds, refresh_seconds)
-        self.admin_token = secrets.token_urlsafe(24)
+        # Given: to administer a provider that another process started.
+        self.admin_token = admin_token or secrets.token_urlsafe(24)
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __repr__(self) -> str:
