@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -115,12 +116,13 @@ def demo_site() -> Iterator[LiveServer]:
 
 def test_the_sso_demo_user_signs_in_to_a_seeded_inbox(browser: Browser, demo_site) -> None:
     shots = os.environ.get("WEBMAIL_SCREENSHOT_DIR")
-    for name, size, scheme in [
+    schemes: list[tuple[str, tuple[int, int], Literal["light", "dark"]]] = [
         ("desktop-light", (1366, 800), "light"),
         ("desktop-dark", (1366, 800), "dark"),
         ("phone-light", (390, 844), "light"),
         ("phone-dark", (390, 844), "dark"),
-    ]:
+    ]
+    for name, size, scheme in schemes:
         context = browser.new_context(
             viewport={"width": size[0], "height": size[1]}, color_scheme=scheme
         )
