@@ -273,3 +273,47 @@ def test_a_revoked_refresh_token_sends_the_user_back_through_the_provider_keepin
         assert [m["Subject"] for _uid, _flags, m in drafts] == ["Half-written"]
     finally:
         server.stop()
+
+
+def test_ending_the_sessions_or_disabling_the_account_works_as_for_passwords(
+    sso, identity_provider, sso_user_factory
+):
+    from accounts.models import MailAccount
+    from accounts.sessions import end_sessions_of, set_account_enabled
+
+    alice = sso_user_factory("alice")
+    client = Client()
+    sso_login(client, identity_provider, alice)
+    assert client.get("/mail/INBOX/").status_code == 200
+    assert end_sessions_of(alice.login) == 1
+    assert client.get("/mail/INBOX/")["Location"].startswith("/accounts/login/")
+
+    sso_login(client, identity_provider, alice)
+    set_account_enabled(MailAccount.objects.get(login=alice.login), False)
+    assert client.get("/mail/INBOX/")["Location"].startswith("/accounts/login/")
+    again = Client()
+    back = sign_in_at_provider(identity_provider, alice, start(again, login=alice.login))
+    response = again.get(back)
+    assert flash(response) == ["This account is disabled. Ask your administrator."]
+    assert "_auth_user_id" not in again.session
+
+
+def test_the_webmail_code_is_not_asked_again_unless_the_provider_setting_says_so(
+    identity_provider, oauth_dovecot, sso_user_factory, settings
+):
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import OIDCProvider
+
+    settings.WEBMAIL_DEFAULT_SERVER_ANY_DOMAIN = False
+    configure_sso_domain(identity_provider, oauth_dovecot)
+    alice = sso_user_factory("alice")
+    user = get_user_model().objects.create(username=alice.login)
+    user.set_unusable_password()
+    user.save()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    # The provider's MFA counts: straight to the mailbox.
+    assert sso_login(Client(), identity_provider, alice) == "/"
+    OIDCProvider.objects.update(require_local_2fa=True)
+    assert sso_login(Client(), identity_provider, alice) == "/accounts/login/code/"

@@ -24,7 +24,13 @@ from playwright.sync_api import Page, expect
 from tests.support.browser import INBOX_URL
 from tests.support.compose import folder_messages
 from tests.support.dovecot import make_dovecot_root
-from tests.support.idp import SSOUser, oauth_dovecot_for, register_client, sso_user
+from tests.support.idp import (
+    SSOUser,
+    issued_tokens,
+    oauth_dovecot_for,
+    register_client,
+    sso_user,
+)
 from tests.support.liveserver import ROOT, LiveServer, mail_env, run_daphne
 from tests.support.waiting import wait_until
 from webmail.devmail.dovecot import Dovecot
@@ -55,6 +61,7 @@ class Site:
     idp: IdentityProvider
     dovecot: Dovecot
     live: LiveServer
+    client_secret: str
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +109,7 @@ def site() -> Iterator[Site]:
                     "SSO_CONFIG": json.dumps(config),
                 },
             )
-            yield Site(idp, dovecot, live)
+            yield Site(idp, dovecot, live, client.client_secret)
     finally:
         smtp.stop()
         dovecot.stop()
@@ -157,6 +164,11 @@ def test_sign_in_read_send_and_live_mail_with_oauth_only(page: Page, site: Site)
     # (the PLAIN logins in the log are this test's own set-up, which knows the mail password).
     log = site.dovecot.log_file.read_text()
     assert log.count(f"user=<{alice.login}>, method=OAUTHBEARER") >= 3
+    # No token, provider password or client secret in the webmail's log (DEBUG level).
+    secrets = [*issued_tokens(site.idp, alice.login), alice.idp_password, site.client_secret]
+    assert len(secrets) >= 4
+    webmail_log = site.live.log()
+    assert not [s for s in secrets if s in webmail_log]
 
 
 def test_an_expiring_token_is_refreshed_for_the_pool_and_the_watcher(
