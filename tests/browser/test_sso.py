@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -202,3 +203,35 @@ def test_an_expiring_token_is_refreshed_for_the_pool_and_the_watcher(
         ["After expiry", "Before expiry"]
     )
     assert first_token not in site.live.log()
+
+
+def test_a_revoked_refresh_token_sends_the_user_back_through_the_provider_keeping_the_draft(
+    page: Page, site: Site
+) -> None:
+    alice = sso_user(site.idp, site.dovecot, "alice")
+    sign_in(page, site, alice)
+    page.get_by_role("link", name="Compose").click()
+    page.get_by_label("To", exact=True).fill("bob@example.org")
+    page.get_by_label("Subject").fill("Written before the revocation")
+    page.get_by_label("Message text", exact=True).fill("Please keep this.")
+    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+
+    # The provider's admin revokes every token of the user (the provider's own browser
+    # session stays, as after a password change elsewhere).
+    assert site.idp.revoke_user(alice.login) == 1
+    assert access_tokens(site.idp, alice.login) == []
+
+    # Once the session's token is due for refresh, the refresh is refused and the next page
+    # goes through the provider, which signs the user in again without a question.
+    def signed_in_again() -> bool:
+        page.goto(f"{site.live.url}/mail/Drafts/")
+        return bool(access_tokens(site.idp, alice.login)) and page.url.endswith("/mail/Drafts/")
+
+    assert wait_until(signed_in_again, timeout=ACCESS_SECONDS * 5)
+    page.locator(
+        "table.messages tr.row .c-subject a", has_text="Written before the revocation"
+    ).click()
+    page.get_by_role("link", name="Edit draft").first.click()
+    expect(page.get_by_label("Message text", exact=True)).to_have_value(
+        re.compile(r"^Please keep this\.")
+    )
