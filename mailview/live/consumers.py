@@ -44,6 +44,7 @@ from mailview.services.session import MailSession
 logger = logging.getLogger("mailview.live")
 
 SESSION_ENDED = 4001
+SSO_SESSION_CHECK = 30.0
 SUBSCRIBES_PER_MINUTE = 30
 READY_TIMEOUT = 60.0
 
@@ -94,6 +95,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _check_session(self) -> None:
         """Close when the session ends without a signal (expired, deleted by an admin)."""
         every = float(settings.WEBMAIL_LIVE_SESSION_CHECK)
+        if is_sso(self.scope["session"]):
+            # Access tokens live minutes: hand the watchers fresh ones well before they expire.
+            every = min(every, SSO_SESSION_CHECK)
         while True:
             await asyncio.sleep(every)
             if not await self._session_alive():

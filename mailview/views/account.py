@@ -73,7 +73,7 @@ class LogoutView(auth_views.LogoutView):
         end_url = provider_logout_url(request)  # read before the session is flushed
         response = super().post(request, *args, **kwargs)
         if end_url:
-            response = redirect(end_url)
+            response = render(request, "accounts/logout_provider.html", {"end_url": end_url})
         response.delete_cookie(KEY_COOKIE, samesite="Lax")
         return response
 

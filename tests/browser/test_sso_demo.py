@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -146,6 +147,10 @@ def test_the_sso_demo_user_signs_in_to_a_seeded_inbox(browser: Browser, demo_sit
     )
     if shots:
         page.screenshot(path=f"{shots}/sso-inbox.png")
-    # The password demo user still logs in with the password.
+    # Logging out ends the provider's session too (RP-initiated logout) and comes back here.
     page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(demo_site.url)}/accounts/login/"))
+    # Signing in again asks at the provider: its session ended too.
+    page.get_by_role("link", name="Sign in with Dev IdP").click()
+    expect(page.get_by_role("heading", name="Dev identity provider")).to_be_visible()
     context.close()
