@@ -29,6 +29,13 @@ class MailErrorMiddleware:
         if not isinstance(exception, MailError):
             return None
         if isinstance(exception, CredentialsUnavailable | AuthenticationFailed):
+            next_query = urlencode({"next": request.get_full_path()})
+            reauth_url = getattr(exception, "reauth_url", "")
+            if reauth_url:
+                # Single sign-on that can no longer be refreshed: back through the provider.
+                # The session stays (its tokens cannot be used) so that every request, the
+                # page's background ones included, leads there until the user is back.
+                return redirect(f"{reauth_url}&{next_query}")
             # The session cannot reach the mailbox any more: start again from the login page.
             was_user = request.user.is_authenticated
             logout(request)
@@ -39,11 +46,6 @@ class MailErrorMiddleware:
                     else str(exception.user_message)
                 )
                 messages.warning(request, text)
-            next_query = urlencode({"next": request.get_full_path()})
-            reauth_url = getattr(exception, "reauth_url", "")
-            if reauth_url:
-                # Single sign-on that can no longer be refreshed: back through the provider.
-                return redirect(f"{reauth_url}&{next_query}")
             return redirect(f"{settings.LOGIN_URL}?{next_query}")
         log.warning(
             "mail error on %s: %s: %s", request.path, type(exception).__name__, exception.detail
