@@ -45,6 +45,9 @@ from mailview.imap.errors import CredentialsUnavailable
 #: Refresh when this share of the access token's lifetime has passed (at most 60 s before).
 REFRESH_SHARE = 0.5
 LOCK_SECONDS = 30
+#: In an anonymous session: its SSO login ended for want of a refresh; sign in there again.
+REAUTH_DOMAIN = "_sso_reauth_domain"
+REAUTH_HINT_SECONDS = 600
 
 
 class ReauthNeeded(CredentialsUnavailable):
@@ -55,6 +58,18 @@ class ReauthNeeded(CredentialsUnavailable):
     def __init__(self, detail: str, domain: str) -> None:
         super().__init__(detail)
         self.reauth_url = f"{reverse('accounts:sso_start')}?{urlencode({'domain': domain})}"
+        #: For the session that follows the ended one (see `reauth_domain`).
+        self.remember = {REAUTH_DOMAIN: [domain, time.time()]}
+
+
+def reauth_domain(session: Any) -> str:
+    """The domain whose provider this browser must go back through (the login page sends it
+    there), until it has signed in again or for REAUTH_HINT_SECONDS. Not popped on the first
+    look: the page's background requests reach the login page too."""
+    hint = session.get(REAUTH_DOMAIN)
+    if not isinstance(hint, list) or len(hint) != 2 or time.time() - hint[1] > REAUTH_HINT_SECONDS:
+        return ""
+    return str(hint[0])
 
 
 @dataclass
@@ -102,6 +117,19 @@ def token_record(session: Any, cookies: Mapping[str, str], user_id: int) -> Toke
         return TokenRecord(**json.loads(open_sealed(session, cookies, TOKENS_FIELD, user_id)))
     except (ValueError, TypeError):
         raise CredentialsUnavailable("unreadable token record") from None
+
+
+def reauth_for(request: HttpRequest) -> ReauthNeeded | None:
+    """For a single sign-on session whose token the mail server refused (revoked before it
+    was due for refresh): the way back through the provider; None for other sessions."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not is_sso(request.session):
+        return None
+    try:
+        record = token_record(request.session, request.COOKIES, user.pk)
+    except CredentialsUnavailable:
+        return None
+    return ReauthNeeded("the mail server refused the token", record.domain) if record else None
 
 
 def _stored(session: Any) -> Mapping[str, Any]:

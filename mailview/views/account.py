@@ -20,6 +20,7 @@ from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
 from accounts.sso.logout import provider_logout_url
 from accounts.sso.providers import login_page_providers, password_login_allowed, provider_for_login
+from accounts.sso.tokens import reauth_domain
 from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
 
@@ -28,6 +29,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        domain = reauth_domain(request.session)
+        if domain and not request.user.is_authenticated:
+            # The single sign-on session ended for want of a refresh: back to its provider.
+            query = urlencode({"domain": domain, "next": self.get_success_url()})
+            return redirect(f"{reverse('accounts:sso_start')}?{query}")
+        return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # An address of a domain with single sign-on and no password (or a domain where

@@ -16,7 +16,7 @@ from accounts import otp
 from accounts.sso import flow
 from accounts.sso.client import SSOError
 from accounts.sso.providers import local_2fa_required, provider_for_domain, provider_for_login
-from accounts.sso.tokens import seal_tokens
+from accounts.sso.tokens import REAUTH_DOMAIN, seal_tokens
 from mailview.imap.errors import MailError
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         log.info("single sign-on refused: %s", exc.detail)
         messages.error(request, str(exc.user_message))
         return redirect("accounts:login")
+    request.session.pop(REAUTH_DOMAIN, None)
     user = done.user
     user.backend = BACKEND
     if local_2fa_required(done.provider.domain) and otp.second_step_needed(user):

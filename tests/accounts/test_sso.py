@@ -269,10 +269,20 @@ def test_a_revoked_refresh_token_sends_the_user_back_through_the_provider_keepin
             ),
             timeout=30,
         )
-        again = client.get(responses[-1]["Location"])
+        # The session ended; the login page (where a background request's failure leaves a
+        # page) also sends the user back to the provider, until they are back.
+        assert "_auth_user_id" not in client.session
+        for _ in range(2):
+            login_page = client.get("/accounts/login/", {"next": "/mail/INBOX/"})
+            assert login_page["Location"] == (
+                "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FINBOX%2F"
+            )
+        again = client.get(login_page["Location"])
         assert urlsplit(again["Location"]).path == "/o/authorize/"
         back = sign_in_at_provider(idp, alice, again["Location"])
         assert client.get(back)["Location"] == "/mail/INBOX/"
+        client.post("/accounts/logout/")
+        assert client.get("/accounts/login/").status_code == 200  # the hint is gone
         drafts = folder_messages(alice.mail, "Drafts")
         assert [m["Subject"] for _uid, _flags, m in drafts] == ["Half-written"]
     finally:
@@ -321,3 +331,20 @@ def test_the_webmail_code_is_not_asked_again_unless_the_provider_setting_says_so
     assert sso_login(Client(), identity_provider, alice) == "/"
     OIDCProvider.objects.update(require_local_2fa=True)
     assert sso_login(Client(), identity_provider, alice) == "/accounts/login/code/"
+
+
+def test_a_token_the_mail_server_refuses_before_its_refresh_also_leads_to_the_provider(
+    sso, identity_provider, sso_user_factory
+):
+    from mailview.imap.pool import get_pool
+
+    alice = sso_user_factory("alice")
+    client = Client()
+    sso_login(client, identity_provider, alice)
+    identity_provider.revoke_user(alice.login)  # long-lived token, not due for refresh
+    get_pool().close_login(alice.login)  # the next request must log in again
+    response = client.get("/mail/INBOX/")
+    assert response["Location"] == (
+        "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FINBOX%2F"
+    )
+    assert "_auth_user_id" not in client.session
