@@ -17,10 +17,12 @@ from accounts.models import (
     AuditEvent,
     Domain,
     MailAccount,
+    OIDCProvider,
     Preferences,
     SenderAlias,
 )
 from accounts.servers import clear_domain_cache
+from accounts.sso.admin_form import OIDCProviderForm
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -55,6 +57,15 @@ class AuditedAdmin(admin.ModelAdmin):
 class PreferencesAdmin(AuditedAdmin):
     list_display = ["user", "time_zone", "page_size"]
     search_fields = ["user__username"]
+
+
+@admin.register(OIDCProvider)
+class OIDCProviderAdmin(AuditedAdmin):
+    """A domain's single sign-on provider (accounts/sso/); the client secret is write-only."""
+
+    form = OIDCProviderForm
+    list_display = ["domain", "name", "issuer", "client_id", "password_login"]
+    search_fields = ["domain__name", "name", "issuer"]
 
 
 @admin.register(Domain)

@@ -24,6 +24,9 @@ from mailview.imap.errors import CredentialsUnavailable
 
 KEY_COOKIE = "webmail_key"
 SESSION_FIELD = "_imap_sealed"
+#: Single sign-on tokens (refresh and ID token, accounts/sso/tokens.py), sealed the same way.
+TOKENS_FIELD = "_oidc_sealed"
+SEALED_FIELDS = (SESSION_FIELD, TOKENS_FIELD)
 
 
 def _key(cookie_value: str) -> bytes:
@@ -32,14 +35,11 @@ def _key(cookie_value: str) -> bytes:
     ).digest()
 
 
-def seal_password(
-    request: HttpRequest, response: HttpResponse, password: str, user_id: int
-) -> None:
-    """Store `password` encrypted in the session; give the browser the key half."""
+def seal_password(request: HttpRequest, response: HttpResponse, password: str, user_id: int) -> str:
+    """Store `password` encrypted in the session; give the browser the key half (returned, so
+    that more values can be sealed with the same key: `seal_with`)."""
     cookie_value = secrets.token_urlsafe(32)
-    nonce = secrets.token_bytes(12)
-    sealed = AESGCM(_key(cookie_value)).encrypt(nonce, password.encode(), str(user_id).encode())
-    request.session[SESSION_FIELD] = base64.b64encode(nonce + sealed).decode()
+    seal_with(request.session, cookie_value, SESSION_FIELD, password, user_id)
     response.set_cookie(
         KEY_COOKIE,
         cookie_value,
@@ -48,24 +48,38 @@ def seal_password(
         httponly=True,
         samesite="Lax",
     )
+    return cookie_value
 
 
-def unseal_password(session: Any, cookies: Mapping[str, str], user_id: int) -> str:
-    """The password of the session's user; CredentialsUnavailable if it cannot be had."""
-    sealed = session.get(SESSION_FIELD)
+def seal_with(session: Any, cookie_value: str, field: str, plain: str, user_id: int) -> None:
+    """Store `plain` in `session[field]`, sealed with the key of the browser's cookie value."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_key(cookie_value)).encrypt(nonce, plain.encode(), str(user_id).encode())
+    session[field] = base64.b64encode(nonce + sealed).decode()
+
+
+def open_sealed(session: Any, cookies: Mapping[str, str], field: str, user_id: int) -> str:
+    """What `seal_with` stored in `field`; CredentialsUnavailable if it cannot be had."""
+    sealed = session.get(field)
     cookie_value = cookies.get(KEY_COOKIE)
     if not sealed or not cookie_value:
-        raise CredentialsUnavailable("no sealed password or no key cookie")
+        raise CredentialsUnavailable("no sealed value or no key cookie")
     try:
         raw = base64.b64decode(sealed)
         plain = AESGCM(_key(cookie_value)).decrypt(raw[:12], raw[12:], str(user_id).encode())
     except (InvalidTag, ValueError):
-        raise CredentialsUnavailable("sealed password does not open with this key") from None
+        raise CredentialsUnavailable("sealed value does not open with this key") from None
     return plain.decode()
+
+
+def unseal_password(session: Any, cookies: Mapping[str, str], user_id: int) -> str:
+    """The password of the session's user; CredentialsUnavailable if it cannot be had."""
+    return open_sealed(session, cookies, SESSION_FIELD, user_id)
 
 
 def forget_password(request: HttpRequest, response: HttpResponse | None = None) -> None:
     if hasattr(request, "session"):
-        request.session.pop(SESSION_FIELD, None)
+        for field in SEALED_FIELDS:
+            request.session.pop(field, None)
     if response is not None:
         response.delete_cookie(KEY_COOKIE, samesite="Lax")

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.sso.tokens import reauth_for
 from mailview.imap.errors import AuthenticationFailed, CredentialsUnavailable, MailError
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,20 @@ class MailErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, MailError):
             return None
+        if isinstance(exception, AuthenticationFailed):
+            exception = reauth_for(request) or exception
         if isinstance(exception, CredentialsUnavailable | AuthenticationFailed):
+            next_query = urlencode({"next": request.get_full_path()})
+            reauth_url = getattr(exception, "reauth_url", "")
+            if reauth_url:
+                # Single sign-on that can no longer be refreshed: the session ends and the user
+                # goes back through the provider. The new (anonymous) session remembers where,
+                # so that the login page sends there too when a background request of the page
+                # was the one that found out.
+                logout(request)
+                for key, value in getattr(exception, "remember", {}).items():
+                    request.session[key] = value
+                return redirect(f"{reauth_url}&{next_query}")
             # The session cannot reach the mailbox any more: start again from the login page.
             was_user = request.user.is_authenticated
             logout(request)
@@ -39,7 +53,7 @@ class MailErrorMiddleware:
                     else str(exception.user_message)
                 )
                 messages.warning(request, text)
-            return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+            return redirect(f"{settings.LOGIN_URL}?{next_query}")
         log.warning(
             "mail error on %s: %s: %s", request.path, type(exception).__name__, exception.detail
         )

@@ -16,6 +16,7 @@ from mailview.views import (
     people,
     settings,
     sharing,
+    sso,
     two_factor,
     vacation,
 )
@@ -77,6 +78,8 @@ account_urls = (
     [
         path("login/", account.LoginView.as_view(), name="login"),
         path("logout/", account.LogoutView.as_view(), name="logout"),
+        path("login/sso/", sso.start, name="sso_start"),
+        path("login/sso/callback/", sso.callback, name="sso_callback"),
         path("settings/", account.preferences, name="preferences"),
         path("login/code/", two_factor.verify, name="otp_verify"),
         path("two-factor/", two_factor.settings_page, name="two_factor"),

@@ -33,6 +33,7 @@ pytest_plugins = [
     "tests.support.capabilities",
     "tests.support.smtp",
     "tests.support.sieve",
+    "tests.support.idp",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

@@ -22,6 +22,8 @@ from mailview.compose.errors import (
     SMTPTLSFailure,
     SMTPUnavailable,
 )
+from mailview.imap.bearer import bearer_token
+from mailview.imap.protocol import sasl
 
 
 def _connect(server: MailServer, timeout: float) -> smtplib.SMTP:
@@ -134,7 +136,10 @@ def _transaction(
     data: bytes,
 ) -> None:
     client.ehlo_or_helo_if_needed()
-    if client.has_extn("auth"):
+    token = bearer_token(password)
+    if token is not None:
+        _authenticate_oauth(client, server, login, token)
+    elif client.has_extn("auth"):
         client.login(login, password)
     options = []
     if client.has_extn("size"):
@@ -161,6 +166,26 @@ def _transaction(
     code, reply = client.data(data)
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
+
+
+def _authenticate_oauth(client: smtplib.SMTP, server: MailServer, login: str, token: str) -> None:
+    """AUTH OAUTHBEARER, else XOAUTH2, with the initial response (RFC 4954)."""
+    offered = {f"AUTH={m.upper()}" for m in client.esmtp_features.get("auth", "").split()}
+    mechanism = sasl.oauth_mechanism(offered)
+    if mechanism is None:
+        raise SMTPAuthFailed(f"{server}: no OAuth 2.0 mechanism offered")
+    try:
+        message = sasl.oauth_message(mechanism, login, token).decode("ascii")
+    except UnicodeDecodeError:
+        raise SMTPAuthFailed(f"{server}: a login that SMTP OAuth cannot carry") from None
+    replies = iter([message])
+
+    def answer(challenge: bytes | None = None) -> str:
+        # After the message, a 334 carries the server's error status: answer as the mechanism
+        # wants so that the server ends with 535.
+        return next(replies, "\x01" if mechanism == "OAUTHBEARER" else "")
+
+    client.auth(mechanism, answer, initial_response_ok=True)
 
 
 def _reply(raw: bytes | str) -> str:

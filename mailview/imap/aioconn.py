@@ -16,8 +16,10 @@ import asyncio
 import base64
 import ssl
 
+from .bearer import bearer_token
 from .endpoint import Endpoint
 from .errors import (
+    AuthenticationFailed,
     CommandFailed,
     ConnectionDropped,
     LoginPrivacyRequired,
@@ -28,6 +30,7 @@ from .errors import (
     login_refusal,
     refusal,
 )
+from .protocol import sasl
 from .protocol.commands import Argument, encode_command, string
 from .protocol.responses import (
     Continuation,
@@ -271,8 +274,11 @@ class AsyncIMAP:
     async def _login(self, username: str, password: str) -> None:
         _status, untagged = await self.command(b"CAPABILITY")
         self.capabilities = _capabilities(untagged)
+        bearer = bearer_token(password)
         try:
-            if "AUTH=PLAIN" in self.capabilities:
+            if bearer is not None:
+                status = await self._authenticate_oauth(username, bearer)
+            elif "AUTH=PLAIN" in self.capabilities:
                 token = base64.b64encode(f"\0{username}\0{password}".encode())
                 if "SASL-IR" in self.capabilities:
                     status, _ = await self.command(b"AUTHENTICATE", b"PLAIN", token)
@@ -295,6 +301,29 @@ class AsyncIMAP:
         else:
             _status, untagged = await self.command(b"CAPABILITY")
             self.capabilities = _capabilities(untagged)
+
+    async def _authenticate_oauth(self, username: str, token: str) -> Status:
+        mechanism = sasl.oauth_mechanism(self.capabilities)
+        if mechanism is None:
+            raise AuthenticationFailed("the server offers no OAuth 2.0 mechanism")
+        payload = sasl.oauth_initial_response(mechanism, username, token)
+        initial = "SASL-IR" in self.capabilities
+        tag = self._next_tag()
+        line = b"%s AUTHENTICATE %s" % (tag, mechanism.encode())
+        await self._send(line + (b" " + payload if initial else b"") + b"\r\n")
+        sent = initial
+        while True:
+            response = await self.read_response()
+            if isinstance(response, Continuation):
+                # The first "+" asks for the message; a "+" after it carries the error status.
+                await self._send((sasl.oauth_error_reply(mechanism) if sent else payload) + b"\r\n")
+                sent = True
+            elif isinstance(response, Status) and response.tag == tag:
+                if response.status != "OK":
+                    raise refusal("AUTHENTICATE", response)
+                return response
+            elif isinstance(response, Status) and response.status == "BYE":
+                raise ConnectionDropped(str(response)[:200])
 
     def has(self, capability: str) -> bool:
         return capability.upper() in self.capabilities

@@ -17,8 +17,10 @@ import socket
 import ssl
 from typing import cast
 
+from .bearer import bearer_token
 from .endpoint import Endpoint
 from .errors import (
+    AuthenticationFailed,
     CommandFailed,
     ConnectionDropped,
     LoginPrivacyRequired,
@@ -26,6 +28,7 @@ from .errors import (
     login_refusal,
     refusal,
 )
+from .protocol import sasl
 from .protocol.commands import Argument, encode_command, string
 from .protocol.responses import (
     MAX_LINE,
@@ -104,11 +107,15 @@ class BlockingIMAP:
         self.capabilities = frozenset()
 
     def login(self, username: str, password: str) -> None:
-        """AUTHENTICATE PLAIN where offered (any UTF-8 password), else LOGIN."""
+        """AUTHENTICATE PLAIN where offered (any UTF-8 password), else LOGIN; for a bearer
+        token (bearer.py) AUTHENTICATE OAUTHBEARER or XOAUTH2."""
         if not self.capabilities:
             self.refresh_capabilities()
+        bearer = bearer_token(password)
         try:
-            if "AUTH=PLAIN" in self.capabilities:
+            if bearer is not None:
+                status = self._authenticate_oauth(username, bearer)
+            elif "AUTH=PLAIN" in self.capabilities:
                 token = base64.b64encode(f"\0{username}\0{password}".encode())
                 tag = self.send((b"AUTHENTICATE", b"PLAIN"))
                 while True:
@@ -133,6 +140,32 @@ class BlockingIMAP:
         self._note_capabilities(status)
         if not self.capabilities:
             self.refresh_capabilities()
+
+    def _authenticate_oauth(self, username: str, token: str) -> Status:
+        mechanism = sasl.oauth_mechanism(self.capabilities)
+        if mechanism is None:
+            raise AuthenticationFailed("the server offers no OAuth 2.0 mechanism")
+        payload = sasl.oauth_initial_response(mechanism, username, token)
+        initial = "SASL-IR" in self.capabilities
+        words: tuple[Argument, ...] = (b"AUTHENTICATE", mechanism.encode())
+        tag = self.send((*words, payload) if initial else words)
+        sent = initial
+        while True:
+            response = self.read()
+            if isinstance(response, Continuation):
+                # The first "+" asks for the message; a "+" after it carries the error status.
+                self._sock.sendall(
+                    (sasl.oauth_error_reply(mechanism) if sent else payload) + b"\r\n"
+                )
+                sent = True
+            elif isinstance(response, Status) and response.tag == tag:
+                if response.status != "OK":
+                    raise refusal("AUTHENTICATE", response)
+                return response
+            elif isinstance(response, Status) and response.status == "BYE":
+                raise ConnectionDropped(str(response)[:200])
+            else:
+                self._early.append(response)
 
     def refresh_capabilities(self) -> None:
         _status, untagged = self.command(b"CAPABILITY")

@@ -31,9 +31,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.credentials import SESSION_FIELD, unseal_password
+from accounts.credentials import SESSION_FIELD
 from accounts.models import Preferences
 from accounts.servers import server_for_login
+from accounts.sso.tokens import current_secret, is_sso
 from mailview.imap.client import check_folder_name
 from mailview.imap.errors import CredentialsUnavailable, InvalidName, MailError
 from mailview.live import events, present
@@ -48,6 +49,7 @@ LIMITED = (
     "Live updates for this folder are paused: too many folders are open in other tabs. "
     "It is refreshed periodically instead."
 )
+SSO_SESSION_CHECK = 30.0
 SUBSCRIBES_PER_MINUTE = 30
 READY_TIMEOUT = 60.0
 
@@ -82,7 +84,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _credentials(self, user: Any) -> tuple[str, tzinfo, int]:
-        password = unseal_password(self.scope["session"], self.scope.get("cookies", {}), user.pk)
+        password = current_secret(self.scope["session"], self.scope.get("cookies", {}), user.pk)
         preferences = Preferences.for_user(user)
         return password, preferences.zone, preferences.page_size
 
@@ -114,12 +116,35 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _check_session(self) -> None:
         """Close when the session ends without a signal (expired, deleted by an admin)."""
         every = float(settings.WEBMAIL_LIVE_SESSION_CHECK)
+        if is_sso(self.scope["session"]):
+            # Access tokens live minutes: hand the watchers fresh ones well before they expire.
+            every = min(every, SSO_SESSION_CHECK)
         while True:
             await asyncio.sleep(every)
             if not await self._session_alive():
                 self._release_all()
                 await self.close(code=SESSION_ENDED)
                 return
+            if is_sso(self.scope["session"]):
+                await self._refresh_secret()
+
+    async def _refresh_secret(self) -> None:
+        """Single sign-on: the watchers reconnect with a current access token (refreshed
+        before it expires); when the provider refuses, the page learns the session ended."""
+        try:
+            password, _zone, _size = await self._credentials(self.scope["user"])
+        except CredentialsUnavailable:
+            self._release_all()
+            await self.close(code=SESSION_ENDED)
+            return
+        except Exception as exc:  # the provider is down...: keep watching, try at the next check
+            logger.warning(
+                "live: the session's token could not be refreshed: %s", type(exc).__name__
+            )
+            return
+        self.password = password
+        for watcher in self.watchers.values():
+            watcher.password = password
 
     @database_sync_to_async
     def _session_alive(self) -> bool:

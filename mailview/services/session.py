@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest
 
-from accounts.credentials import unseal_password
 from accounts.servers import MailServer, server_for_login
+from accounts.sso.tokens import current_secret
 from mailview.imap.client import IMAPConnection
 from mailview.imap.errors import ConnectionDropped, CredentialsUnavailable
 from mailview.imap.pool import ConnectionPool, PoolKey, get_pool, password_fingerprint
@@ -47,7 +47,7 @@ class MailSession:
         return cls(
             login,
             server_for_login(login),
-            lambda: unseal_password(session, cookies, user.pk),
+            lambda: current_secret(session, cookies, user.pk),
             pool,
         )
 

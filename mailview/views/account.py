@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 
 from accounts import otp
 from accounts.credentials import KEY_COOKIE, seal_password
 from accounts.forms import LoginForm
 from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
+from accounts.sso.logout import provider_logout_url
+from accounts.sso.providers import login_page_providers, password_login_allowed, provider_for_login
+from accounts.sso.tokens import reauth_domain
 from mailview.views import settings
 
 #: Addresses that answer scripts, not people (JSON, fragments, POST-only actions): a login that
@@ -57,6 +62,31 @@ class LoginView(auth_views.LoginView):
         """Django's check (same host, safe scheme), and never a script's address."""
         return page_to_return_to(super().get_redirect_url())
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        domain = reauth_domain(request.session)
+        if domain and not request.user.is_authenticated:
+            # The single sign-on session ended for want of a refresh: back to its provider.
+            query = urlencode({"domain": domain, "next": self.get_success_url()})
+            return redirect(f"{reverse('accounts:sso_start')}?{query}")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # An address of a domain with single sign-on and no password (or a domain where
+        # passwords are not allowed): on to its provider.
+        login = request.POST.get("username", "").strip()
+        provider = provider_for_login(login) if login else None
+        if provider is not None and (
+            not request.POST.get("password") or not password_login_allowed(login)
+        ):
+            query = urlencode({"login": login, "next": self.get_success_url()})
+            return redirect(f"{reverse('accounts:sso_start')}?{query}")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_providers"] = login_page_providers()
+        return context
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if otp.second_step_needed(user):
@@ -81,7 +111,10 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django's rule). The user_logged_out signal ends the IMAP side."""
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        end_url = provider_logout_url(request)  # read before the session is flushed
         response = super().post(request, *args, **kwargs)
+        if end_url:
+            response = render(request, "accounts/logout_provider.html", {"end_url": end_url})
         response.delete_cookie(KEY_COOKIE, samesite="Lax")
         return response
 

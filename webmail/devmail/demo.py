@@ -820,6 +820,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="no full-text index (by default Xapian FTS when dovecot-fts-xapian is installed)",
     )
+    parser.add_argument(
+        "--extra-config", type=Path, help="a Dovecot config snippet to add (e.g. SSO's oauth2)"
+    )
     args = parser.parse_args(argv)
 
     root: Path = args.root.absolute()
@@ -840,7 +843,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # full-text search with Xapian, indexing at delivery (devmail/fts.py): the demo's quick box
     # then searches the message text too.
     fts = "" if args.no_fts or not xapian_installed() else XAPIAN_FTS
-    with_sieve = sieve_dovecot(root, tls=not args.no_tls, extra_config=fts)
+    # Another snippet (e.g. SSO's oauth2 passdb, devmail/sso_demo.py) comes on top.
+    extra = args.extra_config.read_text() if args.extra_config else ""
+    with_sieve = sieve_dovecot(root, tls=not args.no_tls, extra_config=fts + extra)
     dovecot = with_sieve.dovecot
     try:
         dovecot.start()

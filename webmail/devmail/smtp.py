@@ -3,7 +3,9 @@
 It is an aiosmtpd server on a loopback port:
 
 - AUTH PLAIN/LOGIN is checked against Dovecot itself (an IMAP LOGIN on Dovecot's loopback port),
-  so a user's mail password is their SMTP password, as on a real submission service;
+  so a user's mail password is their SMTP password, as on a real submission service; AUTH
+  OAUTHBEARER and XOAUTH2 (bearer tokens) the same way, by an IMAP AUTHENTICATE with the token,
+  so the token is checked by Dovecot's oauth2 passdb (webmail/devmail/dovecot_oauth2.py);
 - each recipient is checked at RCPT time against Dovecot's LMTP service (an unknown user is
   refused with Dovecot's own 550), trying the full address first and then, for a local domain,
   the local part (test users are called ``alice-1234`` and addressed ``alice-1234@example.org``);
@@ -24,6 +26,8 @@ Typical use::
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import contextlib
 import json
 import logging
@@ -44,9 +48,11 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from mailview.imap.bearer import bearer_secret
 from mailview.imap.client import IMAPConnection
 from mailview.imap.endpoint import Endpoint
 from mailview.imap.errors import MailError
+from mailview.imap.protocol import sasl
 from webmail.devmail.dovecot import Dovecot, free_port
 
 __all__ = ["SubmissionServer", "main"]
@@ -122,7 +128,41 @@ class Backend:
                 lmtp.quit()
 
 
-class _Handler:
+class _OAuthMechanisms:
+    """AUTH OAUTHBEARER and XOAUTH2 (aiosmtpd finds a handler's ``auth_<NAME>`` methods)."""
+
+    backend: Backend
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._oauth(server, "OAUTHBEARER", args)
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._oauth(server, "XOAUTH2", args)
+
+    async def _oauth(self, server: SMTP, mechanism: str, args: list[str]) -> AuthResult:
+        if len(args) > 1:
+            try:
+                message = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                return AuthResult(success=False, handled=False)
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=True)  # aborted: already answered
+            message = answer
+        parsed = sasl.parse_oauth_message(mechanism, message)
+        if parsed is None:
+            return AuthResult(success=False, handled=False)
+        login, token = parsed
+        ok = await server.loop.run_in_executor(
+            None, self.backend.check_password, login, bearer_secret(token)
+        )
+        if not ok:
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=LoginPassword(login.encode(), b""))
+
+
+class _Handler(_OAuthMechanisms):
     def __init__(self, backend: Backend, hostname: str) -> None:
         self.backend = backend
         self.hostname = hostname
