@@ -28,6 +28,7 @@ def test_compact_density_is_chosen_in_settings_and_fits_more_rows(
     log_in(page, daphne_server.url, alice)
     comfortable = row_height(page)
     page.get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Display").click()
     expect(page.get_by_label("Comfortable")).to_be_checked()
     page.get_by_label("Compact").check()
     page.get_by_role("button", name="Save").click()
