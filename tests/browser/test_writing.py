@@ -42,6 +42,7 @@ def compose(page: Page, server: LiveServer, user: MailUser) -> None:
 
 
 def add_contact(page: Page, name: str, address: str) -> None:
+    page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Contacts").click()
     page.get_by_role("link", name="Add a contact").click()
     page.get_by_label("Name").fill(name)
