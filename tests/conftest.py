@@ -3,6 +3,7 @@ logged-in clients, a Daphne live server and Chromium through Playwright."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
 
     from tests.support.dovecot import MailUser
+
+# Tests in parallel (pytest-xdist, scripts/test): each process takes its servers' ports from a
+# range of its own, below the kernel's ephemeral ports (webmail.devmail.dovecot.free_port).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and _worker[2:].isdigit():
+    _first = 10_000 + int(_worker[2:]) % 9 * 2_500
+    os.environ.setdefault("WEBMAIL_PORT_RANGE", f"{_first}-{_first + 2_499}")
 
 pytest_plugins = [
     "tests.support.dovecot",
