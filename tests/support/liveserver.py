@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,22 +78,39 @@ def run_daphne(
         )
     server = LiveServer(f"http://127.0.0.1:{port}", log_file, process)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{server.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start:\n{server.log()}") from None
-                time.sleep(0.1)
+        wait_for_port(port, process, server.log, timeout=30, name="daphne ")
         yield server
     finally:
-        process.terminate()
+        stop_process(process)
+
+
+def wait_for_port(
+    port: int,
+    process: subprocess.Popen,
+    log: Callable[[], str],
+    *,
+    timeout: float = 60,
+    name: str = "",
+) -> None:
+    """Return once `process` accepts connections on `port`; its log if it exits or never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name}exited early:\n{log()}")
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name}did not start:\n{log()}") from None
+            time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

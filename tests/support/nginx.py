@@ -10,15 +10,14 @@ own loopback address.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.liveserver import stop_process, wait_for_port
 from webmail.devmail.dovecot import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,29 +34,6 @@ class Served:
 
     def log(self) -> str:
         return self.log_file.read_text(errors="replace")
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited early:\n{log.read_text(errors='replace')}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"did not start:\n{log.read_text(errors='replace')}") from None
-            time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextmanager
@@ -89,10 +65,10 @@ def serve_webmail(workdir: Path, env: Mapping[str, str]) -> Iterator[Served]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_for_port(port, process, log_file)
+        wait_for_port(port, process, lambda: log_file.read_text(errors="replace"))
         yield Served(f"http://127.0.0.1:{port}", port, log_file, database)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def site_config(upstream_port: int, listen_port: int, bind: str) -> str:
@@ -142,7 +118,7 @@ http {{
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_for_port(port, process, log_file)
+        wait_for_port(port, process, lambda: log_file.read_text(errors="replace"))
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(process)
+        stop_process(process)

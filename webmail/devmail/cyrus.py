@@ -35,7 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from webmail.devmail.dovecot import append_message, free_port
+from webmail.devmail.dovecot import append_message, free_port, tail_of
 from webmail.devmail.dovecot_config import generate_certificates
 
 if TYPE_CHECKING:
@@ -295,13 +295,7 @@ class Cyrus:
         self.stop()
 
     def log_tail(self, lines: int = 40) -> str:
-        parts = []
-        for path in (self.root / "log" / "master.stdout", self.log_file):
-            with contextlib.suppress(OSError):
-                text = path.read_text(errors="replace")
-                if text.strip():
-                    parts.append(f"--- {path.name}\n" + "\n".join(text.splitlines()[-lines:]))
-        return "\n".join(parts) or "(no log output)"
+        return tail_of((self.root / "log" / "master.stdout", self.log_file), lines)
 
     def _start_syslog(self) -> None:
         sock_path = self.root / "log" / "syslog.sock"

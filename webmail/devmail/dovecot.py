@@ -122,6 +122,17 @@ def _check_config_value(value: str, what: str) -> None:
         raise ValueError(f"invalid {what}: {value!r}")
 
 
+def tail_of(paths: Sequence[Path], lines: int = 40) -> str:
+    """The last `lines` of each of a server's log files that has any, each under its name."""
+    parts = []
+    for path in paths:
+        with contextlib.suppress(OSError):
+            text = path.read_text(errors="replace")
+            if text.strip():
+                parts.append(f"--- {path.name}\n" + "\n".join(text.splitlines()[-lines:]))
+    return "\n".join(parts) or "(no log output)"
+
+
 class Dovecot:
     """A private Dovecot instance rooted at ``root`` (see the module docstring)."""
 
@@ -240,13 +251,7 @@ class Dovecot:
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of Dovecot's log (and of its stdout/stderr)."""
-        parts = []
-        for path in (self.root / "log" / "dovecot.stdout", self.log_file):
-            with contextlib.suppress(OSError):
-                text = path.read_text(errors="replace")
-                if text.strip():
-                    parts.append(f"--- {path.name}\n" + "\n".join(text.splitlines()[-lines:]))
-        return "\n".join(parts) or "(no log output)"
+        return tail_of((self.root / "log" / "dovecot.stdout", self.log_file), lines)
 
     @staticmethod
     def _ready(port: int, greeting: bytes | None) -> bool:
