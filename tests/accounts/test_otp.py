@@ -173,7 +173,7 @@ def test_wrong_codes_make_the_next_check_wait_and_say_so(alice, login):
 def test_rotating_accounts_from_one_address_hits_the_address_limit(
     alice, bob, mail_user_factory, login, settings
 ):
-    """Each account stays under its own limit; the address that sends all the wrong codes does not."""
+    """Each account stays under its own limit; the address sending all the wrong codes does not."""
     settings.WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT = 6
     carol = mail_user_factory("carol")
     for user in (alice, bob, carol):
