@@ -10,6 +10,7 @@ view can show the reason with everything the user wrote still in the form.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ def outgoing(
     Line breaks in header fields are refused either way.
     """
     check_single_line(fields.subject, _("Subject"))
+    state.sent_folder = identity.sent_folder
     login = identity.user.get_username()
     if not lenient and not senders.sender_allowed(login, identity.email):
         # An identity saved before the domain's policy changed: kept as a draft, never sent.
@@ -183,15 +185,32 @@ def send(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgo
         msg["Bcc"] = [r.header() for r in out.bcc]
     sent_bytes = msg.as_bytes()
 
-    def file_sent(conn: IMAPConnection) -> None:
-        folder = ensure_role(conn, "\\Sent")
-        conn.append_message(folder, sent_bytes, ["\\Seen"])
+    def file_sent(folder: str) -> Callable[[IMAPConnection], None]:
+        def op(conn: IMAPConnection) -> None:
+            conn.append_message(folder or ensure_role(conn, "\\Sent"), sent_bytes, ["\\Seen"])
+
+        return op
 
     try:
-        mail.run(file_sent, retry=False)
+        mail.run(file_sent(state.sent_folder), retry=False)
     except MailError as exc:
-        log.warning("copy to Sent failed: %s", exc.detail)
-        warnings.append(_("The message was sent, but its copy could not be saved in Sent."))
+        log.warning("copy to %s failed: %s", state.sent_folder or "Sent", exc.detail)
+        if not state.sent_folder:
+            warnings.append(_("The message was sent, but its copy could not be saved in Sent."))
+        else:
+            # The identity's folder (a team's Sent) refused it, e.g. access was taken away:
+            # the copy goes to the user's own Sent rather than nowhere.
+            try:
+                mail.run(file_sent(""), retry=False)
+                warnings.append(
+                    _(
+                        "The message was sent, but its copy could not be saved in “%(folder)s”; "
+                        "it is in your Sent folder."
+                    )
+                    % {"folder": state.sent_folder}
+                )
+            except MailError:
+                warnings.append(_("The message was sent, but its copy could not be saved in Sent."))
     flag, original_uid = state.flag_for_original, state.original_uid
     if flag and original_uid:
 

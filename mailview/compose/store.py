@@ -53,6 +53,8 @@ class ComposeState:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     attachments: list[StoredAttachment] = field(default_factory=list)
+    # The sending identity's folder for its sent copy ("": the user's Sent), set with the message.
+    sent_folder: str = ""
 
     @property
     def flag_for_original(self) -> str | None:
