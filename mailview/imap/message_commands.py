@@ -79,6 +79,23 @@ class MessageCommands(ConnectionBase):
                 out.setdefault(uid, {}).update(fetch_values(items))
         return out
 
+    def fetch_header_fields(self, uids: Sequence[int], names: Sequence[str]) -> dict[int, bytes]:
+        """The header fields ``names`` of each of ``uids`` of the selected folder (one UID
+        FETCH of BODY.PEEK[HEADER.FIELDS]); messages gone meanwhile are left out."""
+        if not names or not all(_HEADER_FIELD.fullmatch(name) for name in names):
+            raise ValueError("not a header field name")
+        item = f"BODY.PEEK[HEADER.FIELDS ({' '.join(names)})]".encode("ascii")
+        if not uids:
+            return {}
+        with self._exchange("FETCH"):
+            data = self._fetch_by_uid(list(uids), item)
+        out: dict[int, bytes] = {}
+        for uid, values in data.items():
+            for key, value in values.items():
+                if key.startswith(b"BODY[") and b"HEADER" in key.upper():
+                    out[uid] = value or b""
+        return out
+
     def fetch_message(
         self,
         uid: int,
