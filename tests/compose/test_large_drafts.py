@@ -20,6 +20,7 @@ from mailview.compose.spool import write_message
 from mailview.compose.store import ComposeStore
 from tests.support.compose import folder_messages, start
 from tests.support.dovecot import MailUser
+from webmail.devmail.dovecot import Dovecot
 
 MB = 1024 * 1024
 
@@ -99,6 +100,7 @@ def test_a_large_draft_round_trips_byte_exact(
 def _limit_quota(user: MailUser, storage: str) -> None:
     """A per-user quota (passwd-file userdb extra field), set before the user's first login."""
     server = user.dovecot
+    assert isinstance(server, Dovecot)
     entry = f"{user.username}:{{PLAIN}}{user.password}::::::userdb_quota_rule=*:storage={storage}\n"
     (server.users_dir / user.username).write_text(entry)
 

@@ -4,6 +4,7 @@ will match on delivery (IMAP SEARCH alone would count every message containing t
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,7 +19,7 @@ from webmail.devmail.factories import make_message
 pytestmark = pytest.mark.django_db
 
 
-def preview(client: Client, uid: int, save: str = "", **conditions: str) -> Client:
+def preview(client: Client, uid: int, save: str = "", **conditions: str) -> Any:
     data = {
         "folder": "INBOX",
         "uid": str(uid),
