@@ -1,9 +1,10 @@
 # The webmail image: Daphne workers (scripts/serve), migrations at start; the same image runs
-# the development mail server of docker-compose.yml (docker/mailserver.py, Dovecot inside).
+# the development mail server of docker-compose.yml (docker/mailserver.py, Dovecot inside, with
+# Pigeonhole: Sieve on delivery and ManageSieve for Settings › Filters).
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      dovecot-imapd dovecot-lmtpd curl \
+      dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./

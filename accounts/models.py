@@ -97,6 +97,19 @@ class Identity(models.Model):
     signature_text = models.TextField(_("signature (plain text)"), blank=True)
     signature_html = models.TextField(_("signature (HTML)"), blank=True)
     is_default = models.BooleanField(_("default"), default=False)
+    # Where a copy of what is sent with this identity is kept (an IMAP folder name); empty:
+    # the user's own Sent. A folder shared with the user where they have the insert right ("i")
+    # makes a team mailbox: the support identity files its replies in the team's Sent.
+    sent_folder = models.CharField(
+        _("folder for sent messages"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "Where a copy of each message sent as this identity is kept. Empty: your Sent "
+            "folder. A folder shared with you can be chosen if you may add messages to it "
+            "(a team's Sent folder)."
+        ),
+    )
 
     class Meta:
         ordering = ["-is_default", "email", "name", "pk"]

@@ -10,7 +10,8 @@ valid account cannot be used to spray passwords at others from one address. `fai
 the AXES_FAILURE_LIMIT callable that joins the two: the account's limit, or 0 (refuse now) while
 the address is over its own. Only wrong passwords count: a server that is unavailable, over a
 connection limit or otherwise refusing for another reason raises a MailError, never counted.
-These are the hooks the settings point axes at.
+These are the hooks the settings point axes at. The two-factor code step has the same two
+levels: per account (accounts.otp) and, higher, per address (`code_step_locked`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,31 @@ def address_failures(address: str | None) -> int:
     return AuditEvent.objects.filter(
         event=AuditEvent.LOGIN_FAILED, address=address, at__gte=since
     ).count()
+
+
+def code_failures(address: str | None) -> int:
+    """Wrong two-factor codes sent from `address` within the cool-off period (any account)."""
+    since = timezone.now() - cooloff()
+    return AuditEvent.objects.filter(
+        event=AuditEvent.OTP_FAILED, address=address, at__gte=since
+    ).count()
+
+
+def code_step_locked(request: HttpRequest) -> bool:
+    """The client's address sent WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT wrong codes: refuse codes.
+
+    The per-account limits (a pending login ends after a few wrong codes; django-otp makes the
+    device wait) do not stop one address that rotates accounts whose passwords it has."""
+    return code_failures(_client_ip(request)) >= settings.WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT
+
+
+def code_lockout_message() -> str:
+    minutes = cooloff_minutes()
+    return ngettext(
+        "Too many wrong codes from your network. Try again in %(n)d minute.",
+        "Too many wrong codes from your network. Try again in %(n)d minutes.",
+        minutes,
+    ) % {"n": minutes}
 
 
 def failure_limit(request: HttpRequest | None, credentials: dict | None = None) -> int:

@@ -1,7 +1,14 @@
 """The development mail server of the compose stack: Dovecot with the seeded demo mailbox, and
 a small SMTP submission relay that delivers to Dovecot over LMTP. For a demo, not production.
 
-    python docker/mailserver.py --root /var/mail-demo --imap-port 143 --smtp-port 587
+    python docker/mailserver.py --root /var/mail-demo --imap-port 143 --smtp-port 587 \
+        --sieve-port 4190
+
+Dovecot gets the same Sieve and ACL set-up as the test and demo servers (webmail/devmail/sieve.py
+and acl.py): Pigeonhole's sieve plugin on LMTP delivery, ManageSieve on --sieve-port (plain, on
+the compose network only, like IMAP here), redirects and out-of-office replies sent through the
+relay below, the acl plugin with the shared namespace (shared/<user>/) and the public one
+(Public/, seeded with the demo's public folders).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import smtplib
 import sys
@@ -16,15 +24,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from webmail.devmail.acl import acl_config, seed_public_folders  # noqa: E402
 from webmail.devmail.demo import seed_demo  # noqa: E402
-from webmail.devmail.dovecot import Dovecot  # noqa: E402
+from webmail.devmail.dovecot import Dovecot, ensure_mail_user  # noqa: E402
+from webmail.devmail.sieve import sieve_config, wait_for_managesieve  # noqa: E402
 
-# The devmail config listens on loopback only; in the container IMAP must be reachable from the
-# other services (LMTP stays on loopback, for the relay below).
+# The devmail config listens on loopback only; in the container IMAP and ManageSieve must be
+# reachable from the other services (LMTP stays on loopback, for the relay below). After the
+# Sieve snippet, whose ManageSieve listener this widens.
 LISTEN_EVERYWHERE = """
 listen = *
 service imap-login {
   inet_listener imap {
+    address = *
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
     address = *
   }
 }
@@ -116,22 +132,39 @@ def main() -> int:
     parser.add_argument("--imap-port", type=int, default=143)
     parser.add_argument("--smtp-port", type=int, default=587)
     parser.add_argument("--lmtp-port", type=int, default=24)
+    parser.add_argument("--sieve-port", type=int, default=4190)
     parser.add_argument("--user", default="demo@example.org")
     parser.add_argument("--password", default="demo")
     args = parser.parse_args()
     args.root.mkdir(parents=True, exist_ok=True)
     args.root.chmod(0o755)
-    # Plain IMAP on the compose network (the webmail sets WEBMAIL_ALLOW_PLAINTEXT_REMOTE).
-    dovecot = Dovecot(args.root, extra_config=LISTEN_EVERYWHERE, tls=False)
+    # Sieve scripts live under <root>/sieve/<user>/, owned by the mail user.
+    uid, gid = ensure_mail_user()
+    scripts = args.root / "sieve"
+    scripts.mkdir(exist_ok=True)
+    os.chown(scripts, uid, gid)
+    sieve = sieve_config(args.root, managesieve_port=args.sieve_port, relay_port=args.smtp_port)
+    acl = acl_config(args.root / "mail")  # Dovecot(root).mail_dir
+    # Plain IMAP and ManageSieve on the compose network (WEBMAIL_ALLOW_PLAINTEXT_REMOTE).
+    dovecot = Dovecot(args.root, extra_config=acl + sieve + LISTEN_EVERYWHERE, tls=False)
     dovecot.imap_port, dovecot.lmtp_port = args.imap_port, args.lmtp_port
     dovecot.start()
     try:
+        wait_for_managesieve("127.0.0.1", args.sieve_port)
         dovecot.add_user(args.user, args.password)
         marker = args.root / "seeded"
         if not marker.exists():
             counts = seed_demo(dovecot, args.user, args.password)
             marker.write_text(json.dumps(counts) + "\n")
-        print(f"devmail: IMAP :{args.imap_port} SMTP :{args.smtp_port} {args.user}", flush=True)
+        public_marker = args.root / "seeded-public"
+        if not public_marker.exists():
+            counts = seed_public_folders(dovecot, args.user, args.password)
+            public_marker.write_text(json.dumps(counts) + "\n")
+        print(
+            f"devmail: IMAP :{args.imap_port} SMTP :{args.smtp_port} "
+            f"ManageSieve :{args.sieve_port} {args.user}",
+            flush=True,
+        )
         asyncio.run(serve(dovecot, args.smtp_port))
     finally:
         dovecot.stop()

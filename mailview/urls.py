@@ -94,6 +94,7 @@ account_urls = (
         path("settings/filters/order/", filters.rule_order, name="filter_order"),
         path("settings/filters/activate/", filters.script_activate, name="filter_activate"),
         path("settings/filters/script/", filters.script_edit, name="filter_script"),
+        path("settings/filters/script/delete/", filters.script_delete, name="filter_script_delete"),
         path("settings/filters/like/", filters.filter_like, name="filter_like"),
         path("settings/out-of-office/", vacation.vacation_page, name="vacation"),
         # Last: the form sections (accounts/settings_area.py) by slug.

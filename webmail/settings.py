@@ -313,6 +313,15 @@ if WEBMAIL_LOGIN_ADDRESS_FAILURE_LIMIT <= WEBMAIL_LOGIN_FAILURE_LIMIT:
         "(many users may share one address)"
     )
 AXES_FAILURE_LIMIT = "accounts.throttling.failure_limit"
+# The two-factor code step: a pending login ends after 5 wrong codes (accounts.otp) and
+# django-otp makes each device wait longer after each wrong code; one client address may send at
+# most WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT wrong codes (any accounts) per cool-off period.
+WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT = envint("WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT", 20)
+if WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT <= 5:  # accounts.otp.MAX_CODE_FAILURES
+    raise ImproperlyConfigured(
+        "WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT must be higher than the 5 wrong codes one login may "
+        "send (many users may share one address)"
+    )
 AXES_COOLOFF_TIME = timedelta(minutes=envfloat("WEBMAIL_LOGIN_COOLOFF_MINUTES", 15.0))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -71,7 +72,12 @@ def valid_message_id(value: str) -> str:
 
 
 def build_message(
-    out: Outgoing, *, include_bcc: bool = False, draft: bool = False, now: datetime | None = None
+    out: Outgoing,
+    *,
+    include_bcc: bool = False,
+    draft: bool = False,
+    now: datetime | None = None,
+    placeholders: dict[bytes, AttachmentFile] | None = None,
 ) -> EmailMessage:
     """The message to send (``include_bcc`` False) or to keep in Drafts/Sent.
 
@@ -113,7 +119,7 @@ def build_message(
         msg.set_content(text, cte="quoted-printable")
 
     for attachment in out.attachments:
-        _attach(msg, attachment)
+        _attach(msg, attachment, placeholders)
     return msg
 
 
@@ -127,22 +133,36 @@ def _html_document(body: str) -> str:
     )
 
 
-def _attach(msg: EmailMessage, attachment: AttachmentFile) -> None:
+def _attach(
+    msg: EmailMessage,
+    attachment: AttachmentFile,
+    placeholders: dict[bytes, AttachmentFile] | None = None,
+) -> None:
+    """Add ``attachment``: its bytes read from disk; or, with ``placeholders``, a base64 part
+    whose body is one placeholder line for `spool.write_message` to replace with the file's
+    base64, encoded as it is read (a forwarded message/rfc822 is always read: it is parsed)."""
     content_type = attachment.content_type.lower()
     maintype, _, subtype = content_type.partition("/")
     if not re.fullmatch(r"[a-z0-9.+-]+", maintype or "") or not re.fullmatch(
         r"[a-z0-9.+-]+", subtype or ""
     ):
         maintype, subtype = "application", "octet-stream"
-    data = attachment.path.read_bytes()
     filename = check_single_line(attachment.filename, "file name")
     if (maintype, subtype) == ("message", "rfc822"):
-        inner = message_from_bytes(data, policy=policy.SMTP)
+        inner = message_from_bytes(attachment.path.read_bytes(), policy=policy.SMTP)
         msg.add_attachment(inner, filename=filename)
         return
     if maintype == "multipart" or maintype == "message":
         maintype, subtype = "application", "octet-stream"
-    msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    if placeholders is None:
+        data = attachment.path.read_bytes()
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        return
+    msg.add_attachment(b"", maintype=maintype, subtype=subtype, filename=filename)
+    token = b"@@webmail-attachment-%s-%d@@" % (secrets.token_hex(12).encode(), len(placeholders))
+    part = list(msg.iter_parts())[-1]
+    part.set_payload(token.decode() + "\n")
+    placeholders[token] = attachment
 
 
 def guess_type(filename: str, declared: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from mailview.imap.errors import MailError
+from mailview.imap.errors import CommandFailed, MailError
 
 
 class ComposeError(MailError):
@@ -77,3 +77,33 @@ class MessageTooBig(SendFailed):
         "The message is too big for the outgoing mail server. Remove or shrink attachments."
     )
     status = 413
+
+
+class DraftRefused(MailError):
+    """The IMAP server refused to store the draft (APPEND answered NO). Nothing changed: the
+    previous version is still in Drafts and what the user wrote is still in the form."""
+
+    user_message = _(
+        "The draft could not be saved: the mail server refused it. What you wrote is still here."
+    )
+    status = 507
+    response_code = ""
+
+    @classmethod
+    def from_refusal(cls, exc: CommandFailed) -> DraftRefused:
+        code = exc.response_code
+        if code == "OVERQUOTA":
+            message = _(
+                "The draft could not be saved: your mailbox is full. What you wrote is still "
+                "here; free some space (empty the Trash) or remove attachments, then save again."
+            )
+        elif code in ("TOOBIG", "LIMIT"):
+            message = _(
+                "The draft could not be saved: it is too large for the mail server. What you "
+                "wrote is still here; remove or shrink attachments, then save again."
+            )
+        else:
+            message = cls.user_message
+        error = cls(exc.detail, user_message=message)
+        error.response_code = code
+        return error

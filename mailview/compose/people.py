@@ -38,12 +38,18 @@ class _SingleLineMixin(forms.BaseForm):
 class IdentityForm(_SingleLineMixin, forms.ModelForm):
     """An identity of `login`: its address must be one the login may send as."""
 
-    single_line = ("name", "email", "reply_to")
+    single_line = ("name", "email", "reply_to", "sent_folder")
 
     def __init__(self, *args: Any, login: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.login = login
         self.fields["email"].help_text = senders.allowed_text(login)
+        self.fields["sent_folder"].widget.attrs.update(
+            {"list": "sent-folders", "autocomplete": "off", "spellcheck": "false"}
+        )
+
+    def clean_sent_folder(self) -> str:
+        return str(self.cleaned_data.get("sent_folder") or "").strip()
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data.get("email") or "")
@@ -53,7 +59,15 @@ class IdentityForm(_SingleLineMixin, forms.ModelForm):
 
     class Meta:
         model = Identity
-        fields = ["name", "email", "reply_to", "signature_text", "signature_html", "is_default"]
+        fields = [
+            "name",
+            "email",
+            "reply_to",
+            "sent_folder",
+            "signature_text",
+            "signature_html",
+            "is_default",
+        ]
         widgets = {
             "signature_text": forms.Textarea(attrs={"rows": 4}),
             "signature_html": forms.Textarea(attrs={"rows": 4}),

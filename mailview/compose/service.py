@@ -10,7 +10,10 @@ view can show the reason with everything the user wrote still in the form.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -18,13 +21,14 @@ from django.utils.translation import gettext as _
 from accounts import senders
 from accounts.servers import smtp_server_for_login
 from mailview.compose.addresses import Recipient, check_single_line, parse_addresses
-from mailview.compose.build import Outgoing, build_message
-from mailview.compose.errors import InvalidAddress, SenderNotAllowed, SendFailed
+from mailview.compose.build import AttachmentFile, Outgoing, build_message
+from mailview.compose.errors import DraftRefused, InvalidAddress, SenderNotAllowed, SendFailed
 from mailview.compose.smtp import submit
+from mailview.compose.spool import write_message
 from mailview.compose.start import ComposeFields
 from mailview.compose.store import ComposeState, ComposeStore, draft_info
 from mailview.imap.client import IMAPConnection
-from mailview.imap.errors import MailError
+from mailview.imap.errors import CommandFailed, MailError
 from mailview.services.actions import ensure_role
 from mailview.services.session import MailSession
 
@@ -51,6 +55,7 @@ def outgoing(
     Line breaks in header fields are refused either way.
     """
     check_single_line(fields.subject, _("Subject"))
+    state.sent_folder = identity.sent_folder
     login = identity.user.get_username()
     if not lenient and not senders.sender_allowed(login, identity.email):
         # An identity saved before the domain's policy changed: kept as a draft, never sent.
@@ -92,8 +97,8 @@ def outgoing(
     return out
 
 
-def _draft_bytes(out: Outgoing) -> bytes:
-    msg = build_message(out, include_bcc=True, draft=True)
+def _draft_message(out: Outgoing, placeholders: dict[bytes, AttachmentFile]) -> EmailMessage:
+    msg = build_message(out, include_bcc=True, draft=True, placeholders=placeholders)
     for name, value in out.unparsed.items():
         header = name.capitalize()
         del msg[header]
@@ -101,20 +106,40 @@ def _draft_bytes(out: Outgoing) -> bytes:
             msg[header] = value
         except (ValueError, TypeError, IndexError):
             msg[f"X-Webmail-Draft-{header}"] = value
-    return msg.as_bytes()
+    return msg
 
 
 # -- drafts --------------------------------------------------------------------------------------
 
 
 def save_draft(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgoing) -> int:
-    """APPEND the draft, then delete the previous version; returns the new UID."""
-    data = _draft_bytes(out)
-    message_id = state.message_id
+    """APPEND the draft, then delete the previous version; returns the new UID.
 
+    The draft is written to a file in the compose's directory, its attachments streamed in
+    from their uploads (spool.py), and APPENDed from that file: saving a draft with large
+    attachments never holds them in memory. A refused APPEND (over quota, too large) raises
+    DraftRefused and changes nothing: the previous version stays in Drafts, the uploads here.
+    """
+    placeholders: dict[bytes, AttachmentFile] = {}
+    msg = _draft_message(out, placeholders)
+    message_id = state.message_id
+    with store.spool(state) as path:
+        write_message(msg, placeholders, path)
+        try:
+            folder, uid = mail.run(_store_draft(state, message_id, path), retry=False)
+        except CommandFailed as exc:
+            raise DraftRefused.from_refusal(exc) from exc
+    state.draft_folder, state.draft_uid = folder, uid
+    store.save(state)
+    return uid
+
+
+def _store_draft(
+    state: ComposeState, message_id: str, path: Path
+) -> Callable[[IMAPConnection], tuple[str, int]]:
     def op(conn: IMAPConnection) -> tuple[str, int]:
         folder = ensure_role(conn, "\\Drafts")
-        uid = conn.append_message(folder, data, ["\\Draft", "\\Seen"])
+        uid = conn.append_file(folder, str(path), ["\\Draft", "\\Seen"])
         conn.select(folder)
         copies = conn.search_header("Message-ID", message_id) if message_id else []
         if uid is None:
@@ -126,10 +151,7 @@ def save_draft(mail: MailSession, store: ComposeStore, state: ComposeState, out:
         conn.expunge_messages(sorted(old))
         return folder, uid
 
-    folder, uid = mail.run(op, retry=False)
-    state.draft_folder, state.draft_uid = folder, uid
-    store.save(state)
-    return uid
+    return op
 
 
 def delete_draft(mail: MailSession, state: ComposeState) -> None:
@@ -183,15 +205,32 @@ def send(mail: MailSession, store: ComposeStore, state: ComposeState, out: Outgo
         msg["Bcc"] = [r.header() for r in out.bcc]
     sent_bytes = msg.as_bytes()
 
-    def file_sent(conn: IMAPConnection) -> None:
-        folder = ensure_role(conn, "\\Sent")
-        conn.append_message(folder, sent_bytes, ["\\Seen"])
+    def file_sent(folder: str) -> Callable[[IMAPConnection], None]:
+        def op(conn: IMAPConnection) -> None:
+            conn.append_message(folder or ensure_role(conn, "\\Sent"), sent_bytes, ["\\Seen"])
+
+        return op
 
     try:
-        mail.run(file_sent, retry=False)
+        mail.run(file_sent(state.sent_folder), retry=False)
     except MailError as exc:
-        log.warning("copy to Sent failed: %s", exc.detail)
-        warnings.append(_("The message was sent, but its copy could not be saved in Sent."))
+        log.warning("copy to %s failed: %s", state.sent_folder or "Sent", exc.detail)
+        if not state.sent_folder:
+            warnings.append(_("The message was sent, but its copy could not be saved in Sent."))
+        else:
+            # The identity's folder (a team's Sent) refused it, e.g. access was taken away:
+            # the copy goes to the user's own Sent rather than nowhere.
+            try:
+                mail.run(file_sent(""), retry=False)
+                warnings.append(
+                    _(
+                        "The message was sent, but its copy could not be saved in “%(folder)s”; "
+                        "it is in your Sent folder."
+                    )
+                    % {"folder": state.sent_folder}
+                )
+            except MailError:
+                warnings.append(_("The message was sent, but its copy could not be saved in Sent."))
     flag, original_uid = state.flag_for_original, state.original_uid
     if flag and original_uid:
 

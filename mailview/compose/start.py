@@ -106,6 +106,18 @@ def start_new(
     return Start(state, fields)
 
 
+def _files_beside(sent_folder: str, folder: str) -> bool:
+    """``sent_folder`` is ``folder``'s sibling or child ("shared/alice/Support/Sent" beside
+    "shared/alice/Support/Inbox", or below "shared/alice/Support"), whatever the delimiter."""
+    if not sent_folder or sent_folder == folder:
+        return False
+    for delimiter in "/.":
+        parent = sent_folder.rpartition(delimiter)[0]
+        if parent and (folder == parent or folder.startswith(parent + delimiter)):
+            return True
+    return False
+
+
 def start_from_message(
     mail: MailSession,
     store: ComposeStore,
@@ -132,11 +144,13 @@ def start_from_message(
 
     # A reply goes from the identity the original was addressed to, when there is one.
     addressed = {r.email.lower() for r in orig.recipients_of(original, "To", "Cc")}
-    for candidate in identities:
-        if candidate.email.lower() in addressed:
-            fields.identity = str(candidate.pk)
-            signature = _signature(candidate, html_mode)
-            break
+    # Else, from a team's folder (shared "support"), the identity that files in that team's
+    # folders (its Sent folder is beside or below the original's folder).
+    chosen = next((i for i in identities if i.email.lower() in addressed), None)
+    chosen = chosen or next((i for i in identities if _files_beside(i.sent_folder, folder)), None)
+    if chosen is not None:
+        fields.identity = str(chosen.pk)
+        signature = _signature(chosen, html_mode)
 
     if kind in ("reply", "reply_all"):
         fields.subject = "Re: " + orig.strip_prefix(subject)

@@ -53,6 +53,8 @@ class ComposeState:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     attachments: list[StoredAttachment] = field(default_factory=list)
+    # The sending identity's folder for its sent copy ("": the user's Sent), set with the message.
+    sent_folder: str = ""
 
     @property
     def flag_for_original(self) -> str | None:
@@ -139,6 +141,15 @@ class ComposeStore:
         except (OSError, ValueError):
             return {}
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    @contextlib.contextmanager
+    def spool(self, state: ComposeState) -> Iterator[Path]:
+        """A private file in the compose's directory to write a message to, removed after."""
+        path = self._dir(state.compose_id) / f"spool-{secrets.token_hex(8)}.eml"
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
 
     def discard(self, compose_id: str) -> None:
         shutil.rmtree(self._dir(compose_id), ignore_errors=True)

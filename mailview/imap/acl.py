@@ -25,10 +25,20 @@ PRESETS: dict[str, str] = {
 
 
 def normalize(rights: str) -> str:
-    """The RFC 4314 letters of ``rights`` (obsolete letters expanded, unknown ones dropped)."""
+    """The RFC 4314 letters of ``rights`` (obsolete letters expanded, unknown ones dropped).
+
+    A server that knows RFC 4314 also reports "c" and "d" for old clients when the user has
+    *any* of the rights they stand for (RFC 4314 2.1.1: Dovecot's MYRIGHTS for "lrswipte" is
+    "lrswipted"): when the answer holds any of "k", "x", "t", "e", those letters are the truth
+    and "c"/"d" are ignored; only an RFC 2086 answer has its "c"/"d" expanded."""
+    modern = any(ch in rights for ch in "kxte")
     letters: set[str] = set()
     for ch in rights:
-        letters.update(_OBSOLETE.get(ch, ch))
+        if ch in _OBSOLETE:
+            if not modern:
+                letters.update(_OBSOLETE[ch])
+        else:
+            letters.add(ch)
     return "".join(ch for ch in RIGHTS if ch in letters)
 
 

@@ -29,7 +29,7 @@ from .errors import (
     refusal,
 )
 from .protocol import sasl
-from .protocol.commands import Argument, encode_command, string
+from .protocol.commands import Argument, FileLiteral, Piece, encode_streamed, string
 from .protocol.responses import (
     MAX_LINE,
     Continuation,
@@ -43,6 +43,7 @@ from .protocol.responses import (
 from .protocol.syntax import Record, ResponseSyntaxError
 
 READ_BUFFER = 64 * 1024
+FILE_PIECE = 256 * 1024  # bytes of a file literal read and sent at a time
 
 Untagged = Data | Status
 
@@ -226,13 +227,14 @@ class BlockingIMAP:
 
     # -- commands -----------------------------------------------------------
 
-    def send(self, words: tuple[Argument, ...]) -> bytes:
-        """Send a command; its tag. Synchronizing literals wait for the server's "+"."""
+    def send(self, words: tuple[Argument | FileLiteral, ...]) -> bytes:
+        """Send a command; its tag. Synchronizing literals wait for the server's "+"; a
+        `FileLiteral` is read and sent in pieces of FILE_PIECE bytes."""
         self._tags += 1
         tag = b"A%d" % self._tags
-        pieces = encode_command(tag, words, "LITERAL+" in self.capabilities)
+        pieces = encode_streamed(tag, words, "LITERAL+" in self.capabilities)
         for piece in pieces[:-1]:
-            self._sock.sendall(piece)
+            self._send_piece(piece)
             while True:
                 response = self.read()
                 if isinstance(response, Continuation):
@@ -244,8 +246,30 @@ class BlockingIMAP:
                 if isinstance(response, Status) and response.status == "BYE":
                     raise ConnectionDropped(str(response))
                 self._early.append(response)
-        self._sock.sendall(pieces[-1])
+        self._send_piece(pieces[-1])
         return tag
+
+    def _send_piece(self, piece: Piece) -> None:
+        for part in piece:
+            if isinstance(part, bytes):
+                self._sock.sendall(part)
+                continue
+            sent = 0
+            with open(part.path, "rb") as fh:
+                while sent < part.size:
+                    chunk = fh.read(min(FILE_PIECE, part.size - sent))
+                    if not chunk:
+                        break
+                    self._sock.sendall(chunk)
+                    sent += len(chunk)
+            if sent != part.size:
+                # The literal's length was promised: the connection cannot be used any more.
+                raise ConnectionDropped(f"{part.path} is shorter than its literal ({sent})")
+
+    def command_streamed(self, *words: Argument | FileLiteral) -> tuple[Status, list[Untagged]]:
+        """`command` for a command with a `FileLiteral` (APPEND from a file)."""
+        name = words[0].decode("ascii", "replace") if isinstance(words[0], bytes) else ""
+        return self.finish(self.send(words), name)
 
     def finish(self, tag: bytes, command: str) -> tuple[Status, list[Untagged]]:
         """Read until `tag` completes; its status and the untagged responses read on the way.

@@ -3,6 +3,7 @@ EXPUNGE, APPEND; SEARCH, SORT and THREAD of the selected folder."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -13,7 +14,7 @@ from .blocking import Untagged
 from .connection import ConnectionBase
 from .criteria import SearchToken, criterion, folder_argument, imap_string
 from .errors import CommandFailed, InvalidName, MessageNotFound
-from .protocol.commands import Argument, Literal, parenthesized, sequence_set
+from .protocol.commands import Argument, FileLiteral, Literal, parenthesized, sequence_set
 from .protocol.dates import internaldate
 from .protocol.responses import (
     Data,
@@ -76,6 +77,23 @@ class MessageCommands(ConnectionBase):
             uid = items.get(b"UID")
             if isinstance(uid, int):
                 out.setdefault(uid, {}).update(fetch_values(items))
+        return out
+
+    def fetch_header_fields(self, uids: Sequence[int], names: Sequence[str]) -> dict[int, bytes]:
+        """The header fields ``names`` of each of ``uids`` of the selected folder (one UID
+        FETCH of BODY.PEEK[HEADER.FIELDS]); messages gone meanwhile are left out."""
+        if not names or not all(_HEADER_FIELD.fullmatch(name) for name in names):
+            raise ValueError("not a header field name")
+        item = f"BODY.PEEK[HEADER.FIELDS ({' '.join(names)})]".encode("ascii")
+        if not uids:
+            return {}
+        with self._exchange("FETCH"):
+            data = self._fetch_by_uid(list(uids), item)
+        out: dict[int, bytes] = {}
+        for uid, values in data.items():
+            for key, value in values.items():
+                if key.startswith(b"BODY[") and b"HEADER" in key.upper():
+                    out[uid] = value or b""
         return out
 
     def fetch_message(
@@ -274,12 +292,29 @@ class MessageCommands(ConnectionBase):
         self, folder: str, data: bytes, flags: Sequence[str] = (), when: datetime | None = None
     ) -> int | None:
         """APPEND one message; its new UID where the server says it (APPENDUID)."""
-        words: list[Argument] = [b"APPEND", folder_argument(folder), _flags(flags)]
+        return self._append(folder, Literal(data), flags, when)
+
+    def append_file(
+        self, folder: str, path: str, flags: Sequence[str] = (), when: datetime | None = None
+    ) -> int | None:
+        """APPEND the message in file ``path``, read and sent in pieces (never all in memory);
+        a large one as a synchronizing literal, so the server can refuse it before it travels
+        (`protocol.commands.SYNC_FILE_LITERAL_ABOVE`). Its new UID where the server says it."""
+        return self._append(folder, FileLiteral(path, os.path.getsize(path)), flags, when)
+
+    def _append(
+        self,
+        folder: str,
+        message: Literal | FileLiteral,
+        flags: Sequence[str],
+        when: datetime | None,
+    ) -> int | None:
+        words: list[Argument | FileLiteral] = [b"APPEND", folder_argument(folder), _flags(flags)]
         if when is not None:
             words.append(internaldate(when))
-        words.append(Literal(data))
+        words.append(message)
         with self._exchange("APPEND") as imap:
-            status, untagged = imap.command(*words)
+            status, untagged = imap.command_streamed(*words)
             self._absorb(untagged)
         self.forget(folder)
         code = _code(status, untagged, "APPENDUID")

@@ -2,9 +2,14 @@
 its sender), how many messages of the folder it matches now (an IMAP SEARCH with the same
 criteria), and applying its filing and flag actions to those messages.
 
-IMAP SEARCH matches substrings only, so the preview counts "is" as "contains"; the rule on the
-server matches exactly. Redirect, reject and discard are never applied to messages already
-received (they act on delivery only).
+IMAP SEARCH matches substrings only: for an "is" condition the SEARCH gives the candidates and
+their header is then fetched (at most EXACT_CHECK_MAX candidates, the newest, in FETCHes of
+EXACT_BATCH) and compared whole, as the Sieve rule does on delivery (`address :all :is` for
+From and To/Cc: any address equal; `header :is`: the decoded value equal; both ignoring ASCII
+case). With an "is" condition each condition is searched on its own and the results combined
+(all: intersection; any: union). Candidates beyond the bound are not counted or filed: a
+message is never acted on without its exact check. Redirect, reject and discard are never
+applied to messages already received (they act on delivery only).
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ from dataclasses import dataclass
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 
 from mailview.imap.client import Atom, IMAPConnection, SearchToken, check_folder_name
 from mailview.imap.errors import MessageNotFound
 from mailview.services.session import MailSession
 from mailview.sieve.rules import Action, Condition, Rule
 
-__all__ = ["Applied", "apply_to_existing", "matching_uids", "rule_like"]
+__all__ = ["Applied", "apply_to_existing", "is_exactly", "matching_uids", "rule_like"]
 
 #: Actions that can be applied to messages already in a folder.
 APPLICABLE = ("mark_read", "flag", "copy", "move")
@@ -118,6 +123,51 @@ def criteria(rule: Rule) -> list[SearchToken] | None:
     return combined
 
 
+#: The most candidates of an "is" condition whose header is fetched, and how many per FETCH.
+EXACT_CHECK_MAX = 5000
+EXACT_BATCH = 500
+_HEADERS_OF = {"from": ("From",), "to_cc": ("To", "Cc"), "subject": ("Subject",)}
+
+
+def _fields(cond: Condition) -> tuple[str, ...]:
+    if cond.field == "list_id":
+        return ("List-Id",)
+    if cond.field == "header":
+        return (cond.header,)
+    return _HEADERS_OF.get(cond.field, ())
+
+
+def is_exactly(cond: Condition, raw_headers: bytes) -> bool:
+    """Does the message whose header fields are ``raw_headers`` match ``cond`` (an "is"
+    condition) the way Sieve's ``:is`` does?"""
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw_headers)
+    wanted = _casemap(cond.value.strip())
+    values = [str(v) for name in _fields(cond) for v in (headers.get_all(name) or [])]
+    if cond.field in ("from", "to_cc"):
+        return any(_casemap(address) == wanted for _n, address in getaddresses(values))
+    return any(_casemap(" ".join(v.split())) == wanted for v in values)
+
+
+#: Sieve's default comparator, i;ascii-casemap (RFC 4790): only A-Z fold to a-z.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _casemap(value: str) -> str:
+    return value.translate(_ASCII_LOWER)
+
+
+def _exactly(conn: IMAPConnection, cond: Condition, uids: list[int]) -> set[int]:
+    names = _fields(cond)
+    candidates = sorted(uids)[-EXACT_CHECK_MAX:]
+    matched: set[int] = set()
+    for start in range(0, len(candidates), EXACT_BATCH):
+        batch = candidates[start : start + EXACT_BATCH]
+        for uid, raw in conn.fetch_header_fields(batch, names).items():
+            if is_exactly(cond, raw):
+                matched.add(uid)
+    return matched
+
+
 def matching_uids(mail: MailSession, folder: str, rule: Rule) -> list[int]:
     """UIDs of the messages of ``folder`` that the rule's conditions match."""
     check_folder_name(folder)
@@ -125,9 +175,21 @@ def matching_uids(mail: MailSession, folder: str, rule: Rule) -> list[int]:
     if found is None:
         return []
     search = found
+    exact = any(c.match == "is" and _fields(c) for c in rule.conditions)
 
     def read(conn: IMAPConnection) -> list[int]:
-        return list(conn.search_sorted(folder, search)[1])
+        if not exact:
+            return list(conn.search_sorted(folder, search)[1])
+        sets: list[set[int]] = []
+        for cond in rule.conditions:
+            key = _key(cond)
+            if not key:
+                continue
+            uids = list(conn.search_sorted(folder, key)[1])
+            exact_cond = cond.match == "is" and _fields(cond)
+            sets.append(_exactly(conn, cond, uids) if exact_cond else set(uids))
+        result = set.intersection(*sets) if rule.match_all else set.union(*sets)
+        return sorted(result)
 
     return mail.run(read, folder=folder)
 

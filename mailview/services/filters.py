@@ -11,6 +11,7 @@ refuses as a whole if it finds an error: the previous script stays in place.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from datetime import date
 from typing import TypeVar
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.translation import gettext as _
 
 from accounts.servers import domain_of, external_forwarding_allowed, sieve_server_for_login
 from mailview.imap.client import IMAPConnection
@@ -37,17 +39,21 @@ __all__ = [
     "OWNED_SCRIPT",
     "Change",
     "CheckedLine",
+    "FiltersConflict",
     "FiltersOverview",
     "FiltersRefused",
     "VacationStatus",
     "activate_script",
     "check_raw_script",
+    "delete_script",
     "filters_overview",
     "folder_names",
     "forget_vacation_status",
     "read_script",
+    "read_script_or_none",
     "save_filters",
     "save_raw_script",
+    "script_version",
     "vacation_status",
 ]
 
@@ -71,6 +77,23 @@ class FiltersRefused(SieveCommandFailed):
         self.problems = problems
 
 
+class FiltersConflict(FiltersRefused):
+    """The script changed on the server since the page that asked for the change read it."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            [
+                _(
+                    "Your filters were changed elsewhere (in another window, by another person "
+                    "or another program) since you opened this page, so your change was not "
+                    "saved. The page now shows them as they are: make your change again."
+                )
+            ]
+        )
+
+
 @dataclass(frozen=True)
 class FiltersOverview:
     """What the Filters page shows."""
@@ -84,6 +107,8 @@ class FiltersOverview:
     capabilities: Capabilities
     folders: list[str] = field(default_factory=list)
     external_forwarding: bool = True
+    #: `script_version` of the webmail's script as read: forms send it back with a change.
+    version: str = "none"
 
     @property
     def foreign_scripts(self) -> list[ScriptInfo]:
@@ -127,13 +152,33 @@ def folder_names(mail: MailSession) -> list[str]:
     return mail.run(read)
 
 
-def _read_owned(sieve: ManageSieve, scripts: list[ScriptInfo]) -> tuple[FilterSet, bool]:
-    if not any(s.name == OWNED_SCRIPT for s in scripts):
-        return FilterSet(), False
+def script_version(text: str | None) -> str:
+    """A short fingerprint of a script's content ("none" when there is no such script): what
+    an edit page carries from the read to the save, to notice a change made meanwhile."""
+    if text is None:
+        return "none"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def _current_text(sieve: ManageSieve, scripts: list[ScriptInfo], name: str) -> str | None:
+    return sieve.get_script(name) if any(s.name == name for s in scripts) else None
+
+
+def _check_version(expected: str | None, current: str | None) -> None:
+    if expected and expected != script_version(current):
+        raise FiltersConflict()
+
+
+def _read_owned(
+    sieve: ManageSieve, scripts: list[ScriptInfo]
+) -> tuple[FilterSet, bool, str | None]:
+    text = _current_text(sieve, scripts, OWNED_SCRIPT)
+    if text is None:
+        return FilterSet(), False, None
     try:
-        return parse_script(sieve.get_script(OWNED_SCRIPT)), False
+        return parse_script(text), False, text
     except ForeignScript:
-        return FilterSet(), True
+        return FilterSet(), True, text
 
 
 def filters_overview(
@@ -141,7 +186,7 @@ def filters_overview(
 ) -> FiltersOverview:
     def read(sieve: ManageSieve) -> FiltersOverview:
         scripts = sieve.list_scripts()
-        filters, unreadable = _read_owned(sieve, scripts)
+        filters, unreadable, text = _read_owned(sieve, scripts)
         owned = next((s for s in scripts if s.name == OWNED_SCRIPT), None)
         return FiltersOverview(
             filters=filters,
@@ -150,6 +195,7 @@ def filters_overview(
             owned_active=owned is not None and owned.active,
             scripts=scripts,
             capabilities=sieve.capabilities,
+            version=script_version(text),
         )
 
     overview = with_sieve(mail, read, timeout)
@@ -177,11 +223,14 @@ def save_filters(
     change: Change,
     *,
     activate: bool | None = None,
+    expected_version: str | None = None,
 ) -> FilterSet:
     """Read the webmail's filters, apply ``change``, check and store the result.
 
     The script becomes active when no other script is (or when ``activate`` says so);
     FiltersRefused says what to fix and leaves the stored script as it was.
+    ``expected_version``: the `script_version` the page showed; if the script changed since
+    (another tab, another person, another program), FiltersConflict and nothing is saved.
     """
     folders = set(folder_names(mail))
     own_domain = domain_of(mail.login)
@@ -189,7 +238,8 @@ def save_filters(
 
     def write(sieve: ManageSieve) -> FilterSet:
         scripts = sieve.list_scripts()
-        current, unreadable = _read_owned(sieve, scripts)
+        current, unreadable, text = _read_owned(sieve, scripts)
+        _check_version(expected_version, text)
         if unreadable:
             raise FiltersRefused(
                 [
@@ -235,6 +285,11 @@ def read_script(mail: MailSession, name: str) -> str:
     return with_sieve(mail, lambda sieve: sieve.get_script(name))
 
 
+def read_script_or_none(mail: MailSession, name: str) -> str | None:
+    """The script ``name``, or None when there is no such script (a new one)."""
+    return with_sieve(mail, lambda sieve: _current_text(sieve, sieve.list_scripts(), name))
+
+
 def checked_lines(text: str, verdict: str) -> list[CheckedLine]:
     """The script's lines, each with the server's errors and warnings for it."""
     found: dict[int, list[str]] = {}
@@ -260,12 +315,22 @@ def check_raw_script(mail: MailSession, text: str) -> tuple[bool, str]:
     return with_sieve(mail, check)
 
 
-def save_raw_script(mail: MailSession, name: str, text: str) -> tuple[bool, str]:
-    """Store ``text`` as ``name`` if the server accepts it: (saved, the server's verdict)."""
+def _check_name(name: str) -> None:
     if not name.strip() or any(c in name for c in "\r\n\0/") or len(name) > 100:
         raise FiltersRefused(["A script name is one line of up to 100 characters, without /."])
 
+
+def save_raw_script(
+    mail: MailSession, name: str, text: str, expected_version: str | None = None
+) -> tuple[bool, str]:
+    """Store ``text`` as ``name`` if the server accepts it: (saved, the server's verdict).
+
+    ``expected_version``: the `script_version` of ``name`` when the editor loaded it ("none":
+    a new script); FiltersConflict if it changed since, and nothing is stored."""
+    _check_name(name)
+
     def put(sieve: ManageSieve) -> tuple[bool, str]:
+        _check_version(expected_version, _current_text(sieve, sieve.list_scripts(), name))
         try:
             verdict = sieve.check_script(text)
             sieve.put_script(name, text)
@@ -274,6 +339,33 @@ def save_raw_script(mail: MailSession, name: str, text: str) -> tuple[bool, str]
         return True, verdict
 
     return with_sieve(mail, put)
+
+
+def delete_script(mail: MailSession, name: str, *, switch_off: bool = False) -> None:
+    """Delete the script ``name``. The active script is refused (FiltersRefused) unless
+    ``switch_off``: then it is switched off first (ManageSieve never deletes the active script,
+    RFC 5804 2.10), and until another script is activated no filter runs."""
+    _check_name(name)
+
+    def delete(sieve: ManageSieve) -> None:
+        found = next((s for s in sieve.list_scripts() if s.name == name), None)
+        if found is None:
+            raise FiltersRefused([_("There is no script %(name)s any more.") % {"name": name}])
+        if found.active:
+            if not switch_off:
+                raise FiltersRefused(
+                    [
+                        _(
+                            "%(name)s is the active script: switch it off before deleting it "
+                            "(no filter runs until you activate another script)."
+                        )
+                        % {"name": name}
+                    ]
+                )
+            sieve.set_active("")
+        sieve.delete_script(name)
+
+    with_sieve(mail, delete)
 
 
 #: How long the mailbox banner trusts what it last read of the out-of-office state (seconds);

@@ -19,7 +19,14 @@ from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.imap.errors import CommandFailed
 from mailview.services.session import MailSession
 
-__all__ = ["SharingRefused", "FolderSharing", "folder_sharing", "share_folder", "unshare_folder"]
+__all__ = [
+    "FolderSharing",
+    "SharingRefused",
+    "folder_sharing",
+    "insert_refusal",
+    "share_folder",
+    "unshare_folder",
+]
 
 _SPECIAL = {"anyone", "authenticated", "owner", "administrators"}
 
@@ -92,3 +99,29 @@ def unshare_folder(mail: MailSession, folder: str, grantee: str) -> None:
     if not who or who == mail.login or who.lower() in _SPECIAL:
         raise SharingRefused(who, user_message=_("That access cannot be removed here."))
     mail.run(lambda conn: conn.delete_acl(folder, who), retry=False)
+
+
+def insert_refusal(mail: MailSession, folder: str) -> str | None:
+    """Why the user cannot file messages in ``folder`` (an identity's Sent folder), or None.
+
+    The folder must exist and the user must hold the insert right ("i", RFC 4314) there: their
+    own folders always, a folder shared with them when its owner gave "read and write"."""
+    try:
+        check_folder_name(folder)
+    except CommandFailed:
+        return _("“%(folder)s” is not a valid folder name.") % {"folder": folder}
+
+    def read(conn: IMAPConnection) -> str | None:
+        try:
+            conn.folder_status(folder)  # NO if it does not exist (or cannot be seen at all)
+            rights = conn.my_rights(folder)
+        except CommandFailed:
+            return _("There is no folder “%(folder)s” that you can see.") % {"folder": folder}
+        if "i" not in rights:
+            return _(
+                "You may not add messages to “%(folder)s”: its owner has not given you the "
+                "right to (ask them for read and write access)."
+            ) % {"folder": folder}
+        return None
+
+    return mail.run(read)

@@ -39,10 +39,17 @@ def filters_page(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+def _version(request: AuthenticatedRequest) -> str | None:
+    """The script version the page was made from (hidden ``version``), if it sent one."""
+    return request.POST.get("version") or None
+
+
 def _save(request: AuthenticatedRequest, change: service.Change, done: str) -> bool:
     """Save through the service; a refusal becomes a message on the page (nothing lost)."""
     try:
-        service.save_filters(MailSession.for_request(request), change)
+        service.save_filters(
+            MailSession.for_request(request), change, expected_version=_version(request)
+        )
     except service.FiltersRefused as exc:
         for problem in exc.problems:
             messages.error(request, problem)
@@ -73,7 +80,11 @@ def rule_edit(request: AuthenticatedRequest, index: int | None = None) -> HttpRe
                 return replace(filters, rules=tuple(rules))
 
             try:
-                service.save_filters(mail, change)
+                service.save_filters(mail, change, expected_version=_version(request))
+            except service.FiltersConflict as exc:
+                # The rule numbers may mean other rules now: back to the list as it is.
+                messages.error(request, exc.problems[0])
+                return redirect("accounts:filters")
             except service.FiltersRefused as exc:
                 for problem in exc.problems:
                     form.add_error(None, problem)
@@ -94,6 +105,7 @@ def rule_edit(request: AuthenticatedRequest, index: int | None = None) -> HttpRe
             "index": index,
             "folders": overview.folders,
             "folder": "",
+            "version": request.POST.get("version") or overview.version,
         },
     )
 
@@ -170,22 +182,29 @@ def script_edit(request: AuthenticatedRequest) -> HttpResponse:
     """The raw editor: GET ?name= loads a script; POST checks it, or saves it if it is valid."""
     mail = MailSession.for_request(request)
     name = (request.POST if request.method == "POST" else request.GET).get("name", "").strip()
-    verdict, valid, saved = "", None, False
+    verdict, valid, saved, conflict = "", None, False, ""
+    version = request.POST.get("version", "")
     if request.method == "POST":
         text = request.POST.get("script", "")
         try:
             if request.POST.get("action") == "save":
-                saved, verdict = service.save_raw_script(mail, name, text)
+                saved, verdict = service.save_raw_script(mail, name, text, version or None)
                 valid = saved
             else:
                 valid, verdict = service.check_raw_script(mail, text)
+        except service.FiltersConflict as exc:
+            # Nothing saved, the text kept; saving again now replaces what is on the server.
+            conflict = exc.problems[0]
+            version = service.script_version(service.read_script_or_none(mail, name))
         except service.FiltersRefused as exc:
             valid, verdict = False, exc.message
         if saved:
             service.forget_vacation_status(request.session)
             messages.success(request, _("Script %(name)s saved.") % {"name": name})
+            version = service.script_version(text)
     else:
-        text = service.read_script(mail, name) if name else ""
+        current = service.read_script_or_none(mail, name) if name else None
+        text, version = current or "", service.script_version(current)
     return render(
         request,
         "mailview/filters/script.html",
@@ -198,7 +217,36 @@ def script_edit(request: AuthenticatedRequest) -> HttpResponse:
             "lines": service.checked_lines(text, verdict) if valid is False else [],
             "owned": name == service.OWNED_SCRIPT,
             "folder": "",
+            "version": version,
+            "conflict": conflict,
         },
+    )
+
+
+@login_required
+def script_delete(request: AuthenticatedRequest) -> HttpResponse:
+    """Delete a script (often one made by another program), after a confirmation page; the
+    active one is switched off first, which the page says."""
+    mail = MailSession.for_request(request)
+    name = (request.POST if request.method == "POST" else request.GET).get("name", "")
+    overview = service.filters_overview(mail, with_folders=False)
+    script = next((s for s in overview.scripts if s.name == name), None)
+    if script is None:
+        raise Http404("no such script")
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        try:
+            service.delete_script(mail, name, switch_off=request.POST.get("switch_off") == "1")
+        except service.FiltersRefused as exc:
+            for problem in exc.problems:
+                messages.error(request, problem)
+        else:
+            service.forget_vacation_status(request.session)
+            messages.success(request, _("Script %(name)s deleted.") % {"name": name})
+        return redirect("accounts:filters")
+    return render(
+        request,
+        "mailview/filters/script_delete.html",
+        {"tree": folder_tree(mail), "script": script, "folder": ""},
     )
 
 

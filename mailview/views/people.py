@@ -15,6 +15,7 @@ from mailview.compose import people
 from mailview.compose.addresses import normalise_email
 from mailview.compose.errors import HeaderInjection
 from mailview.services import mailbox as services
+from mailview.services import sharing
 from mailview.services.session import MailSession
 
 
@@ -38,10 +39,16 @@ def identity_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpR
     form = people.IdentityForm(
         request.POST or None, instance=instance, login=request.user.get_username()
     )
+    mail = MailSession.for_request(request)
     if request.method == "POST" and form.is_valid():
-        people.save_identity(form, request.user)
-        messages.success(request, _("Identity saved."))
-        return redirect("compose:identities")
+        folder = form.cleaned_data["sent_folder"]
+        refusal = sharing.insert_refusal(mail, folder) if folder else None
+        if refusal:
+            form.add_error("sent_folder", refusal)
+        else:
+            people.save_identity(form, request.user)
+            messages.success(request, _("Identity saved."))
+            return redirect("compose:identities")
     return _page(
         request,
         "people/identity_form.html",

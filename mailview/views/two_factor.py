@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import audit, otp
+from accounts import audit, otp, throttling
 from accounts.models import AuditEvent
 from accounts.requests import AuthenticatedRequest
 from accounts.sessions import live_sessions
@@ -48,6 +48,13 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     user, state = found
     form = CodeForm(request.POST or None)
+    if request.method == "POST" and throttling.code_step_locked(request):
+        # Checked before the code: an address over its limit learns nothing about any code.
+        audit.record(AuditEvent.LOGIN_THROTTLED, user.get_username(), request, step="code")
+        context = {"form": CodeForm(), "throttled": throttling.code_lockout_message()}
+        response = render(request, "accounts/otp_verify.html", context, status=429)
+        response["Retry-After"] = str(throttling.cooloff_minutes() * 60)
+        return response
     if request.method == "POST" and form.is_valid():
         error = _("This code is not valid. Try the current one from your app.")
         try:

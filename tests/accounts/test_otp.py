@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -165,3 +168,53 @@ def test_wrong_codes_make_the_next_check_wait_and_say_so(alice, login):
     response = client.post("/accounts/login/code/", {"code": code_for(device, 1)})
     assert response.status_code == 200
     assert "Too many wrong codes. Wait" in response.content.decode()
+
+
+def test_rotating_accounts_from_one_address_hits_the_address_limit(
+    alice, bob, mail_user_factory, login, settings
+):
+    """Each account stays under its own limit; the address sending all the wrong codes does not."""
+    settings.WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT = 6
+    carol = mail_user_factory("carol")
+    for user in (alice, bob, carol):
+        enrol(login(user), user.username)
+    attacker = "203.0.113.40"
+    for user in (alice, bob):
+        client = Client(REMOTE_ADDR=attacker)
+        client.post("/accounts/login/", {"username": user.username, "password": user.password})
+        for _ in range(3):  # under the 5 wrong codes that end one pending login
+            response = client.post("/accounts/login/code/", {"code": "123456"})
+            assert response.status_code == 200
+    # The address has sent 6 wrong codes: even a right code for a third account is refused.
+    client = Client(REMOTE_ADDR=attacker)
+    client.post("/accounts/login/", {"username": carol.username, "password": carol.password})
+    device = TOTPDevice.objects.get(user__username=carol.username)
+    response = client.post("/accounts/login/code/", {"code": code_for(device, 1)})
+    assert response.status_code == 429
+    assert "Too many wrong codes from your network. Try again in 15 minutes." in (
+        response.content.decode()
+    )
+    assert response["Retry-After"] == "900"
+    assert client.get("/mail/INBOX/").status_code == 302  # not logged in
+    # Another address is not affected.
+    client = Client(REMOTE_ADDR="198.51.100.41")
+    client.post("/accounts/login/", {"username": carol.username, "password": carol.password})
+    response = client.post("/accounts/login/code/", {"code": code_for(device, 1)})
+    assert response.status_code == 302 and response["Location"] == "/mail/"
+
+
+def test_the_code_address_limit_must_be_higher_than_the_per_login_limit():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "webmail.settings",
+        "WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT": "5",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "WEBMAIL_OTP_ADDRESS_FAILURE_LIMIT must be higher" in result.stderr

@@ -203,3 +203,24 @@ def test_filter_like_these_from_a_selection_in_the_list(
     values = {page.locator(f"#id_cond_value_{i}").input_value() for i in range(2)}
     assert values == {"one@shop.example", "two@shop.example"}
     expect(page.locator("#id_match_all")).to_have_value("0")
+
+
+def test_a_foreign_script_is_deleted_after_a_confirmation(
+    page: Page, sieve_daphne: LiveServer, sieve_stack: SieveStack, sieve_alice: MailUser
+) -> None:
+    with sieve_stack.connect(sieve_alice) as sieve:
+        sieve.put_script("roundcube", 'require ["fileinto"];\nfileinto "INBOX";\n')
+        sieve.set_active("roundcube")
+    log_in(page, sieve_daphne.url, sieve_alice)
+    page.goto(f"{sieve_daphne.url}/accounts/settings/filters/")
+    page.get_by_role("link", name="Delete script roundcube").click()
+    expect(page.locator("#active-warning")).to_contain_text("switches it off first")
+    shoot(page, "script-delete")
+    page.emulate_media(color_scheme="dark")
+    shoot(page, "script-delete-dark")
+    page.emulate_media(color_scheme="light")
+    page.get_by_role("button", name="Switch off and delete").click()
+    expect(page.locator(".flash")).to_contain_text("Script roundcube deleted.")
+    expect(page.locator("#script-table")).to_contain_text("No scripts on the server yet.")
+    with sieve_stack.connect(sieve_alice) as sieve:
+        assert sieve.list_scripts() == []

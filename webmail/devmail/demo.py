@@ -27,6 +27,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from webmail.devmail.acl import acl_config, seed_public_folders
 from webmail.devmail.dovecot import Dovecot, connect, ensure_folder
 from webmail.devmail.factories import make_message, message_bytes
 from webmail.devmail.fts import XAPIAN_FTS, xapian_installed
@@ -845,7 +846,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fts = "" if args.no_fts or not xapian_installed() else XAPIAN_FTS
     # Another snippet (e.g. SSO's oauth2 passdb, devmail/sso_demo.py) comes on top.
     extra = args.extra_config.read_text() if args.extra_config else ""
-    with_sieve = sieve_dovecot(root, tls=not args.no_tls, extra_config=fts + extra)
+    # Shared and public folders (devmail/acl.py): ACLs, shared/<user>/ and Public/.
+    acl = acl_config(Dovecot(root).mail_dir)
+    with_sieve = sieve_dovecot(root, tls=not args.no_tls, extra_config=fts + acl + extra)
     dovecot = with_sieve.dovecot
     try:
         dovecot.start()
@@ -856,6 +859,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             marker.unlink(missing_ok=True)
             shutil.rmtree(dovecot.maildir(args.user), ignore_errors=True)
             counts = seed_demo(dovecot, args.user, args.password)
+            counts.update(seed_public_folders(dovecot, args.user, args.password))
             marker.write_text(json.dumps(counts, ensure_ascii=False) + "\n")
             print(
                 json.dumps({"seeded": counts, "total": sum(counts.values())}, ensure_ascii=False),

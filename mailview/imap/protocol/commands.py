@@ -27,7 +27,23 @@ class Literal:
     binary: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class FileLiteral:
+    """A literal whose bytes are in a file (``size`` of them), read by the driver in pieces as
+    it sends them: a message larger than memory should hold (a draft with its attachments) is
+    never one bytes object."""
+
+    path: str
+    size: int
+
+
+#: A file literal above this size is sent synchronizing even when the server offers LITERAL+
+#: (RFC 7888 allows either): the server can then refuse it (too large, over quota) before the
+#: bytes travel, instead of after reading them all.
+SYNC_FILE_LITERAL_ABOVE = 1024 * 1024
+
 Argument = bytes | Literal
+Piece = tuple[bytes | FileLiteral, ...]
 
 
 def quoted(data: bytes) -> bytes:
@@ -75,23 +91,42 @@ def sequence_set(numbers: Iterable[int]) -> bytes:
 def encode_command(tag: bytes, words: Sequence[Argument], literal_plus: bool) -> list[bytes]:
     """``tag words...`` CR LF as pieces: each piece but the last ends with a synchronizing
     literal's ``{n}`` CR LF, after which the server's ``+`` must be awaited."""
-    pieces: list[bytes] = []
+    return [
+        b"".join(part for part in piece if isinstance(part, bytes))
+        for piece in encode_streamed(tag, words, literal_plus)
+    ]
+
+
+def encode_streamed(
+    tag: bytes, words: Sequence[Argument | FileLiteral], literal_plus: bool
+) -> list[Piece]:
+    """As `encode_command`, where a piece is a run of bytes and `FileLiteral` s, which the
+    driver sends in order, reading each file as it goes."""
+    pieces: list[Piece] = []
+    parts: list[bytes | FileLiteral] = []
     line = bytearray(tag)
     for word in words:
         line += b" "
-        if isinstance(word, Literal):
-            prefix = b"~" if word.binary else b""
-            if literal_plus:
-                line += b"%s{%d+}\r\n" % (prefix, len(word.data))
+        if isinstance(word, Literal | FileLiteral):
+            data: bytes | FileLiteral = word.data if isinstance(word, Literal) else word
+            size = len(word.data) if isinstance(word, Literal) else word.size
+            prefix = b"~" if isinstance(word, Literal) and word.binary else b""
+            plus = literal_plus and (
+                isinstance(word, Literal) or word.size <= SYNC_FILE_LITERAL_ABOVE
+            )
+            line += b"%s{%d%s}\r\n" % (prefix, size, b"+" if plus else b"")
+            if not plus:
+                pieces.append((*parts, bytes(line)))
+                parts, line = [], bytearray()
+            if isinstance(data, bytes):
+                line += data
             else:
-                line += b"%s{%d}\r\n" % (prefix, len(word.data))
-                pieces.append(bytes(line))
+                parts += [bytes(line), data]
                 line = bytearray()
-            line += word.data
         else:
             line += word
     line += b"\r\n"
-    pieces.append(bytes(line))
+    pieces.append(tuple(p for p in (*parts, bytes(line)) if p != b""))
     return pieces
 
 

@@ -120,6 +120,9 @@ def test_demo_command_seeds_once_and_stops_on_sigterm() -> None:
                 client.login("demo", "demo-pw")
                 inbox = client.select_folder("INBOX")[b"EXISTS"]
                 assert inbox >= 180
+                # The public folders (devmail/acl.py), read-only Announcements, seeded once.
+                status = client.folder_status("Public/Announcements", [b"MESSAGES"])
+                assert status[b"MESSAGES"] == 2
                 if run == 0:
                     first_inbox = inbox
                 else:
