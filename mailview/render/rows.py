@@ -18,6 +18,7 @@ import jinja2
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from mailview.imap.client import MessageSummary
 from mailview.mime.snippet import snippet
@@ -35,6 +36,11 @@ def _template() -> jinja2.Template:
         lstrip_blocks=False,
         undefined=jinja2.StrictUndefined,
         auto_reload=settings.DEBUG,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Django's own gettext: the active language of the request (or of the live event) at render.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+        gettext=gettext, ngettext=ngettext, newstyle=True
     )
     environment.filters.update(
         compactsize=compactsize,
