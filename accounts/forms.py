@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
@@ -43,8 +44,8 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
-def language_choices() -> list[tuple[str, str]]:
-    """"As the browser" (empty), then each language in its own name."""
+def language_choices() -> list[tuple[str, str | Promise]]:
+    """As the browser (empty), then each language in its own name."""
     return [("", _("As the browser")), *settings.LANGUAGES]
 
 

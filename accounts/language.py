@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from accounts.models import Preferences
 
@@ -24,7 +25,7 @@ def chosen_language(prefs: Preferences) -> str | None:
 def language_from_headers(headers: Mapping[str, str]) -> str:
     """The best of settings.LANGUAGES for an Accept-Language header (a websocket's scope)."""
     accept = headers.get("accept-language", "")
-    for code, _quality in translation.trans_real.parse_accept_lang_header(accept):
+    for code, _quality in parse_accept_lang_header(accept):
         if code == "*":
             break
         try:

@@ -29,7 +29,7 @@ class UserTimezoneMiddleware:
             language = chosen_language(prefs)
             if language is not None:
                 translation.activate(language)
-                request.LANGUAGE_CODE = language  # type: ignore[attr-defined]  # as LocaleMiddleware
+                request.LANGUAGE_CODE = language  # as LocaleMiddleware
             with clock_format(prefs.clock):
                 return self.get_response(request)
         timezone.deactivate()

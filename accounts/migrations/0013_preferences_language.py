@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0012_oidc_providers'),
+        ("accounts", "0012_oidc_providers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='preferences',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=12, verbose_name='language'),
+            model_name="preferences",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=12, verbose_name="language"),
         ),
     ]

@@ -30,6 +30,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from accounts.credentials import SESSION_FIELD
 from accounts.language import user_language
@@ -46,7 +48,7 @@ from mailview.services.session import MailSession
 logger = logging.getLogger("mailview.live")
 
 SESSION_ENDED = 4001
-LIMITED = (
+LIMITED = gettext_lazy(
     "Live updates for this folder are paused: too many folders are open in other tabs. "
     "It is refreshed periodically instead."
 )
@@ -103,6 +105,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         }
         return user_language(Preferences.for_user(user), headers)
 
+    def _text(self, message: str | Promise) -> str:
+        """A message for the browser, in the page's language."""
+        with translation.override(self.language):
+            return str(message)
+
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._tasks: set[asyncio.Task[None]] = getattr(self, "_tasks", set())
         self._tasks.add(task)
@@ -119,7 +126,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             )
         except WatcherLimit:
             # The page is told, and follows the folder by polling instead.
-            await self.send_json({"type": "limited", "folder": folder, "message": LIMITED})
+            await self.send_json(
+                {"type": "limited", "folder": folder, "message": self._text(LIMITED)}
+            )
             return
         self.watchers[folder] = watcher
         self._keep(asyncio.get_running_loop().create_task(self._announce(watcher)))

@@ -8,12 +8,34 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = (
+    pgettext_lazy("abbreviated month", "Jan"),
+    pgettext_lazy("abbreviated month", "Feb"),
+    pgettext_lazy("abbreviated month", "Mar"),
+    pgettext_lazy("abbreviated month", "Apr"),
+    pgettext_lazy("abbreviated month", "May"),
+    pgettext_lazy("abbreviated month", "Jun"),
+    pgettext_lazy("abbreviated month", "Jul"),
+    pgettext_lazy("abbreviated month", "Aug"),
+    pgettext_lazy("abbreviated month", "Sep"),
+    pgettext_lazy("abbreviated month", "Oct"),
+    pgettext_lazy("abbreviated month", "Nov"),
+    pgettext_lazy("abbreviated month", "Dec"),
+)
+WEEKDAYS = (
+    pgettext_lazy("abbreviated weekday", "Mon"),
+    pgettext_lazy("abbreviated weekday", "Tue"),
+    pgettext_lazy("abbreviated weekday", "Wed"),
+    pgettext_lazy("abbreviated weekday", "Thu"),
+    pgettext_lazy("abbreviated weekday", "Fri"),
+    pgettext_lazy("abbreviated weekday", "Sat"),
+    pgettext_lazy("abbreviated weekday", "Sun"),
+)
 
 #: The user's clock, "24" (17:05) or "12" (5:05 PM): one time format on every page, set per
 #: request by the accounts middleware (and by live mail's consumer), like the time zone.
@@ -34,7 +56,10 @@ def clock_time(local: datetime) -> str:
     """17:05, or 5:05 PM with the 12-hour clock; never seconds."""
     if _clock.get() == "12":
         hour = local.hour % 12 or 12
-        return f"{hour}:{local.minute:02d} {'PM' if local.hour >= 12 else 'AM'}"
+        half = (
+            pgettext("12-hour clock", "PM") if local.hour >= 12 else pgettext("12-hour clock", "AM")
+        )
+        return f"{hour}:{local.minute:02d} {half}"
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
@@ -47,20 +72,27 @@ def list_date(local: datetime, local_now: datetime) -> str:
     """A list date the way mail clients show it: time today, day this year, else the full date.
 
     Both arguments are in the user's time zone. Formatted without strftime and Django's date
-    formatting: this runs for each of 50 rows on every page, and is the same in every locale.
+    formatting (this runs for each of 50 rows on every page): the order and the month names come
+    from the active language's catalogue ("3 Nov", "3. Nov.", "2025-11-03", "03.11.2025").
     """
     if local.date() == local_now.date():
         return clock_time(local)
     if local.year == local_now.year:
-        return f"{local.day} {MONTHS[local.month - 1]}"
-    return f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
+        pattern = pgettext("list date in this year: day and abbreviated month", "{day} {month}")
+        return pattern.format(day=local.day, month=MONTHS[local.month - 1])
+    pattern = pgettext("list date in an earlier year", "{year:04d}-{month:02d}-{day:02d}")
+    return pattern.format(year=local.year, month=local.month, day=local.day)
 
 
 def full_date(local: datetime) -> str:
     """Tue, 3 Nov 2026 09:05, for `local` already in the user's time zone."""
-    return (
-        f"{WEEKDAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
-        f"{clock_time(local)}"
+    pattern = pgettext("full date", "{weekday}, {day} {month} {year} {time}")
+    return pattern.format(
+        weekday=WEEKDAYS[local.weekday()],
+        day=local.day,
+        month=MONTHS[local.month - 1],
+        year=local.year,
+        time=clock_time(local),
     )
 
 
@@ -81,29 +113,44 @@ def fulldate(value: datetime | None) -> str:
 
 
 def compactsize(value: int | None) -> str:
-    """Sizes for a narrow column: 493 B, 12 KB, 3.4 MB."""
+    """Sizes for a narrow column: 493 B, 12 KB, 3.4 MB (3,4 MB in German, 3,4 Mo in French)."""
     size = int(value or 0)
     if size < 1024:
-        return f"{size} B"
-    for unit in ("KB", "MB", "GB"):
+        return f"{size} {pgettext('size unit: bytes', 'B')}"
+    units = (
+        pgettext_lazy("size unit", "KB"),
+        pgettext_lazy("size unit", "MB"),
+        pgettext_lazy("size unit", "GB"),
+    )
+    for unit in units:
         size_f = size / 1024
         if size_f < 10:
-            return f"{size_f:.1f} {unit}"
-        if size_f < 1024 or unit == "GB":
+            return f"{formats.number_format(size_f, 1)} {unit}"
+        if size_f < 1024 or unit is units[-1]:
             return f"{size_f:.0f} {unit}"
         size = int(size_f)
-    return f"{size} GB"
+    return f"{size} {units[-1]}"
 
 
 def unseen_badge(unseen: int | None) -> SafeString:
     """A folder's unread badge, as the folder tree and live updates draw it ("" when none)."""
     if not unseen:
         return SafeString("")
-    return format_html('<span class="unseen" title="{} unread">{}</span>', unseen, unseen)
+    title = ngettext("%(count)s unread", "%(count)s unread", unseen) % {"count": unseen}
+    return format_html('<span class="unseen" title="{}">{}</span>', title, unseen)
 
 
 def count_line(first: int, last: int, total: int) -> str:
-    """The list's "1–50 of 1,234" line (plain text: templates escape it)."""
+    """The list's "1–50 of 1,234" line (plain text: templates escape it), "1–50 von 1.234"."""
     if not total:
-        return "No messages"
-    return f"{first:,}–{last:,} of {total:,}"
+        return gettext("No messages")
+    return gettext("%(first)s–%(last)s of %(total)s") % {
+        "first": grouped(first),
+        "last": grouped(last),
+        "total": grouped(total),
+    }
+
+
+def grouped(number: int) -> str:
+    """A whole number with the active language's thousands separator: 1,234, 1.234, 1 234."""
+    return formats.number_format(number, force_grouping=True)

@@ -40,9 +40,10 @@ def section_page(request: AuthenticatedRequest, section: str = "general") -> Htt
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            # A new language applies at once, to this message too; "as the browser": LocaleMiddleware's.
+            # A new language applies at once, to this message too ("as the browser": the request's).
             translation.activate(
-                chosen_language(request.preferences) or translation.get_language_from_request(request)
+                chosen_language(request.preferences)
+                or translation.get_language_from_request(request)
             )
             messages.success(request, _("Settings saved."))
             return redirect(request.path)

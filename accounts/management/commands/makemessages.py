@@ -19,7 +19,7 @@ def _quoted(text: str) -> str:
 
 def jinja_as_python(source: str) -> str:
     """One gettext()/ngettext() call per message of the Jinja2 template, on its line."""
-    environment = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    environment = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
     lines: dict[int, list[str]] = {}
     for lineno, function, message in extract_from_ast(environment.parse(source)):
         texts = [m for m in (message if isinstance(message, tuple) else (message,)) if m]
