@@ -37,6 +37,8 @@ WEEKDAYS = (
     pgettext_lazy("abbreviated weekday", "Sun"),
 )
 
+BYTES = pgettext_lazy("size unit: bytes", "B")
+
 #: The user's clock, "24" (17:05) or "12" (5:05 PM): one time format on every page, set per
 #: request by the accounts middleware (and by live mail's consumer), like the time zone.
 _clock: ContextVar[str] = ContextVar("webmail_clock", default="24")
@@ -116,7 +118,7 @@ def compactsize(value: int | None) -> str:
     """Sizes for a narrow column: 493 B, 12 KB, 3.4 MB (3,4 MB in German, 3,4 Mo in French)."""
     size = int(value or 0)
     if size < 1024:
-        return f"{size} {pgettext('size unit: bytes', 'B')}"
+        return f"{size} {BYTES}"
     units = (
         pgettext_lazy("size unit", "KB"),
         pgettext_lazy("size unit", "MB"),
