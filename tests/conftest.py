@@ -42,6 +42,7 @@ pytest_plugins = [
     "tests.support.smtp",
     "tests.support.sieve",
     "tests.support.idp",
+    "tests.support.catalogs",
 ]
 
 CHROMIUM = "/usr/bin/chromium"
