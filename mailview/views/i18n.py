@@ -14,6 +14,7 @@ from django.views.i18n import JavaScriptCatalog
 
 _STARTED = timezone.now()
 
-javascript_catalog = cache_page(24 * 3600)(
-    last_modified(lambda request, **kwargs: _STARTED)(JavaScriptCatalog.as_view())
+# Conditional GET first (304 without building or fetching anything), then the cached catalogue.
+javascript_catalog = last_modified(lambda request, **kwargs: _STARTED)(
+    cache_page(24 * 3600)(JavaScriptCatalog.as_view())
 )
