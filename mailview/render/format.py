@@ -127,7 +127,7 @@ def compactsize(value: int | None) -> str:
     for unit in units:
         size_f = size / 1024
         if size_f < 10:
-            return f"{formats.number_format(size_f, 1)} {unit}"
+            return f"{formats.number_format(round(size_f, 1), 1)} {unit}"
         if size_f < 1024 or unit is units[-1]:
             return f"{size_f:.0f} {unit}"
         size = int(size_f)
