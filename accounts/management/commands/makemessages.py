@@ -6,7 +6,6 @@ to xgettext as Python calls on the same lines, so the .po points at the template
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from django.core.management.commands import makemessages
@@ -40,6 +39,3 @@ class JinjaAwareBuildFile(makemessages.BuildFile):
 
 class Command(makemessages.Command):
     build_file_class = JinjaAwareBuildFile
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        super().handle(*args, **options)
