@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext, pgettext_lazy
 
 MONTHS = (
     pgettext_lazy("abbreviated month", "Jan"),
@@ -37,7 +38,72 @@ WEEKDAYS = (
     pgettext_lazy("abbreviated weekday", "Sun"),
 )
 
-BYTES = pgettext_lazy("size unit: bytes", "B")
+SIZE_UNITS = (
+    pgettext_lazy("size unit: bytes", "B"),
+    pgettext_lazy("size unit", "KB"),
+    pgettext_lazy("size unit", "MB"),
+    pgettext_lazy("size unit", "GB"),
+)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What a date is written with in one language, looked up once per language and process
+    (dates are drawn for every row of every page)."""
+
+    months: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    day_month: str
+    earlier_year: str
+    full: str
+    am: str
+    pm: str
+    units: tuple[str, ...]  # B, KB, MB, GB
+    exact_size: str  # "%(num)s bytes", for a size's tooltip
+    decimal: str  # the decimal separator
+
+
+_WORDS: dict[str, _Words] = {}
+#: The words of the page being drawn (`page_words`): no language lookup per row.
+_page_words: ContextVar[_Words | None] = ContextVar("webmail_page_words", default=None)
+
+
+@contextmanager
+def page_words() -> Iterator[None]:
+    """Dates and sizes drawn inside the block use the active language's words, looked up once."""
+    token = _page_words.set(_words())
+    try:
+        yield
+    finally:
+        _page_words.reset(token)
+
+
+def _words() -> _Words:
+    page = _page_words.get()
+    if page is not None:
+        return page
+    language = get_language() or ""
+    words = _WORDS.get(language)
+    if words is None:
+        words = _WORDS[language] = _Words(
+            months=tuple(str(month) for month in MONTHS),
+            weekdays=tuple(str(day) for day in WEEKDAYS),
+            day_month=pgettext(
+                "list date in this year: day and abbreviated month", "{day} {month}"
+            ),
+            earlier_year=pgettext(
+                "list date in an earlier year", "{year:04d}-{month:02d}-{day:02d}"
+            ),
+            full=pgettext("full date", "{weekday}, {day} {month} {year} {time}"),
+            am=pgettext("12-hour clock", "AM"),
+            pm=pgettext("12-hour clock", "PM"),
+            units=tuple(str(unit) for unit in SIZE_UNITS),
+            decimal=str(formats.get_format("DECIMAL_SEPARATOR")),
+            # No plural forms: a message or part of 0 or 1 byte is not shown with its size.
+            exact_size=pgettext("exact size of a message", "%(num)s bytes"),
+        )
+    return words
+
 
 #: The user's clock, "24" (17:05) or "12" (5:05 PM): one time format on every page, set per
 #: request by the accounts middleware (and by live mail's consumer), like the time zone.
@@ -58,9 +124,8 @@ def clock_time(local: datetime) -> str:
     """17:05, or 5:05 PM with the 12-hour clock; never seconds."""
     if _clock.get() == "12":
         hour = local.hour % 12 or 12
-        half = (
-            pgettext("12-hour clock", "PM") if local.hour >= 12 else pgettext("12-hour clock", "AM")
-        )
+        words = _words()
+        half = words.pm if local.hour >= 12 else words.am
         return f"{hour}:{local.minute:02d} {half}"
     return f"{local.hour:02d}:{local.minute:02d}"
 
@@ -79,20 +144,19 @@ def list_date(local: datetime, local_now: datetime) -> str:
     """
     if local.date() == local_now.date():
         return clock_time(local)
+    words = _words()
     if local.year == local_now.year:
-        pattern = pgettext("list date in this year: day and abbreviated month", "{day} {month}")
-        return pattern.format(day=local.day, month=MONTHS[local.month - 1])
-    pattern = pgettext("list date in an earlier year", "{year:04d}-{month:02d}-{day:02d}")
-    return pattern.format(year=local.year, month=local.month, day=local.day)
+        return words.day_month.format(day=local.day, month=words.months[local.month - 1])
+    return words.earlier_year.format(year=local.year, month=local.month, day=local.day)
 
 
 def full_date(local: datetime) -> str:
     """Tue, 3 Nov 2026 09:05, for `local` already in the user's time zone."""
-    pattern = pgettext("full date", "{weekday}, {day} {month} {year} {time}")
-    return pattern.format(
-        weekday=WEEKDAYS[local.weekday()],
+    words = _words()
+    return words.full.format(
+        weekday=words.weekdays[local.weekday()],
         day=local.day,
-        month=MONTHS[local.month - 1],
+        month=words.months[local.month - 1],
         year=local.year,
         time=clock_time(local),
     )
@@ -116,22 +180,23 @@ def fulldate(value: datetime | None) -> str:
 
 def compactsize(value: int | None) -> str:
     """Sizes for a narrow column: 493 B, 12 KB, 3.4 MB (3,4 MB in German, 3,4 Mo in French)."""
+    words = _words()
     size = int(value or 0)
     if size < 1024:
-        return f"{size} {BYTES}"
-    units = (
-        pgettext_lazy("size unit", "KB"),
-        pgettext_lazy("size unit", "MB"),
-        pgettext_lazy("size unit", "GB"),
-    )
-    for unit in units:
+        return f"{size} {words.units[0]}"
+    for unit in words.units[1:]:
         size_f = size / 1024
         if size_f < 10:
-            return f"{formats.number_format(round(size_f, 1), 1)} {unit}"
-        if size_f < 1024 or unit is units[-1]:
+            return f"{size_f:.1f} {unit}".replace(".", words.decimal, 1)
+        if size_f < 1024 or unit is words.units[-1]:
             return f"{size_f:.0f} {unit}"
         size = int(size_f)
-    return f"{size} {units[-1]}"
+    return f"{size} {words.units[-1]}"
+
+
+def exact_size(value: int | None) -> str:
+    """A size in bytes for a tooltip: 1234 bytes."""
+    return _words().exact_size % {"num": int(value or 0)}
 
 
 def unseen_badge(unseen: int | None) -> SafeString:
