@@ -5,7 +5,9 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
@@ -42,9 +44,15 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+def language_choices() -> list[tuple[str, str | Promise]]:
+    """As the browser (empty), then each language in its own name."""
+    return [("", _("As the browser")), *settings.LANGUAGES]
+
+
 class PreferencesForm(forms.ModelForm):
     default_renderer = widget_renderer  # the time zone select: 30 ms in Django's templates
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices, required=False)
     page_size = forms.TypedChoiceField(
         label=_("Messages per page"), choices=page_size_choices, coerce=int
     )
@@ -52,6 +60,7 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
         fields = [
+            "language",
             "time_zone",
             "page_size",
             "prefer_html",

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.language import chosen_language
 from accounts.models import Preferences
 from accounts.net import address_allowed, client_ip
 from accounts.sessions import touch
@@ -14,7 +15,8 @@ from mailview.render.format import clock_format
 
 
 class UserTimezoneMiddleware:
-    """Dates are shown in the user's own time zone and clock (12 or 24 hours): preferences."""
+    """Dates are shown in the user's own time zone and clock (12 or 24 hours), the pages in the
+    language they chose (else LocaleMiddleware's, from the browser): preferences."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -24,6 +26,10 @@ class UserTimezoneMiddleware:
             prefs = Preferences.for_user(request.user)
             request.preferences = prefs  # type: ignore[attr-defined]  # read via AuthenticatedRequest
             timezone.activate(prefs.zone)
+            language = chosen_language(prefs)
+            if language is not None:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language  # as LocaleMiddleware
             with clock_format(prefs.clock):
                 return self.get_response(request)
         timezone.deactivate()

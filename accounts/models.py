@@ -24,6 +24,9 @@ class Preferences(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The interface language (issue 18): a code of settings.LANGUAGES; empty: the browser's
+    # (Accept-Language), the default until the user chooses.
+    language = models.CharField(_("language"), max_length=12, blank=True, default="")
     page_size = models.PositiveSmallIntegerField(_("messages per page"), default=50)
     # Reading and organizing mail (issue 3).
     prefer_html = models.BooleanField(_("show HTML rather than plain text"), default=True)

@@ -39,8 +39,8 @@ SECTIONS: tuple[Section, ...] = (
         _("General"),
         "accounts:preferences",
         Preferences,
-        ("time_zone", "clock"),
-        _("Your time zone and how dates and times are written on every page."),
+        ("language", "time_zone", "clock"),
+        _("Your language, your time zone and how dates and times are written on every page."),
     ),
     Section(
         "display",

@@ -11,6 +11,7 @@ from mailview.views import (
     app,
     filters,
     folders,
+    i18n,
     mailbox,
     message,
     people,
@@ -24,6 +25,7 @@ from mailview.views import (
 app_name = "mailview"
 urlpatterns = [
     path("", mailbox.home, name="home"),
+    path("jsi18n/", i18n.javascript_catalog, name="javascript_catalog"),
     path("mail/", mailbox.home),
     # The folder is the full IMAP path and may contain the hierarchy delimiter.
     path("mail/<path:folder>/", mailbox.mailbox, name="mailbox"),

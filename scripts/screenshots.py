@@ -3,7 +3,9 @@
 A private Dovecot with the demo mailbox (webmail.devmail.demo), the app under Daphne (as the
 browser tests run it), Chromium at desktop (1366x800) and phone (390x844) width, light and dark
 (the system's colour scheme; the theme setting is "as the system"). Writes
-docs/screenshots/<screen>-<width>-<scheme>.png.
+docs/screenshots/<screen>-<width>-<scheme>.png; with --language de (the browser's language, as a
+German browser would ask), <screen>-<width>-<scheme>-de.png. --only mailbox,settings and
+--scheme light take fewer.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-s
 
 def log_in(page: Page, base: str) -> None:
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email or username").fill(USER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.locator("input[name=username]").fill(USER)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
     page.wait_for_url(f"{base}/mail/INBOX/")
     page.wait_for_load_state("load")
 
@@ -86,7 +88,12 @@ def open_drawer(page: Page, base: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--language", default="", help="the browser's language: de, fr, ar...")
+    parser.add_argument("--only", default="", help="screens, comma-separated (default: all)")
+    parser.add_argument("--scheme", choices=SCHEMES, action="append", help="default: both")
     args = parser.parse_args()
+    only = {name for name in args.only.split(",") if name}
+    suffix = f"-{args.language}" if args.language else ""
     args.out.mkdir(parents=True, exist_ok=True)
     dovecot = Dovecot(make_dovecot_root())
     workdir = Path(tempfile.mkdtemp(prefix="webmail-screenshots-"))
@@ -99,17 +106,21 @@ def main() -> int:
                 executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
             )
             for width, viewport in WIDTHS.items():
-                for scheme in SCHEMES:
-                    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+                for scheme in args.scheme or SCHEMES:
+                    context = browser.new_context(
+                        viewport=viewport, color_scheme=scheme, locale=args.language or "en-US"
+                    )
                     page = context.new_page()
                     log_in(page, server.url)
                     for name, show in screens(server.url).items():
                         if name == "folders-drawer" and width != "phone":
                             continue
+                        if only and name not in only:
+                            continue
                         show(page)
                         page.wait_for_load_state("load")
                         page.wait_for_timeout(300)  # fonts and the frame's height settle
-                        target = args.out / f"{name}-{width}-{scheme}.png"
+                        target = args.out / f"{name}-{width}-{scheme}{suffix}.png"
                         page.screenshot(path=str(target))
                         print(target)
                     context.close()

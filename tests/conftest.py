@@ -43,6 +43,7 @@ pytest_plugins = [
     "tests.support.sieve",
     "tests.support.idp",
     "tests.support.acl",
+    "tests.support.catalogs",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

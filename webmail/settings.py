@@ -119,6 +119,9 @@ MIDDLEWARE = [
     "webmail.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) for everyone; a signed-in user's own choice
+    # (Settings › General) replaces it in accounts.middleware.UserTimezoneMiddleware.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -141,8 +144,11 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% translate %} and {% blocktranslate %} in every template without {% load i18n %}.
+            "builtins": ["django.templatetags.i18n"],
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -195,6 +201,15 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "en")
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
+# The languages of the interface (locale/<code>/LC_MESSAGES/django.po and djangojs.po): each in
+# its own name, as the language menu of Settings › General shows it. Arabic is right-to-left.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -29,9 +29,12 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from accounts.credentials import SESSION_FIELD
+from accounts.language import user_language
 from accounts.models import Preferences
 from accounts.servers import server_for_login
 from accounts.sso.tokens import current_secret, is_sso
@@ -45,7 +48,7 @@ from mailview.services.session import MailSession
 logger = logging.getLogger("mailview.live")
 
 SESSION_ENDED = 4001
-LIMITED = (
+LIMITED = gettext_lazy(
     "Live updates for this folder are paused: too many folders are open in other tabs. "
     "It is refreshed periodically instead."
 )
@@ -74,6 +77,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.password = password
         self.zone: tzinfo = zone
         self.clock = await self._clock(user)
+        self.language = await self._language(user)
         self.group = events.user_group(self.login)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -92,6 +96,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def _clock(self, user: Any) -> str:
         return Preferences.for_user(user).clock
 
+    @database_sync_to_async
+    def _language(self, user: Any) -> str:
+        """The page's language: the user's choice, else the browser's (the handshake's headers)."""
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in self.scope.get("headers", [])
+        }
+        return user_language(Preferences.for_user(user), headers)
+
+    def _text(self, message: str | Promise) -> str:
+        """A message for the browser, in the page's language."""
+        with translation.override(self.language):
+            return str(message)
+
     def _keep(self, task: asyncio.Task[None]) -> None:
         self._tasks: set[asyncio.Task[None]] = getattr(self, "_tasks", set())
         self._tasks.add(task)
@@ -108,7 +126,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             )
         except WatcherLimit:
             # The page is told, and follows the folder by polling instead.
-            await self.send_json({"type": "limited", "folder": folder, "message": LIMITED})
+            await self.send_json(
+                {"type": "limited", "folder": folder, "message": self._text(LIMITED)}
+            )
             return
         self.watchers[folder] = watcher
         self._keep(asyncio.get_running_loop().create_task(self._announce(watcher)))
@@ -223,7 +243,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message: dict[str, Any]) -> None:
         payload = message["event"]
-        with timezone.override(self.zone), clock_format(self.clock):
+        with (
+            timezone.override(self.zone),
+            clock_format(self.clock),
+            translation.override(self.language),
+        ):
             event = present.for_browser(payload, self.page)
         if self.page is not None and self.page.needs_page(payload):
             event.update(await self._page_rows(self.page))
@@ -234,7 +258,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
         def render() -> dict[str, Any]:
             mail = MailSession(self.login, self.server, lambda: self.password)
-            with timezone.override(self.zone), clock_format(self.clock):
+            with (
+                timezone.override(self.zone),
+                clock_format(self.clock),
+                translation.override(self.language),
+            ):
                 return present.page_rows(mail, page)
 
         try:

@@ -24,6 +24,7 @@ from bleach import html5lib_shim
 from bleach.sanitizer import BleachSanitizerFilter
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from mailview.mime.complexity import flatten, too_complex
 from mailview.mime.css import MailCSSSanitizer
@@ -362,7 +363,8 @@ def text_to_html(blocks: Iterable[tuple[int, str]]) -> SafeString:
             out.extend(linkify_line(line) + "\n" for _, line in lines)
             continue
         is_open = " open" if len(lines) <= 3 else ""
-        out.append(f'<details class="quoted"{is_open}><summary>Quoted text</summary>')
+        summary = escape(gettext("Quoted text"))
+        out.append(f'<details class="quoted"{is_open}><summary>{summary}</summary>')
         depth = 0
         for level, line in lines:
             while depth < level:

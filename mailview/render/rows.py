@@ -10,6 +10,7 @@ message are escaped like everywhere else in the UI.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 from urllib.parse import quote
@@ -18,10 +19,19 @@ import jinja2
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+from markupsafe import Markup, escape
 
 from mailview.imap.client import MessageSummary
 from mailview.mime.snippet import snippet
-from mailview.render.format import aware, compactsize, full_date, list_date
+from mailview.render.format import (
+    aware,
+    compactsize,
+    exact_size,
+    full_date,
+    list_date,
+    page_words,
+)
 
 RowKind = Literal["list", "search", "threads"]
 
@@ -35,9 +45,15 @@ def _template() -> jinja2.Template:
         lstrip_blocks=False,
         undefined=jinja2.StrictUndefined,
         auto_reload=settings.DEBUG,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Django's own gettext: the active language of the request (or of the live event) at render.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+        gettext=gettext, ngettext=ngettext, newstyle=True
     )
     environment.filters.update(
         compactsize=compactsize,
+        bytes=exact_size,
         urlpath=lambda value: quote(str(value), safe="/"),
     )
     environment.globals.update(snippet=lambda row: snippet(row.preview, row.preview_source))
@@ -55,14 +71,55 @@ def render_rows(
     ThreadRow (threads). ``message_prefix`` is the URL of a message without its UID (list,
     threads) or without its folder and UID (search). ``recipients``: the From column shows
     "To: …" (Sent, Drafts)."""
-    html = _template().render(
-        kind=kind,
-        rows=rows,
-        message_prefix=message_prefix,
-        dates=RowDates(),
-        recipients=recipients,
-    )
+    with page_words():
+        html = _template().render(
+            kind=kind,
+            rows=rows,
+            message_prefix=message_prefix,
+            dates=RowDates(),
+            recipients=recipients,
+            t=row_words(),
+        )
     return mark_safe(html)  # noqa: S308 -- Jinja2 autoescaped every value
+
+
+@dataclass(frozen=True)
+class RowWords:
+    """The words every row repeats, escaped once (attributes: Jinja2 reads them fastest)."""
+
+    select: Markup
+    unread: Markup
+    flagged: Markup
+    answered: Markup
+    to: Markup
+    no_recipient: Markup
+    no_sender: Markup
+    no_subject: Markup
+    attachment: Markup
+    conversation: Markup
+
+
+_ROW_WORDS: dict[str, RowWords] = {}
+
+
+def row_words() -> RowWords:
+    """The row words in the active language, looked up once per language and process."""
+    language = get_language() or ""
+    words = _ROW_WORDS.get(language)
+    if words is None:
+        words = _ROW_WORDS[language] = RowWords(
+            select=escape(gettext("Select")),
+            unread=escape(gettext("Unread")),
+            flagged=escape(gettext("Flagged")),
+            answered=escape(gettext("Answered")),
+            to=escape(gettext("To:")),
+            no_recipient=escape(gettext("(no recipient)")),
+            no_sender=escape(gettext("(no sender)")),
+            no_subject=escape(gettext("(no subject)")),
+            attachment=escape(gettext("Has attachment")),
+            conversation=escape(gettext("Show the conversation")),
+        )
+    return words
 
 
 class RowDates:

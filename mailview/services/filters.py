@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from accounts.servers import domain_of, external_forwarding_allowed, sieve_server_for_login
 from mailview.imap.client import IMAPConnection
@@ -243,8 +244,11 @@ def save_filters(
         if unreadable:
             raise FiltersRefused(
                 [
-                    "Your filter script was changed by another program. Open it in the "
-                    f"script editor ({OWNED_SCRIPT}) or delete it before making filters here."
+                    gettext(
+                        "Your filter script was changed by another program. Open it in the "
+                        "script editor (%(name)s) or delete it before making filters here."
+                    )
+                    % {"name": OWNED_SCRIPT}
                 ]
             )
         updated = change(current)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from mailview.imap.client import FolderInfo, Namespaces, QuotaUsage
@@ -101,6 +101,9 @@ class FolderTree:
     # The unread counts are missing or older than WEBMAIL_FOLDER_TREE_TTL: the page asks for
     # them after it is shown (GET /folders/counts/, mailview/live/views.py).
     counts_pending: bool = False
+    # The language its labels (Inbox, Sent...) are in: a tree kept on the connection is built
+    # again after the user changes language.
+    language: str = ""
 
     def find(self, name: str) -> FolderNode | None:
         return next((node for node in self.nodes if node.name == name), None)
@@ -221,4 +224,4 @@ def build_tree(
             walk(node.children)
 
     walk(roots)
-    return FolderTree(nodes=flat, delimiter=delimiter)
+    return FolderTree(nodes=flat, delimiter=delimiter, language=get_language())

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.utils.translation import get_language
 
 from mailview.imap.cache import Timed
 from mailview.imap.client import SORT_KEYS, IMAPConnection, MessageSummary, check_folder_name
@@ -118,6 +119,8 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     """
     made = conn.cache.tree
     later = settings.WEBMAIL_FOLDER_COUNTS_LATER
+    if made is not None and made.value.language != get_language():
+        made = None  # its folder names are in another language: built afresh below
     if made is not None:
         tree: FolderTree = made.value
         fresh = time.monotonic() - made.made < settings.WEBMAIL_FOLDER_TREE_TTL

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
@@ -81,7 +82,11 @@ def message_action(request: AuthenticatedRequest) -> HttpResponse:
                 request,
                 mail,
                 _("Delete for good?"),
-                _("%(n)d message(s) will be deleted permanently. This cannot be undone.")
+                ngettext(
+                    "%(n)d message will be deleted permanently. This cannot be undone.",
+                    "%(n)d messages will be deleted permanently. This cannot be undone.",
+                    n,
+                )
                 % {"n": n},
             )
     result = actions.apply_action(

@@ -13,6 +13,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,7 +40,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "id": "/mail/INBOX/",
         "name": "Webmail",
         "short_name": "Webmail",
-        "description": "Your mail, on your mail server.",
+        "description": gettext("Your mail, on your mail server."),
         "start_url": "/mail/INBOX/",
         "scope": "/",
         "display": "standalone",
@@ -108,7 +109,9 @@ def offline_replay(request: AuthenticatedRequest) -> HttpResponse:
             delete_mode=request.preferences.delete_action,
         )
     except (ValueError, InvalidName):
-        return JsonResponse({"status": "refused", "message": "Not a valid action."}, status=400)
+        return JsonResponse(
+            {"status": "refused", "message": gettext("Not a valid action.")}, status=400
+        )
     return JsonResponse(
         {"status": result.status, "message": result.message, "missing": list(result.missing)}
     )

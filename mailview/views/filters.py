@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
@@ -285,7 +286,9 @@ def filter_like(request: AuthenticatedRequest) -> HttpResponse:
             done = _("Rule %(name)s saved.") % {"name": new.name}
             if action == "apply":
                 applied = like.apply_to_existing(mail, folder, new, uids)
-                done += " " + _("Applied to %(count)d messages.") % {"count": applied.count}
+                done += " " + ngettext(
+                    "Applied to %(count)d message.", "Applied to %(count)d messages.", applied.count
+                ) % {"count": applied.count}
             messages.success(request, done)
             return redirect("mailview:mailbox", folder=folder)
     return render(

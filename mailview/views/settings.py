@@ -11,9 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.forms import PreferencesForm
+from accounts.language import chosen_language
 from accounts.models import Preferences
 from accounts.requests import AuthenticatedRequest
 from accounts.settings_area import BY_SLUG, Section
@@ -38,6 +40,11 @@ def section_page(request: AuthenticatedRequest, section: str = "general") -> Htt
     if request.method == "POST":
         if form.is_valid():
             form.save()
+            # A new language applies at once, to this message too ("as the browser": the request's).
+            translation.activate(
+                chosen_language(request.preferences)
+                or translation.get_language_from_request(request)
+            )
             messages.success(request, _("Settings saved."))
             return redirect(request.path)
     return render(

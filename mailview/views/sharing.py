@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.requests import AuthenticatedRequest
 from mailview.imap.acl import PRESETS
@@ -18,7 +18,7 @@ from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
 
 PRESET_LABELS = {
-    "read": gettext_lazy("Read"),
+    "read": pgettext_lazy("access to a shared folder", "Read"),
     "read_write": gettext_lazy("Read and write (flags, move, delete)"),
     "full": gettext_lazy("Full (also subfolders and sharing)"),
 }

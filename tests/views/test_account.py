@@ -38,7 +38,7 @@ def test_new_users_get_safe_defaults(alice, login):
 @pytest.mark.parametrize(
     "url, names",
     [
-        ("/accounts/settings/", ("time_zone", "clock")),
+        ("/accounts/settings/", ("language", "time_zone", "clock")),
         ("/accounts/settings/display/", ("theme", "density", "conversation_view", "page_size")),
         (
             "/accounts/settings/reading/",
