@@ -20,8 +20,8 @@ from datetime import date
 from typing import TypeVar
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from accounts.servers import domain_of, external_forwarding_allowed, sieve_server_for_login
 from mailview.imap.client import IMAPConnection
