@@ -34,7 +34,7 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     # Reversed once, not per row: message links are this prefix plus the UID.
     message_prefix = reverse("mailview:message", args=[folder, 0])[: -len("0/")]
     current = tree.find(folder)
-    shared = current is not None and current.section != "personal"
+    shared = current is None or current.section != "personal"  # or not subscribed
     return render(
         request,
         "mailview/mailbox.html",

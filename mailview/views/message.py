@@ -83,8 +83,9 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
     )
     pane = bool(request.GET.get("pane"))
     trusts = _remote_policy(request)
+    mail = MailSession.for_request(request)
     tree, msg = reading.message_view(
-        MailSession.for_request(request),
+        mail,
         req,
         _part_url(folder, uid),
         lambda sender: trusts(sender),
@@ -101,7 +102,12 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
     }
     if pane:
         return render(request, "mailview/_message.html", context)
-    context.update({"tree": tree, "current": tree.find(folder) if tree else None})
+    current = tree.find(folder) if tree else None
+    # Another user's or a shared folder (or one not in the tree: not subscribed): only the
+    # actions its rights allow, as in the list.
+    shared = current is None or current.section != "personal"
+    rights = services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS
+    context.update({"tree": tree, "current": current, "rights": rights})
     return render(request, "mailview/message.html", context)
 
 
