@@ -29,7 +29,7 @@ from webmail.devmail.factories import make_message
 pytestmark = pytest.mark.django_db
 
 SERVERS = [
-    pytest.param("dovecot-acl", id="dovecot"),
+    pytest.param("dovecot", id="dovecot"),
     pytest.param("cyrus-alt", id="cyrus-alt", marks=pytest.mark.cyrus),
     pytest.param("cyrus-default", id="cyrus-default", marks=pytest.mark.cyrus),
 ]
@@ -61,7 +61,7 @@ def acl_dovecot() -> Iterator[Dovecot]:
 def acl_server(request: pytest.FixtureRequest, settings: object) -> ImapServer:
     """Each server with ACLs in turn (the Cyrus ones are the session's), the app pointed at it."""
     name = request.param
-    fixture = {"dovecot-acl": "acl_dovecot", "cyrus-alt": "cyrus_alt"}.get(name, "cyrus_default")
+    fixture = {"dovecot": "acl_dovecot", "cyrus-alt": "cyrus_alt"}.get(name, "cyrus_default")
     server: ImapServer = request.getfixturevalue(fixture)
     point_at(settings, server)  # type: ignore[arg-type]
     return server
@@ -106,6 +106,7 @@ def move_targets(html: str) -> set[str]:
     return {unescape(name) for name in found}
 
 
+@pytest.mark.interop("sharing (ACL): bob reads, gets the right to delete, loses access")
 def test_share_read_then_write_then_revoke(acl_server: ImapServer) -> None:
     alice, bob = user(acl_server, "alice"), user(acl_server, "bob")
     alice.create_folder("Team")
@@ -160,6 +161,7 @@ def test_share_read_then_write_then_revoke(acl_server: ImapServer) -> None:
     assert gone.status_code in (403, 404)
 
 
+@pytest.mark.interop("shared without insert right: no Move/Copy target; message actions")
 def test_targets_and_message_actions_follow_the_rights(acl_server: ImapServer) -> None:
     """A folder shared without the insert right is never offered for Move or Copy (and the
     server's refusal of one forced through is reported); the message page shows only the
@@ -219,6 +221,7 @@ def test_targets_and_message_actions_follow_the_rights(acl_server: ImapServer) -
     assert len(client.search("ALL")) == 2
 
 
+@pytest.mark.interop("sharing (ACL): another domain refused")
 def test_a_user_of_another_domain_cannot_be_granted_access(acl_server: ImapServer) -> None:
     alice = user(acl_server, "alice")
     alice.create_folder("Team")
