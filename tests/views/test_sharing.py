@@ -186,6 +186,9 @@ def test_targets_and_message_actions_follow_the_rights(acl_server: ImapServer) -
     for action in ("delete", "move", "archive", "flag", "unread"):
         assert f'name="action" value="{action}"' in own, action
     assert "rights-note" not in own
+    assert "rights-note" not in inbox
+    listing = as_bob.get(f"/mail/{shared}/")  # the list says why its toolbar is short too
+    assert "the owner of this shared folder has not given you the right" in text_of(listing)
 
     # Read-only ("lrs"): mark read/unread and copy out, nothing that changes or removes.
     response = as_bob.get(f"/message/{shared}/{theirs}/")
