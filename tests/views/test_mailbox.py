@@ -34,14 +34,16 @@ def folders(response) -> list[tuple[str, str]]:
 
 
 def fill(user, folder: str, count: int, **kwargs) -> list[int]:
-    return [
-        user.append(
-            folder,
-            make_message(subject=f"Message {i:03d}", date=T0 + timedelta(hours=i), **kwargs),
-            when=T0 + timedelta(hours=i),
-        )
-        for i in range(count)
-    ]
+    return user.append_many(
+        folder,
+        [
+            (
+                make_message(subject=f"Message {i:03d}", date=T0 + timedelta(hours=i), **kwargs),
+                T0 + timedelta(hours=i),
+            )
+            for i in range(count)
+        ],
+    )
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):

@@ -178,7 +178,7 @@ def test_targets_and_message_actions_follow_the_rights(acl_server: ImapServer) -
     as_bob.get("/folder-counts/")  # the tree (and the rights kept with it) asked afresh
 
     inbox = as_bob.get("/mail/INBOX/").content.decode()
-    assert f'data-folder="{shared}"' in inbox  # in the tree...
+    assert f'data-folder="{shared}" data-no-drop' in inbox  # in the tree (no drop target)...
     targets = move_targets(inbox)
     assert bob.folder("Keep") in targets and shared not in targets  # ...but no target
     own = as_bob.get(f"/message/INBOX/{mine}/").content.decode()
@@ -213,7 +213,8 @@ def test_targets_and_message_actions_follow_the_rights(acl_server: ImapServer) -
         "/folders/share/", {"folder": team, "login": bob.username, "preset": "read_write"}
     )
     as_bob.get("/folder-counts/")
-    assert shared in move_targets(as_bob.get("/mail/INBOX/").content.decode())
+    inbox = as_bob.get("/mail/INBOX/").content.decode()
+    assert shared in move_targets(inbox) and f'data-folder="{shared}" data-no-drop' not in inbox
     html = as_bob.get(f"/message/{shared}/{theirs}/").content.decode()
     for action in ("delete", "move", "archive", "flag", "unread"):
         assert f'name="action" value="{action}"' in html, action
