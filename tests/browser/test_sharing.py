@@ -79,6 +79,8 @@ def test_alice_shares_a_folder_and_bob_reads_it(
         log_in(bob_page, live.url, bob)
         bob_page.goto(f"{live.url}/mail/{shared}/")
         expect(bob_page.locator("table.messages")).to_contain_text("Kick-off notes")
+        expect(bob_page.locator(".rights-note")).to_be_visible()  # why the toolbar is short
+        shoot(bob_page, "sharing-read-only-list")
         bob_page.goto(f"{live.url}/message/{shared}/{uid}/")
         actions = bob_page.locator("form.message-actions")
         expect(actions.get_by_role("button", name="Mark unread")).to_be_visible()
