@@ -189,6 +189,16 @@ def folder_rights(mail: MailSession, name: str) -> str:
     return mail.run(read)
 
 
+def page_rights(mail: MailSession, tree: FolderTree | None, name: str) -> str:
+    """The rights a page of folder ``name`` shows its actions by: every right in one's own
+    folders (no command), MYRIGHTS in another user's or a shared one, or one the tree does
+    not show (not subscribed)."""
+    node = tree.find(name) if tree is not None else None
+    if node is not None and node.section == "personal":
+        return ALL_RIGHTS
+    return folder_rights(mail, name)
+
+
 def display_name(mail: MailSession, name: str) -> str:
     """The name shown for folder ``name`` (see folders.shown_name); NAMESPACE is asked once per
     connection."""

@@ -102,12 +102,9 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
     }
     if pane:
         return render(request, "mailview/_message.html", context)
-    current = tree.find(folder) if tree else None
-    # Another user's or a shared folder (or one not in the tree: not subscribed): only the
-    # actions its rights allow, as in the list.
-    shared = current is None or current.section != "personal"
-    rights = services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS
-    context.update({"tree": tree, "current": current, "rights": rights})
+    # Another user's or a shared folder: only the actions its rights allow, as in the list.
+    rights = services.page_rights(mail, tree, folder)
+    context.update({"tree": tree, "current": tree.find(folder) if tree else None, "rights": rights})
     return render(request, "mailview/message.html", context)
 
 

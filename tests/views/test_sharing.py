@@ -189,6 +189,10 @@ def test_targets_and_message_actions_follow_the_rights(acl_server: ImapServer) -
     assert "rights-note" not in inbox
     listing = as_bob.get(f"/mail/{shared}/")  # the list says why its toolbar is short too
     assert "the owner of this shared folder has not given you the right" in text_of(listing)
+    for view in ("list", "threads"):  # the plain list and the conversations
+        page = as_bob.get(f"/mail/{shared}/?view={view}").content.decode()
+        assert 'name="action" value="delete"' not in page, view
+        assert 'name="action" value="read"' in page, view
 
     # Read-only ("lrs"): mark read/unread and copy out, nothing that changes or removes.
     response = as_bob.get(f"/message/{shared}/{theirs}/")
