@@ -125,6 +125,15 @@ class MessageNotFound(CommandFailed):
     status = 404
 
 
+class NotPermitted(CommandFailed):
+    """The user's rights (RFC 4314 ACL) do not allow it: [NOPERM], or a server's own phrasing."""
+
+    user_message = _(
+        "You do not have the right to do this in this folder: its owner has not given it to you."
+    )
+    status = 403
+
+
 class InvalidName(MailError):
     """User input that cannot be sent to the server as a folder name."""
 
@@ -158,6 +167,8 @@ MISSING_FOLDER_CODES = frozenset({"NONEXISTENT", "TRYCREATE"})
 # Phrasings without a code: Dovecot "Mailbox doesn't exist: X", Cyrus "Mailbox does not exist".
 _MISSING_FOLDER = re.compile(r"\b(?:doesn't|does not) exist|\bno such mailbox", re.IGNORECASE)
 _BAD_NAME = re.compile(r"\binvalid mailbox name", re.IGNORECASE)
+# Cyrus says "Permission denied" without a code.
+_NOT_PERMITTED = re.compile(r"\bpermission denied\b", re.IGNORECASE)
 
 
 def refusal(command: str, status: Status) -> CommandFailed:
@@ -192,6 +203,8 @@ def _refusal(command: str, status: Status) -> CommandFailed:
     code = status.code.name if status.code is not None else ""
     if code in MISSING_FOLDER_CODES:
         return FolderNotFound(text)
+    if code == "NOPERM":
+        return NotPermitted(text)
     if code in ("AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED", "PRIVACYREQUIRED"):
         return CommandFailed(text)
     if code == "" or code in ("CANNOT", "CLIENTBUG", "SERVERBUG", "UNAVAILABLE", "PARSE"):
@@ -199,4 +212,6 @@ def _refusal(command: str, status: Status) -> CommandFailed:
             return FolderNotFound(text)
         if _BAD_NAME.search(status.text):
             return ServerRefusedName(text)
+        if _NOT_PERMITTED.search(status.text):
+            return NotPermitted(text)
     return CommandFailed(text)

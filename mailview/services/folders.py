@@ -9,6 +9,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from mailview.imap.client import FolderInfo, Namespaces, QuotaUsage
+from mailview.imap.namespace_commands import ALL_RIGHTS
 from mailview.render.format import compactsize
 from mailview.services.roles import roles_by_folder
 
@@ -36,6 +37,13 @@ class FolderNode:
     children: list[FolderNode] = field(default_factory=list)
     path: str = ""  # the display path ("Projects/2026"): never the namespace prefix
     section: str = "personal"  # "personal", "other" (shared with me) or "shared" (NAMESPACE)
+    # MYRIGHTS (RFC 4314 letters): every right in one's own folders; asked for the others.
+    rights: str = ALL_RIGHTS
+
+    @property
+    def accepts_messages(self) -> bool:
+        """A target for Move, Copy and Import: selectable, with the insert ("i") right."""
+        return self.selectable and "i" in self.rights
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ class FolderTree:
     delimiter: str | None
     quota: QuotaGauge | None = None  # asked with the tree, cached with it
     # The unread counts are missing or older than WEBMAIL_FOLDER_TREE_TTL: the page asks for
-    # them after it is shown (GET /folders/counts/, mailview/live/views.py).
+    # them after it is shown (GET /folder-counts/, mailview/live/views.py).
     counts_pending: bool = False
     # The language its labels (Inbox, Sent...) are in: a tree kept on the connection is built
     # again after the user changes language.

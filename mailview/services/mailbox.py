@@ -114,7 +114,7 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     shows the tree this connection knows (its counts marked pending once older than
     WEBMAIL_FOLDER_TREE_TTL), or, on a connection that knows none, the folders from a plain LIST
     without counts; the page then asks for the counts (`counted_tree`, through
-    GET /folders/counts/). The quota shown under the tree (GETQUOTAROOT) is asked and kept with
+    GET /folder-counts/). The quota shown under the tree (GETQUOTAROOT) is asked and kept with
     it. Changes of our own (delete, move, import...) drop the cached tree, quota included.
     """
     made = conn.cache.tree
@@ -134,7 +134,7 @@ def _tree(conn: IMAPConnection) -> FolderTree:
     tree = build_tree(
         conn.list_folders(subscribed_only=True, counts=False), prefix, conn.namespaces()
     )
-    tree = replace(tree, quota=_quota(conn), counts_pending=True)
+    tree = replace(_with_rights(conn, tree), quota=_quota(conn), counts_pending=True)
     conn.cache.tree = Timed(time.monotonic(), tree)
     return tree
 
@@ -143,8 +143,20 @@ def counted_tree(conn: IMAPConnection) -> FolderTree:
     """The folder tree with every folder's counts (LIST-STATUS), kept on the connection."""
     prefix, _delimiter = conn.namespace_prefix()
     tree = build_tree(conn.list_folders(subscribed_only=True), prefix, conn.namespaces())
-    tree = replace(tree, quota=_quota(conn))
+    tree = replace(_with_rights(conn, tree), quota=_quota(conn))
     conn.cache.tree = Timed(time.monotonic(), tree)
+    return tree
+
+
+def _with_rights(conn: IMAPConnection, tree: FolderTree) -> FolderTree:
+    """The tree with the user's rights (MYRIGHTS) on every folder that is not their own (kept
+    with the tree): a folder shared without the insert right is no target for Move or Copy."""
+    for node in tree.nodes:
+        if node.section != "personal" and node.selectable:
+            try:
+                node.rights = conn.my_rights(node.name)
+            except CommandFailed:
+                node.rights = ""
     return tree
 
 
@@ -178,6 +190,16 @@ def folder_rights(mail: MailSession, name: str) -> str:
             return ""
 
     return mail.run(read)
+
+
+def page_rights(mail: MailSession, tree: FolderTree | None, name: str) -> str:
+    """The rights a page of folder ``name`` shows its actions by: every right in one's own
+    folders (no command), MYRIGHTS in another user's or a shared one, or one the tree does
+    not show (not subscribed)."""
+    node = tree.find(name) if tree is not None else None
+    if node is not None and node.section == "personal":
+        return ALL_RIGHTS
+    return folder_rights(mail, name)
 
 
 def display_name(mail: MailSession, name: str) -> str:

@@ -188,6 +188,7 @@ def thread_list(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "folder": folder,
             "current": tree.find(folder),
             "message_prefix": message_prefix,
+            "rights": services.page_rights(mail, tree, folder),  # as in the plain list
         },
     )
 

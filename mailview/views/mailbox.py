@@ -34,8 +34,6 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     # Reversed once, not per row: message links are this prefix plus the UID.
     message_prefix = reverse("mailview:message", args=[folder, 0])[: -len("0/")]
     current = tree.find(folder)
-    # Not in the tree (an unsubscribed shared or public folder): ask, the service knows.
-    shared = current is None or current.section != "personal"
     return render(
         request,
         "mailview/mailbox.html",
@@ -46,6 +44,6 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "current": current,
             "message_prefix": message_prefix,
             # Another user's or a shared folder: only the actions its rights allow.
-            "rights": services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS,
+            "rights": services.page_rights(mail, tree, folder),
         },
     )

@@ -83,8 +83,9 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
     )
     pane = bool(request.GET.get("pane"))
     trusts = _remote_policy(request)
+    mail = MailSession.for_request(request)
     tree, msg = reading.message_view(
-        MailSession.for_request(request),
+        mail,
         req,
         _part_url(folder, uid),
         lambda sender: trusts(sender),
@@ -101,7 +102,9 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
     }
     if pane:
         return render(request, "mailview/_message.html", context)
-    context.update({"tree": tree, "current": tree.find(folder) if tree else None})
+    # Another user's or a shared folder: only the actions its rights allow, as in the list.
+    rights = services.page_rights(mail, tree, folder)
+    context.update({"tree": tree, "current": tree.find(folder) if tree else None, "rights": rights})
     return render(request, "mailview/message.html", context)
 
 

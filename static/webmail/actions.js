@@ -176,7 +176,8 @@ document.addEventListener("dragend", function () {
 });
 document.querySelectorAll("nav#folders li.folder").forEach(function (li) {
   li.addEventListener("dragover", function (event) {
-    if (!dragging || !li.querySelector("a")) return;
+    // Not a folder, or one that takes no messages (shared without the insert right).
+    if (!dragging || !li.querySelector("a") || li.hasAttribute("data-no-drop")) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
     li.classList.add("drop-target");

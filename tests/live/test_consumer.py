@@ -1,5 +1,6 @@
-"""The live-mail websocket against the real Dovecot: changes made by another connection arrive
-as events; anonymous refused; logout closes the watcher; tabs share one watcher."""
+"""The live-mail websocket against the real servers (Dovecot, Cyrus in both namespace modes):
+changes made by another connection arrive as events; anonymous refused; logout closes the
+watcher; tabs share one watcher."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.support.live import event_of, open_socket, receive_until, run, until,
 from webmail import metrics
 from webmail.devmail.factories import make_message
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.all_servers]
 
 
 def test_append_from_another_connection_arrives_with_its_row(login, alice):
@@ -93,19 +94,20 @@ def test_expunge_from_another_connection_arrives_as_expunge_event(login, alice):
 
 def test_viewed_folder_is_watched_too(login, alice):
     alice.create_folder("Projects/2026")
+    nested = alice.folder("Projects/2026")  # the server's name ("INBOX.Projects.2026"...)
     client = login(alice)
 
     async def scenario():
         socket = await open_socket(client)
         await socket.connect(timeout=10)
         await socket.send_json_to(
-            {"type": "subscribe", "folder": "Projects/2026", "view": "list", "page": "1"}
+            {"type": "subscribe", "folder": nested, "view": "list", "page": "1"}
         )
-        await receive_until(socket, watching("Projects/2026"))
+        await receive_until(socket, watching(nested))
         uid = await asyncio.to_thread(alice.append, "Projects/2026", make_message(subject="p"))
-        new = await receive_until(socket, event_of("new", "Projects/2026"))
+        new = await receive_until(socket, event_of("new", nested))
         assert [r["uid"] for r in new["event"]["rows"]] == [uid]
-        assert f'href="/message/Projects/2026/{uid}/"' in new["event"]["html"]
+        assert f'href="/message/{nested}/{uid}/"' in new["event"]["html"]
         # Viewing another folder releases this one's watcher.
         await socket.send_json_to({"type": "subscribe", "folder": "INBOX"})
         await receive_until(socket, watching("INBOX"))
@@ -158,14 +160,15 @@ def test_session_without_its_key_cookie_is_refused(login, alice):
     run(scenario())
 
 
-def test_logout_closes_the_watcher_and_its_imap_connection(login, alice, dovecot):
+def test_logout_closes_the_watcher_and_its_imap_connection(login, alice):
     client = login(alice)
+    server = alice.dovecot
 
     async def scenario():
         socket = await open_socket(client)
         await socket.connect(timeout=10)
         await receive_until(socket, watching("INBOX"))
-        assert await asyncio.to_thread(dovecot.connection_count, alice.username) >= 1
+        assert await asyncio.to_thread(server.connection_count, alice.username) >= 1
         logout = AsyncClient()
         logout.cookies = client.cookies
         response = await logout.post("/accounts/logout/")
@@ -175,7 +178,7 @@ def test_logout_closes_the_watcher_and_its_imap_connection(login, alice, dovecot
         assert registry.watchers(alice.username) == []
 
         def gone() -> bool:
-            return dovecot.connection_count(alice.username) == 0
+            return server.connection_count(alice.username) == 0
 
         await until(gone)
         # The same cookies no longer open a websocket.
@@ -185,11 +188,12 @@ def test_logout_closes_the_watcher_and_its_imap_connection(login, alice, dovecot
     run(scenario())
 
 
-def test_two_tabs_share_one_watcher_released_with_the_last(login, alice, dovecot):
+def test_two_tabs_share_one_watcher_released_with_the_last(login, alice):
     client = login(alice)
+    server = alice.dovecot
 
     async def scenario():
-        before = await asyncio.to_thread(dovecot.connection_count, alice.username)
+        before = await asyncio.to_thread(server.connection_count, alice.username)
         first, second = await open_socket(client), await open_socket(client)
         await first.connect(timeout=10)
         await second.connect(timeout=10)
@@ -200,7 +204,7 @@ def test_two_tabs_share_one_watcher_released_with_the_last(login, alice, dovecot
         gauges = {g.name: g.fn() for g in metrics.gauges()}  # the admin dashboard, /metrics
         assert gauges["websocket_connections"] == 2
         assert gauges["idle_watchers"] == 1
-        assert await asyncio.to_thread(dovecot.connection_count, alice.username) == before + 1
+        assert await asyncio.to_thread(server.connection_count, alice.username) == before + 1
         uid = await asyncio.to_thread(alice.append, "INBOX", make_message(subject="both"))
         for socket in (first, second):
             new = await receive_until(socket, event_of("new"))
@@ -212,7 +216,7 @@ def test_two_tabs_share_one_watcher_released_with_the_last(login, alice, dovecot
         assert live_stats() == {"watchers": 0, "idling": 0, "websockets": 0}
 
         def released() -> bool:
-            return dovecot.connection_count(alice.username) == before
+            return server.connection_count(alice.username) == before
 
         await until(released)
 

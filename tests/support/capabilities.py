@@ -104,10 +104,11 @@ def _key(item: pytest.Item) -> tuple[str, str] | None:
     callspec = getattr(item, "callspec", None)
     if marker is None or callspec is None:
         return None
-    server = callspec.params.get("kind") or callspec.params.get("imap_server")
+    params = callspec.params
+    server = params.get("kind") or params.get("imap_server") or params.get("acl_server")
     if server is None:
         return None
-    return (str(marker.args[0]).format(**callspec.params), str(server))
+    return (str(marker.args[0]).format(**params), str(server))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

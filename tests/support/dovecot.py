@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import shutil
 import tempfile
@@ -25,7 +26,8 @@ import imapclient
 import pytest
 
 from webmail.devmail.cyrus import Cyrus
-from webmail.devmail.dovecot import Dovecot
+from webmail.devmail.dovecot import Dovecot, append_message
+from webmail.devmail.factories import message_bytes
 
 __all__ = ["MailUser", "make_dovecot_root"]
 
@@ -78,6 +80,37 @@ class MailUser:
             self.username, self.password, self.folder(folder), message, flags, when
         )
 
+    def append_many(
+        self,
+        folder: str,
+        messages: Sequence[tuple[EmailMessage | bytes, datetime | None]],
+    ) -> list[int]:
+        """APPEND each (message, internal date) to ``folder`` in one MULTIAPPEND (RFC 3502)
+        where the server has it: a login and a commit per message cost Cyrus ~0.1 s each.
+        Returns the UIDs, in order."""
+        client = self.dovecot.client(self.username, self.password)
+        name = self.folder(folder)
+        try:
+            if b"MULTIAPPEND" not in client.capabilities():
+                return [append_message(client, name, m, (), when) for m, when in messages]
+            if not client.folder_exists(name):
+                client.create_folder(name)
+                client.subscribe_folder(name)
+            response = client.multiappend(
+                name,
+                [
+                    {"msg": message_bytes(m), **({"date": when} if when else {})}
+                    for m, when in messages
+                ],
+            )
+            text = response.decode() if isinstance(response, bytes) else str(response)
+            match = re.search(r"\[APPENDUID \d+ ([\d:,]+)\]", text)
+            assert match, f"no APPENDUID in the APPEND response: {text!r}"
+            return uid_set(match.group(1))
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+
     def create_folder(self, name: str) -> None:
         """Create and subscribe ``name`` (separator "/")."""
         client = self.dovecot.client(self.username, self.password)
@@ -101,6 +134,17 @@ class MailUser:
                 client.logout()
             with contextlib.suppress(Exception):
                 client.shutdown()
+
+
+def uid_set(text: str) -> list[int]:
+    """The UIDs of an IMAP sequence set ("4:6,9" -> [4, 5, 6, 9]), in its order."""
+    uids: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.partition(":")
+        low, high = int(first), int(last or first)
+        step = 1 if high >= low else -1
+        uids.extend(range(low, high + step, step))
+    return uids
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Freezing a user's Dovecot imap processes: a real server that stops answering."""
+"""Freezing a user's imap processes (Dovecot's or Cyrus'): a real server that stops answering."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from webmail.devmail.cyrus import Cyrus
 from webmail.devmail.dovecot import Dovecot
 
 
-def imap_pids(dovecot: Dovecot, username: str) -> list[int]:
-    """PIDs of the imap processes serving `username` (doveadm who -1: one line a connection)."""
+def imap_pids(dovecot: Dovecot | Cyrus, username: str) -> list[int]:
+    """PIDs of the imap processes serving `username` (Dovecot: doveadm who -1, one line a
+    connection; Cyrus: its process table, proc_path)."""
+    if isinstance(dovecot, Cyrus):
+        return dovecot.session_pids(username)
     pids = set()
     for line in dovecot.doveadm("who", "-1", username).splitlines():
         fields = line.split()

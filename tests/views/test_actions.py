@@ -1,4 +1,5 @@
-"""Actions on messages against the real Dovecot: flags, move, copy, delete, undo, empty."""
+"""Actions on messages against the real servers (Dovecot, Cyrus in both namespace modes): flags,
+move, copy, delete, undo, empty."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.support.dovecot import MailUser, _user_factory
 from tests.support.servers import point_at
 from webmail.devmail.factories import make_message
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.all_servers]
 
 
 def session_for(user: MailUser, server) -> MailSession:
@@ -21,15 +22,16 @@ def session_for(user: MailUser, server) -> MailSession:
 
 
 def flags_of(user: MailUser, folder: str) -> dict[int, set[bytes]]:
+    """Flags by UID in ``folder`` (a display path: "Trash" is "INBOX.Trash" on some servers)."""
     client = user.client()
-    client.select_folder(folder, readonly=True)
+    client.select_folder(user.folder(folder), readonly=True)
     flags = client.get_flags(client.search("ALL"))
     return {uid: set(f) - {b"\\Recent"} for uid, f in flags.items()}
 
 
 def subjects_in(user: MailUser, folder: str) -> list[str]:
     client = user.client()
-    client.select_folder(folder, readonly=True)
+    client.select_folder(user.folder(folder), readonly=True)
     uids = client.search("ALL")
     if not uids:
         return []
@@ -67,7 +69,9 @@ def test_move_then_undo_puts_the_messages_back(alice, bob, login):
     uids = [alice.append("INBOX", make_message(subject=f"move {i}")) for i in range(3)]
     client = login(alice)
     client.get("/mail/INBOX/")  # the sorted order is now cached on the pooled connection
-    response = post(client, folder="INBOX", uid=uids[:2], action="move", target="Projects")
+    response = post(
+        client, folder="INBOX", uid=uids[:2], action="move", target=alice.folder("Projects")
+    )
     assert response.status_code == 302
     assert subjects_in(alice, "INBOX") == ["move 2"]
     assert subjects_in(alice, "Projects") == ["move 0", "move 1"]
@@ -102,7 +106,7 @@ def test_move_without_the_move_extension_copies_and_expunges(alice, mail_server)
     def run(conn: IMAPConnection):
         conn._capabilities = conn.capabilities - {"MOVE"}
         conn.select("INBOX")
-        return conn.move_messages([go], "Elsewhere")
+        return conn.move_messages([go], alice.folder("Elsewhere"))
 
     result = mail.run(run, retry=False)
     assert result.uidvalidity is not None and set(result.uids) == {go}
@@ -112,7 +116,7 @@ def test_move_without_the_move_extension_copies_and_expunges(alice, mail_server)
 
     # The new UID from COPYUID is the message in the target: moving it back works.
     def back(conn: IMAPConnection):
-        conn.select("Elsewhere")
+        conn.select(alice.folder("Elsewhere"))
         return conn.move_messages(list(result.uids.values()), "INBOX")
 
     assert mail.run(back, retry=False).uids
@@ -122,7 +126,7 @@ def test_move_without_the_move_extension_copies_and_expunges(alice, mail_server)
 def test_copy_keeps_the_original(alice, login):
     alice.create_folder("Copies")
     uid = alice.append("INBOX", make_message(subject="twice"))
-    post(login(alice), folder="INBOX", uid=[uid], action="copy", target="Copies")
+    post(login(alice), folder="INBOX", uid=[uid], action="copy", target=alice.folder("Copies"))
     assert subjects_in(alice, "INBOX") == ["twice"]
     assert subjects_in(alice, "Copies") == ["twice"]
 
@@ -141,20 +145,21 @@ def test_delete_moves_to_trash_and_undo_restores(alice, login):
 def test_delete_in_trash_asks_first_then_deletes_for_good(alice, login):
     uid = alice.append("Trash", make_message(subject="garbage"))
     client = login(alice)
-    response = post(client, folder="Trash", uid=[uid], action="delete", next="/mail/Trash/")
+    trash = alice.folder("Trash")
+    response = post(client, folder=trash, uid=[uid], action="delete", next=f"/mail/{trash}/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Delete for good?" in html
     assert 'name="confirm" value="1"' in html
     assert subjects_in(alice, "Trash") == ["garbage"]  # nothing happened yet
     response = post(
-        client, folder="Trash", uid=[uid], action="delete", next="/mail/Trash/", confirm="1"
+        client, folder=trash, uid=[uid], action="delete", next=f"/mail/{trash}/", confirm="1"
     )
     assert response.status_code == 302
     assert subjects_in(alice, "Trash") == []
     # A permanent delete cannot be undone.
-    trash = client.get("/mail/Trash/").content.decode()
-    assert "data-can-undo" not in trash and "undo-inline" not in trash
+    page = client.get(f"/mail/{trash}/").content.decode()
+    assert "data-can-undo" not in page and "undo-inline" not in page
 
 
 def test_delete_setting_delete_permanently_asks_first(alice, login):
@@ -182,7 +187,7 @@ def test_archive_junk_and_not_junk(alice, login):
     assert subjects_in(alice, "Junk") == ["buy pills"]
     assert any(b"$Junk" in f for f in flags_of(alice, "Junk").values())
     junk_uid = next(iter(flags_of(alice, "Junk")))
-    post(client, folder="Junk", uid=[junk_uid], action="notjunk")
+    post(client, folder=alice.folder("Junk"), uid=[junk_uid], action="notjunk")
     assert subjects_in(alice, "INBOX") == ["buy pills"]
     assert any(b"$NotJunk" in f for f in flags_of(alice, "INBOX").values())
 
@@ -192,13 +197,14 @@ def test_empty_trash_and_junk_after_confirmation(alice, login):
         alice.append("Trash", make_message(subject=f"t{i}"))
     alice.append("INBOX", make_message(subject="inbox stays"))
     client = login(alice)
-    listing = client.get("/mail/Trash/").content.decode()
+    trash = alice.folder("Trash")
+    listing = client.get(f"/mail/{trash}/").content.decode()
     assert 'form="empty-form"' in listing
     assert 'form="empty-form"' not in client.get("/mail/INBOX/").content.decode()
-    response = client.post("/actions/empty/", {"folder": "Trash"})
+    response = client.post("/actions/empty/", {"folder": trash})
     assert response.status_code == 200 and "Empty this folder?" in response.content.decode()
     assert len(subjects_in(alice, "Trash")) == 3
-    client.post("/actions/empty/", {"folder": "Trash", "confirm": "1"})
+    client.post("/actions/empty/", {"folder": trash, "confirm": "1"})
     assert subjects_in(alice, "Trash") == []
     # Only Trash and Junk can be emptied.
     response = client.post("/actions/empty/", {"folder": "INBOX", "confirm": "1"})
@@ -206,6 +212,7 @@ def test_empty_trash_and_junk_after_confirmation(alice, login):
     assert subjects_in(alice, "INBOX") == ["inbox stays"]
 
 
+@pytest.mark.only_on("dovecot", reason="a private Dovecot configured without an Archive folder")
 def test_special_folder_is_created_on_first_need(dovecot_factory, settings, db, login):
     server = dovecot_factory(
         extra_config="namespace inbox {\n  mailbox Archive {\n    auto = no\n"
@@ -230,7 +237,8 @@ def test_search_results_selection_spans_folders(alice, login):
     alice.create_folder("Other")
     a = alice.append("INBOX", make_message(subject="x1"))
     b = alice.append("Other", make_message(subject="x2"))
-    post(login(alice), m=[f"INBOX/{a}", f"Other/{b}"], action="flag", next="/search/?q=x")
+    other = alice.folder("Other")
+    post(login(alice), m=[f"INBOX/{a}", f"{other}/{b}"], action="flag", next="/search/?q=x")
     assert b"\\Flagged" in flags_of(alice, "INBOX")[a]
     assert b"\\Flagged" in flags_of(alice, "Other")[b]
 
@@ -278,7 +286,7 @@ def test_bob_cannot_touch_alices_messages(alice, bob, login):
     bob_client = login(bob)
     for action in ("read", "flag", "delete", "archive"):
         post(bob_client, folder="INBOX", uid=[uid], action=action)
-    bob_client.post("/actions/empty/", {"folder": "Trash", "confirm": "1"})
+    bob_client.post("/actions/empty/", {"folder": bob.folder("Trash"), "confirm": "1"})
     assert subjects_in(alice, "INBOX") == ["alice's"]
     assert flags_of(alice, "INBOX")[uid] == set()
     # Bob's undo record, if any, is his own: it never moves alice's messages.

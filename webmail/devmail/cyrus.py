@@ -383,6 +383,10 @@ class Cyrus:
                     pids.append(int(entry.name))
         return pids
 
+    def session_pids(self, username: str) -> list[int]:
+        """PIDs of the imapd processes serving ``username``, in order."""
+        return sorted(self._sessions(username))
+
     def connection_count(self, username: str) -> int:
         return len(self._sessions(username))
 

@@ -56,6 +56,7 @@ DOVECOT_REFUSALS = {
     b"A7 NO [CANNOT] Renaming not supported across conflicting namespaces": "CommandFailed",
     b"A8 BAD Error in IMAP command UID: Invalid arguments.": "CommandFailed",
     b"A9 NO Mailbox doesn't exist: Nope": "FolderNotFound",  # Dovecot 2.3 on SELECT
+    b"A10 NO [NOPERM] Permission denied (0.001 + 0.000 secs).": "NotPermitted",  # acl plugin
 }
 CYRUS_REFUSALS = {
     b"A1 NO Mailbox does not exist": "FolderNotFound",
@@ -64,6 +65,7 @@ CYRUS_REFUSALS = {
     b"A4 NO Message contains invalid header": "CommandFailed",
     b"A5 NO [TRYCREATE] Mailbox does not exist": "FolderNotFound",
     b"A6 NO Mailbox already exists": "CommandFailed",
+    b"A7 NO Permission denied": "NotPermitted",  # COPY into a folder shared without "i"
 }
 
 DOVECOT_ESEARCH = wire(b'* ESEARCH (TAG "A7") UID ALL 3:5,9,12:11', b"A7 OK Search completed.")
