@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
     from tests.support.dovecot import MailUser
 
+# Undo send: a new user's delay is 0 in tests (the sending tests expect the message sent when the
+# send request returns); the undo-send tests set their delay (tests/compose/test_outbox*.py).
+# In the environment, so the Daphne of the browser tests has it too.
+os.environ.setdefault("WEBMAIL_UNDO_SEND_DEFAULT", "0")
+
 # Tests in parallel (pytest-xdist, scripts/test): each process takes its servers' ports from a
 # range of its own, below the kernel's ephemeral ports (webmail.devmail.dovecot.free_port).
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
