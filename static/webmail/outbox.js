@@ -30,7 +30,7 @@ function follow(notice) {
     }
     failures = 0;
     text.textContent = data.text;
-    if (!data.undoable) notice.querySelector("form.undo-inline")?.remove();
+    if (!data.undoable) notice.querySelector("form.outbox-undo")?.remove();
     if (!data.final) {
       later(data.undoable ? data.remaining + 0.2 : 1);
       return;
