@@ -25,13 +25,13 @@ def shoot(page: Page, name: str, phone_url: str) -> None:
         return
     Path(target).mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
+        page.emulate_media(color_scheme="dark" if scheme == "dark" else "light")
         page.set_viewport_size({"width": 1366, "height": 800})
         page.screenshot(path=f"{target}/{name}-desktop-{scheme}.png")
     phone = page.context.new_page()
     phone.set_viewport_size({"width": 390, "height": 844})
     for scheme in ("light", "dark"):
-        phone.emulate_media(color_scheme=scheme)
+        phone.emulate_media(color_scheme="dark" if scheme == "dark" else "light")
         phone.goto(phone_url)
         phone.locator("details.conv-item summary").first.click()
         expect(phone.locator("details.conv-item").first.locator("article.message")).to_be_visible()
