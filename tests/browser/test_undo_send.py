@@ -1,5 +1,6 @@
 """Undo send in Chromium against a real Daphne (its outbox thread sends): "Sending… Undo" after
-Send, Undo back to the editor with everything, and a page change during the delay still sends.
+Send, Undo back to the editor with everything, a page change during the delay still sends, and
+a server killed during the delay sends it once after its restart.
 
 WEBMAIL_SHOTS=<dir> also saves screenshots of the notice (desktop and phone, light and dark)."""
 
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +21,9 @@ from playwright.sync_api import Page, expect
 from tests.support.browser import INBOX_URL, log_in
 from tests.support.compose import folder_messages, text_of
 from tests.support.dovecot import MailUser
-from tests.support.liveserver import LiveServer
+from tests.support.liveserver import LiveServer, mail_env, run_daphne
+from webmail.devmail.dovecot import Dovecot
+from webmail.devmail.smtp import SubmissionServer
 
 pytestmark = pytest.mark.browser
 
@@ -131,3 +136,38 @@ def test_the_notice_follows_the_sending_on_the_page(
     expect(page.locator(".outbox-notice")).to_contain_text("Message sent to", timeout=60_000)
     expect(page.locator(".outbox-notice").get_by_role("button", name="Undo")).to_have_count(0)
     assert len(folder_messages(bob, "INBOX")) == 1
+
+
+def test_a_killed_server_loses_nothing_and_sends_once_after_restart(
+    page: Page, dovecot: Dovecot, smtp_server: SubmissionServer, alice: MailUser, bob: MailUser
+) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="webmail-restart-"))
+    env = {
+        **mail_env(dovecot),
+        **smtp_server.env(),
+        "WEBMAIL_DEFAULT_DOMAIN": "example.org",
+        "WEBMAIL_COMPOSE_DIR": str(workdir / "compose"),
+    }
+    try:
+        with run_daphne(workdir, env) as first:
+            log_in(page, first.url, alice)
+            set_delay(page, first, 15)
+            write(page, first, bob.address, "Survives", "Still here.")
+            page.locator("#c-send").click()
+            expect(page).to_have_url(INBOX_URL)
+            expect(page.locator(".outbox-notice")).to_contain_text("Sending…")
+            first.process.kill()  # no goodbye: the worker's memory is gone
+            first.process.wait()
+        assert folder_messages(bob, "INBOX") == []
+        # A new process on the same database and disk; the user's open page comes back.
+        with run_daphne(workdir, env) as second:
+            page.goto(f"{second.url}/mail/INBOX/")
+            expect(page.locator(".outbox-notice")).to_contain_text("Sending…")
+            arrived = wait_for(lambda: folder_messages(bob, "INBOX"))
+            assert [str(m["Subject"]) for _u, _f, m in arrived] == ["Survives"]
+            assert wait_for(lambda: folder_messages(alice, "Sent"))
+            expect(page.locator(".outbox-notice")).to_contain_text("Message sent to")
+            assert len(folder_messages(bob, "INBOX")) == 1
+            assert "Traceback" not in second.log()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
