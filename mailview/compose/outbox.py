@@ -122,6 +122,10 @@ def queue(
         service.save_draft(mail, store, state, out)
     except MailError as exc:  # the copy on disk is enough to send; Drafts is the safety net
         log.warning("saving the draft of a queued message failed: %s", exc.detail)
+    # Finished rows are only kept for their notice: a week is plenty.
+    OutgoingMessage.objects.filter(
+        user=user, created__lt=timezone.now() - timedelta(days=7)
+    ).exclude(state__in=ACTIVE).delete()
     directory = outbox_dir(user.pk)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     row = OutgoingMessage(

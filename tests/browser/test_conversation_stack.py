@@ -6,6 +6,7 @@ WEBMAIL_SHOTS=<dir> also saves screenshots (desktop and phone, light and dark)."
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -74,4 +75,11 @@ def test_opening_a_conversation_stacks_it_with_my_reply(
     expect(items.nth(1).locator("article.message")).to_be_hidden()
     message_url = newest.locator("a.open-link").get_attribute("href")
     assert message_url
+    newest_uid = message_url.rstrip("/").rsplit("/", 1)[-1]
     shoot(page, "conversation", daphne_server.url + message_url)
+    # r replies to the newest message, also with an older one open above it.
+    items.nth(0).locator("summary").click()
+    expect(items.nth(0).locator("article.message")).to_be_visible()
+    with page.expect_request(re.compile(r"/compose/\?kind=reply&")) as request:
+        page.keyboard.press("r")
+    assert f"folder=INBOX&uid={newest_uid}" in request.value.url

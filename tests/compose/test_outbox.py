@@ -159,8 +159,21 @@ def test_a_page_change_during_the_delay_still_sends(
 ) -> None:
     client = login(alice)
     set_delay(alice.username, 5)
+    last_week = OutgoingMessage.objects.create(
+        user=get_user_model().objects.get(username=alice.username),
+        token="0" * 32,
+        compose_id="1" * 32,
+        state=OutgoingMessage.DONE,
+        due=later(-8 * 86400),
+        sender=alice.address,
+        recipients=bob.address,
+        reported=True,
+    )
+    OutgoingMessage.objects.filter(pk=last_week.pk).update(created=later(-8 * 86400))
     compose_id = start(client)
     assert send(client, compose_id, to=bob.address, subject="Walk on", text="x").status_code == 302
+    # Rows finished over a week ago go when a new one comes.
+    assert not OutgoingMessage.objects.filter(pk=last_week.pk).exists()
     # The user goes elsewhere: the notice follows them; nothing depends on the first page.
     assert "Sending…" in client.get("/mail/Sent/").content.decode()
     assert client.get("/accounts/settings/composing/").status_code == 200
