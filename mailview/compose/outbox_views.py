@@ -39,6 +39,8 @@ def too_late(state: str) -> str:
         return _("Too late to undo: the message has already been sent.")
     if state == OutgoingMessage.SENDING:
         return _("Too late to undo: the message is being sent.")
+    if state == OutgoingMessage.CANCELLED:
+        return _("Sending was already undone.")
     if state == OutgoingMessage.FAILED:
         return _("The message was not sent; it is kept in Drafts.")
     return _("There is no such message to undo.")

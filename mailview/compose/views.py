@@ -188,11 +188,12 @@ def compose_send(request: AuthenticatedRequest, compose_id: str) -> HttpResponse
     store = _store(request)
     fields, raw = _post_fields(request)
     mail = MailSession.for_request(request)
-    if outbox.is_queued(request.user, compose_id):
-        messages.info(request, _("This message is being sent."))
-        return redirect("mailview:mailbox", folder="INBOX")
     delay = ComposeSettings.for_user(request.user).undo_send_delay
     with store.locked(compose_id) as state:
+        if outbox.is_queued(request.user, compose_id):
+            # A second Send (a double click, another tab) while it waits: never a second copy.
+            messages.info(request, _("This message is being sent."))
+            return redirect("mailview:mailbox", folder="INBOX")
         store.save_fields(compose_id, raw)
         identity = _identity(Identity.for_user(request.user), fields.identity)
         try:

@@ -5,13 +5,15 @@ WEBMAIL_SHOTS=<dir> also saves screenshots (desktop and phone, light and dark)."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.support.axe import axe_everywhere
 from tests.support.browser import log_in
 from tests.support.conversation import seed
 from tests.support.dovecot import MailUser
@@ -83,3 +85,22 @@ def test_opening_a_conversation_stacks_it_with_my_reply(
     with page.expect_request(re.compile(r"/compose/\?kind=reply&")) as request:
         page.keyboard.press("r")
     assert f"folder=INBOX&uid={newest_uid}" in request.value.url
+
+
+def test_the_stack_has_no_axe_violations(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    uids = seed(alice)
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        log_in(page, daphne_server.url, alice)
+        page.get_by_role("link", name="Conversations").click()
+        page.goto(f"{daphne_server.url}/message/INBOX/{uids['INBOX'][2]}/")
+        page.locator("details.conv-item summary").first.click()
+        expect(page.locator("details.conv-item").first.locator("article.message")).to_be_visible()
+        assert page.locator("h1").count() == 1
+        bad = axe_everywhere(page)
+        assert not bad, json.dumps(bad, indent=1)
+    finally:
+        context.close()

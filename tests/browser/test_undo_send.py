@@ -6,6 +6,7 @@ WEBMAIL_SHOTS=<dir> also saves screenshots of the notice (desktop and phone, lig
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.support.axe import axe_everywhere
 from tests.support.browser import INBOX_URL, log_in
 from tests.support.compose import folder_messages, text_of
 from tests.support.dovecot import MailUser
@@ -171,3 +173,22 @@ def test_a_killed_server_loses_nothing_and_sends_once_after_restart(
             assert "Traceback" not in second.log()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_the_sending_notice_has_no_axe_violations(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        log_in(page, daphne_server.url, alice)
+        set_delay(page, daphne_server, 30)
+        write(page, daphne_server, bob.address, "Checked", "x")
+        page.locator("#c-send").click()
+        expect(page.locator(".outbox-notice")).to_contain_text("Sending…")
+        bad = axe_everywhere(page)
+        assert not bad, json.dumps(bad, indent=1)
+        page.locator(".outbox-notice").get_by_role("button", name="Undo").click()
+        expect(page).to_have_url(COMPOSE_URL)
+    finally:
+        context.close()

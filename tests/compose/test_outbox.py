@@ -107,6 +107,10 @@ def test_undo_returns_the_reply_exactly_as_it_was(
     # While it waits, the editor is closed: no second send of the same compose.
     assert client.get(f"/compose/{compose_id}/")["Location"] == "/mail/INBOX/"
 
+    # A second Send of the same compose (a double click) adds no second message.
+    again = send(client, compose_id, **fields)
+    assert again["Location"] == "/mail/INBOX/"
+    assert OutgoingMessage.objects.filter(compose_id=compose_id).count() == 1
     response = client.post(f"/outbox/{token}/undo/", {"next": "/mail/INBOX/"})
     assert response.status_code == 302
     assert response["Location"] == f"/compose/{compose_id}/"
@@ -114,6 +118,8 @@ def test_undo_returns_the_reply_exactly_as_it_was(
     assert editor.status_code == 200
     html = editor.content.decode()
     assert "Sending undone" in html
+    twice = client.post(f"/outbox/{token}/undo/", {"next": "/mail/INBOX/"}, follow=True)
+    assert "Sending was already undone." in twice.content.decode()
     assert f"Bob &lt;{bob.address}&gt;" in html
     assert carol.address in html
     assert 'value="Re: Plans"' in html
