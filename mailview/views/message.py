@@ -17,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
+from mailview.imap.errors import MailError
 from mailview.mime.parse import PREVIEW_TYPES, safe_filename
 from mailview.models import TrustedSender
 from mailview.services import downloads
@@ -118,7 +119,11 @@ def _conversation(
     attached message, nor for a message opened inside a stack (?stack=0)."""
     if part or request.GET.get("stack") == "0" or not conversation_view(request):
         return None
-    found = conversation(MailSession.for_request(request), folder, uid)
+    try:
+        found = conversation(MailSession.for_request(request), folder, uid)
+    except MailError as exc:  # the message is shown anyway, alone
+        log.info("conversation of %s/%s unavailable: %s", folder, uid, exc.detail or exc)
+        return None
     return found if found.stacked else None
 
 
