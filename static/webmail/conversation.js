@@ -12,6 +12,12 @@ async function load(details) {
     const response = await fetch(details.dataset.src, { credentials: "same-origin" });
     if (!response.ok) throw new Error(String(response.status));
     body.replaceChildren(fromHTML(await response.text()));
+    // Its landmarks are named after the message (the open one below keeps the plain names).
+    const from = details.querySelector(".conv-from")?.textContent.trim() || "";
+    const date = details.querySelector(".conv-date")?.getAttribute("title") || "";
+    body.querySelectorAll("nav[aria-label], section[aria-label]").forEach(function (landmark) {
+      landmark.setAttribute("aria-label", `${landmark.getAttribute("aria-label")} (${from}, ${date})`);
+    });
   } catch {
     delete details.dataset.loaded; // keep the link; the next opening tries again
   }
