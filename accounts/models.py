@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +135,11 @@ class Identity(models.Model):
         return identities
 
 
+def undo_send_default() -> int:
+    """The undo-send delay a user starts with (WEBMAIL_UNDO_SEND_DEFAULT, 5 seconds)."""
+    return int(getattr(settings, "WEBMAIL_UNDO_SEND_DEFAULT", 5))
+
+
 class ComposeSettings(models.Model):
     """How replies start: where the cursor and the signature go, and the default format."""
 
@@ -151,6 +157,12 @@ class ComposeSettings(models.Model):
     )
     default_format = models.CharField(
         _("compose new messages in"), max_length=4, choices=FORMATS, default="text"
+    )
+    undo_send_delay = models.PositiveSmallIntegerField(
+        _("undo send: wait before sending (seconds)"),
+        default=undo_send_default,
+        validators=[MinValueValidator(0), MaxValueValidator(30)],
+        help_text=_("0 to 30 seconds; 0 sends at once, without an Undo."),
     )
 
     def __str__(self) -> str:

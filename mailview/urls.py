@@ -3,6 +3,7 @@ writing mail (namespace compose). webmail/urls.py includes the three lists."""
 
 from django.urls import path
 
+from mailview.compose import outbox_views as outbox
 from mailview.compose import views as compose
 from mailview.live import views as live
 from mailview.views import (
@@ -113,6 +114,9 @@ compose_urls = (
         path("compose/<str:compose_id>/save/", compose.compose_save, name="save"),
         path("compose/<str:compose_id>/send/", compose.compose_send, name="send"),
         path("compose/<str:compose_id>/discard/", compose.compose_discard, name="discard"),
+        # Undo send (compose/outbox.py): the outbox's Undo and the notice's status question.
+        path("outbox/<str:token>/undo/", outbox.undo_send, name="undo_send"),
+        path("outbox/<str:token>/", outbox.send_status, name="send_status"),
         path(
             "compose/<str:compose_id>/attachments/",
             compose.attachment_upload,

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
     from tests.support.dovecot import MailUser
 
+# Undo send: a new user's delay is 0 in tests (the sending tests expect the message sent when the
+# send request returns); the undo-send tests set their delay (tests/compose/test_outbox.py).
+# In the environment for the Daphne of the browser tests; `outbox_by_hand` for this process.
+os.environ.setdefault("WEBMAIL_UNDO_SEND_DEFAULT", "0")
+
 # Tests in parallel (pytest-xdist, scripts/test): each process takes its servers' ports from a
 # range of its own, below the kernel's ephemeral ports (webmail.devmail.dovecot.free_port).
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -62,6 +67,19 @@ def mail_server(imap_server: Dovecot | Cyrus, settings: Settings) -> MailServer:
     """The app's default server is the test Dovecot, or each server of an ``all_servers`` test
     (STARTTLS, certificate verified)."""
     return point_at(settings, imap_server)
+
+
+@pytest.fixture(autouse=True)
+def outbox_by_hand(settings: Settings) -> Iterator[None]:
+    """Undo send: no delay unless a test sets one, and no worker thread in the test process
+    (tests/compose/test_outbox.py runs the worker by hand)."""
+    from mailview.compose import outbox_worker
+
+    settings.WEBMAIL_UNDO_SEND_DEFAULT = 0
+    settings.WEBMAIL_OUTBOX_THREAD = False
+    outbox_worker._worker = None
+    yield
+    outbox_worker._worker = None
 
 
 @pytest.fixture(autouse=True)

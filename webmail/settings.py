@@ -388,6 +388,13 @@ WEBMAIL_SENDER_POLICY = envstr("WEBMAIL_SENDER_POLICY", "aliases" if WEBMAIL_PRO
 if WEBMAIL_SENDER_POLICY not in {"own", "aliases", "any"}:
     raise ImproperlyConfigured("WEBMAIL_SENDER_POLICY must be own, aliases or any")
 WEBMAIL_SMTP_TIMEOUT = envfloat("WEBMAIL_SMTP_TIMEOUT", 30.0)
+# Undo send (mailview/compose/outbox.py): the delay a new user starts with (seconds, 0-30; each
+# user changes it in Settings > Composing), and how long a claimed message may stay "sending"
+# before another worker takes it over (a worker that died mid-send).
+WEBMAIL_UNDO_SEND_DEFAULT = min(30, max(0, envint("WEBMAIL_UNDO_SEND_DEFAULT", 5)))
+WEBMAIL_OUTBOX_LEASE = envfloat("WEBMAIL_OUTBOX_LEASE", 300.0)
+# Whether this process runs the outbox worker thread (tests drive it by hand instead).
+WEBMAIL_OUTBOX_THREAD = envbool("WEBMAIL_OUTBOX_THREAD", True)
 # Live mail (mailview/imap/watcher.py): IDLE is re-issued before the server's 29-minute limit; a
 # watcher nobody uses any more is closed after the linger (a page load reconnects within it);
 # browsers without a websocket poll at this interval.

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.models import AuditEvent, ComposeSettings, Identity, RecentAddress
 from accounts.requests import AuthenticatedRequest
-from mailview.compose import service
+from mailview.compose import outbox, service
 from mailview.compose.addresses import Recipient
 from mailview.compose.build import guess_type
 from mailview.compose.checks import send_warnings, worth_a_draft
 from mailview.compose.errors import ComposeError, SendFailed
 from mailview.compose.limits import attachments_limit
+from mailview.compose.outbox_worker import hand_over
 from mailview.compose.start import ComposeFields, open_draft, start_from_message, start_new
 from mailview.compose.store import ComposeState, ComposeStore, human_size
 from mailview.imap.errors import MailError
@@ -144,6 +145,10 @@ def _render(
 def compose_page(request: AuthenticatedRequest, compose_id: str) -> HttpResponse:
     store = _store(request)
     state = store.load(compose_id)
+    if outbox.is_queued(request.user, compose_id):
+        # Sent with a delay: the editor stays closed unless Undo reopens it (no second send).
+        messages.info(request, _("This message is being sent."))
+        return redirect("mailview:mailbox", folder="INBOX")
     return _render(request, state, store.load_fields(compose_id))
 
 
@@ -161,6 +166,8 @@ def compose_save(request: AuthenticatedRequest, compose_id: str) -> JsonResponse
     store = _store(request)
     fields, raw = _post_fields(request)
     mail = MailSession.for_request(request)
+    if outbox.is_queued(request.user, compose_id):
+        return JsonResponse({"ok": True, "skipped": True, "sending": True})
     try:
         with store.locked(compose_id) as state:
             store.save_fields(compose_id, raw)
@@ -181,7 +188,12 @@ def compose_send(request: AuthenticatedRequest, compose_id: str) -> HttpResponse
     store = _store(request)
     fields, raw = _post_fields(request)
     mail = MailSession.for_request(request)
+    delay = ComposeSettings.for_user(request.user).undo_send_delay
     with store.locked(compose_id) as state:
+        if outbox.is_queued(request.user, compose_id):
+            # A second Send (a double click, another tab) while it waits: never a second copy.
+            messages.info(request, _("This message is being sent."))
+            return redirect("mailview:mailbox", folder="INBOX")
         store.save_fields(compose_id, raw)
         identity = _identity(Identity.for_user(request.user), fields.identity)
         try:
@@ -192,6 +204,11 @@ def compose_send(request: AuthenticatedRequest, compose_id: str) -> HttpResponse
         warnings = send_warnings(fields, len(state.attachments))
         if warnings and request.POST.get("confirmed") != "1":
             return _render(request, state, raw, warnings=warnings)
+        if delay > 0:
+            # Undo send: the outbox's worker sends it in `delay` seconds, whatever page is open.
+            row = outbox.queue(mail, request.user, store, state, out, delay)
+            hand_over(request.user, mail, row)
+            return redirect("mailview:mailbox", folder="INBOX")
         try:
             result = service.send(mail, store, state, out)
         except SendFailed as exc:

@@ -201,6 +201,30 @@ class MessageCommands(ConnectionBase):
         ]
         return sorted(found)
 
+    def search_any_header(
+        self, pairs: Sequence[tuple[str, str]], per_command: int = 20
+    ) -> list[int]:
+        """UIDs of the selected folder where any (header, value) of ``pairs`` matches (HEADER
+        contains): one UID SEARCH of ORed criteria per ``per_command`` pairs."""
+        found: set[int] = set()
+        for start in range(0, len(pairs), per_command):
+            chunk = pairs[start : start + per_command]
+            words: list[Any] = [b"OR"] * (len(chunk) - 1)
+            for name, value in chunk:
+                if any(ord(ch) < 32 for ch in name + value):
+                    raise InvalidName("control character in a search")
+                words += [b"HEADER", imap_string(name), imap_string(value)]
+            with self._exchange("SEARCH") as imap:
+                _status, untagged = imap.command(b"UID", b"SEARCH", *words)
+                self._absorb(untagged, frozenset({"SEARCH"}))
+            found.update(
+                n
+                for r in untagged
+                if isinstance(r, Data) and r.kind == "SEARCH"
+                for n in numbers(r)
+            )
+        return sorted(found)
+
     # -- changing messages --------------------------------------------------
 
     def store_flags(self, uids: Sequence[int], flags: Sequence[str], add: bool) -> None:

@@ -17,12 +17,15 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
+from mailview.imap.errors import MailError
 from mailview.mime.parse import PREVIEW_TYPES, safe_filename
 from mailview.models import TrustedSender
 from mailview.services import downloads
 from mailview.services import mailbox as services
 from mailview.services import message as reading
+from mailview.services.conversation import Conversation, conversation
 from mailview.services.session import MailSession
+from mailview.views.actions import conversation_view
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +102,32 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
         "links": _links(request, folder, uid),
         "frame_query": urlencode({"remote": "1"}) if msg.remote_allowed else "",
         "trusted": bool(msg.sender_email) and TrustedSender.trusts(request.user, msg.sender_email),
+        "conversation": _conversation(request, folder, uid, msg.part),
     }
     if pane:
-        return render(request, "mailview/_message.html", context)
+        template = "mailview/_message.html"
+        if context["conversation"] is not None:
+            template = "mailview/message/_conversation.html"
+        return render(request, template, context)
     # Another user's or a shared folder: only the actions its rights allow, as in the list.
     rights = services.page_rights(mail, tree, folder)
     context.update({"tree": tree, "current": tree.find(folder) if tree else None, "rights": rights})
     return render(request, "mailview/message.html", context)
+
+
+def _conversation(
+    request: AuthenticatedRequest, folder: str, uid: int, part: str
+) -> Conversation | None:
+    """In conversation view, the message's conversation stacked around it (Gmail); not for an
+    attached message, nor for a message opened inside a stack (?stack=0)."""
+    if part or request.GET.get("stack") == "0" or not conversation_view(request):
+        return None
+    try:
+        found = conversation(MailSession.for_request(request), folder, uid)
+    except MailError as exc:  # the message is shown anyway, alone
+        log.info("conversation of %s/%s unavailable: %s", folder, uid, exc.detail or exc)
+        return None
+    return found if found.stacked else None
 
 
 def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str:

@@ -238,7 +238,9 @@ onKey(["!"], function () { submitAction("action", "junk"); });
 const LINKS = { r: ".message-actions .act-reply", a: ".message-actions .act-reply-all",
   f: ".message-actions .act-forward", c: "a.compose-button" };
 onKey(Object.keys(LINKS), function (event) {
-  const link = document.querySelector(LINKS[event.key]);
+  // In a conversation stack the open message is the stack's own, not an older one expanded.
+  const link = document.querySelector(".conversation > article.message " + LINKS[event.key]) ||
+    document.querySelector(LINKS[event.key]);
   if (!link) return false;
   window.location.href = link.href;
 });

@@ -37,3 +37,14 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         }
         for v in result["violations"]
     ]
+
+
+def axe_everywhere(page: Page) -> dict[str, list[dict[str, Any]]]:
+    """axe at desktop and phone width, light and dark, on the page as it is."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for width, height, kind in ((1366, 800, "desktop"), (390, 844, "phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme="dark" if scheme == "dark" else "light")
+            found[f"{kind}-{scheme}"] = axe_violations(page)
+    return {name: v for name, v in found.items() if v}

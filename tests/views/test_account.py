@@ -46,7 +46,7 @@ def test_new_users_get_safe_defaults(alice, login):
         ),
         (
             "/accounts/settings/composing/",
-            ("default_format", "reply_position", "signature_position"),
+            ("default_format", "reply_position", "signature_position", "undo_send_delay"),
         ),
     ],
 )
@@ -123,15 +123,21 @@ def test_composing_settings_are_saved(alice, login):
     client = login(alice)
     response = client.post(
         "/accounts/settings/composing/",
-        {"default_format": "html", "reply_position": "bottom", "signature_position": "bottom"},
+        {
+            "default_format": "html",
+            "reply_position": "bottom",
+            "signature_position": "bottom",
+            "undo_send_delay": "10",
+        },
     )
     assert response.status_code == 302
     saved = ComposeSettings.objects.get(user__username=alice.username)
-    assert (saved.default_format, saved.reply_position, saved.signature_position) == (
-        "html",
-        "bottom",
-        "bottom",
-    )
+    assert (
+        saved.default_format,
+        saved.reply_position,
+        saved.signature_position,
+        saved.undo_send_delay,
+    ) == ("html", "bottom", "bottom", 10)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +177,12 @@ def test_one_users_settings_do_not_touch_anothers(alice, bob, login):
     login(alice).post("/accounts/settings/reading/", form_data(delete_action="delete"))
     login(alice).post(
         "/accounts/settings/composing/",
-        {"default_format": "html", "reply_position": "bottom", "signature_position": "bottom"},
+        {
+            "default_format": "html",
+            "reply_position": "bottom",
+            "signature_position": "bottom",
+            "undo_send_delay": "20",
+        },
     )
     bob_client = login(bob)
     html = bob_client.get("/accounts/settings/reading/").content.decode()
@@ -181,9 +192,10 @@ def test_one_users_settings_do_not_touch_anothers(alice, bob, login):
     assert re.search(r'<option value="text" selected>', composing)
     assert Preferences.objects.get(user__username=bob.username).delete_action == "trash"
     assert Preferences.objects.get(user__username=alice.username).delete_action == "delete"
-    assert ComposeSettings.for_user(
+    bob_compose = ComposeSettings.for_user(
         Preferences.objects.get(user__username=bob.username).user
-    ).default_format == ("text")
+    )
+    assert (bob_compose.default_format, bob_compose.undo_send_delay) == ("text", 0)
 
 
 def test_security_lists_the_users_own_sessions_only(alice, bob, login, mail_server):
