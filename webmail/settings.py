@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "webmail.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,6 +196,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "en")
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

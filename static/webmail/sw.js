@@ -21,7 +21,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && MAIL_PAGES.test(url.pathname)) {
     event.respondWith(fetch(request).catch(() => kept("/offline/")));
-  } else if (url.pathname.startsWith("/static/")) {
+  } else if (url.pathname.startsWith("/static/") || url.pathname === "/jsi18n/") {
+    // The app's files and its JavaScript catalogue (the offline page's words) kept with it.
     event.respondWith(fetch(request).catch(() => kept(request)));
   }
 });
