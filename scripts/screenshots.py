@@ -3,7 +3,10 @@
 A private Dovecot with the demo mailbox (webmail.devmail.demo), the app under Daphne (as the
 browser tests run it), Chromium at desktop (1366x800) and phone (390x844) width, light and dark
 (the system's colour scheme; the theme setting is "as the system"). Writes
-docs/screenshots/<screen>-<width>-<scheme>.png.
+docs/screenshots/<screen>-<width>-<scheme>.png; also the installed app (a phone-sized window in
+the manifest's standalone display mode, app-phone-<scheme>.png) and the mailbox in other
+languages (<screen>-<language>-<width>-light.png: Arabic, right to left). `--only NAME` limits
+the run to the screens whose file names start with NAME.
 """
 
 from __future__ import annotations
@@ -33,13 +36,16 @@ WIDTHS: dict[str, ViewportSize] = {
 SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 USER, PASSWORD = "demo", "demo-screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+#: Screens shot in other languages (the browser's language chooses it), light only.
+LANGUAGES: dict[str, tuple[str, ...]] = {"ar": ("mailbox", "message", "compose")}
 
 
 def log_in(page: Page, base: str) -> None:
+    """The login form by its fields, whatever language its labels are in."""
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email or username").fill(USER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.locator("#id_username").fill(USER)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form.login-box button[type=submit]").click()
     page.wait_for_url(f"{base}/mail/INBOX/")
     page.wait_for_load_state("load")
 
@@ -83,10 +89,33 @@ def open_drawer(page: Page, base: str) -> None:
     page.locator(".menu-toggle").click()
 
 
+def shoot(page: Page, show: Callable[[Page], None], target: Path) -> None:
+    show(page)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # fonts and the frame's height settle
+    page.screenshot(path=str(target))
+    print(target)
+
+
+def standalone(page: Page) -> None:
+    """The page as the installed app shows it: the manifest's display mode, no browser UI."""
+    session = page.context.new_cdp_session(page)
+    session.send(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "display-mode", "value": "standalone"}]},
+    )
+    assert page.evaluate("matchMedia('(display-mode: standalone)').matches")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=[], help="file name prefixes to shoot")
     args = parser.parse_args()
+
+    def wanted(name: str) -> bool:
+        return not args.only or any(name.startswith(prefix) for prefix in args.only)
+
     args.out.mkdir(parents=True, exist_ok=True)
     dovecot = Dovecot(make_dovecot_root())
     workdir = Path(tempfile.mkdtemp(prefix="webmail-screenshots-"))
@@ -106,12 +135,29 @@ def main() -> int:
                     for name, show in screens(server.url).items():
                         if name == "folders-drawer" and width != "phone":
                             continue
-                        show(page)
-                        page.wait_for_load_state("load")
-                        page.wait_for_timeout(300)  # fonts and the frame's height settle
-                        target = args.out / f"{name}-{width}-{scheme}.png"
-                        page.screenshot(path=str(target))
-                        print(target)
+                        if wanted(f"{name}-{width}-{scheme}"):
+                            shoot(page, show, args.out / f"{name}-{width}-{scheme}.png")
+                    context.close()
+            for scheme in SCHEMES:
+                if not wanted(f"app-phone-{scheme}"):
+                    continue
+                context = browser.new_context(
+                    viewport=WIDTHS["phone"], color_scheme=scheme, is_mobile=True, has_touch=True
+                )
+                page = context.new_page()
+                log_in(page, server.url)
+                standalone(page)
+                shoot(page, screens(server.url)["mailbox"], args.out / f"app-phone-{scheme}.png")
+                context.close()
+            for language, names in LANGUAGES.items():
+                for width, viewport in WIDTHS.items():
+                    context = browser.new_context(viewport=viewport, locale=language)
+                    page = context.new_page()
+                    log_in(page, server.url)
+                    for name in names:
+                        target = f"{name}-{language}-{width}-light"
+                        if wanted(target):
+                            shoot(page, screens(server.url)[name], args.out / f"{target}.png")
                     context.close()
             browser.close()
     finally:

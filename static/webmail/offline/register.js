@@ -5,7 +5,17 @@
 // outbox (sealed; the next login with the password sends them, another login wipes them).
 import { keepWhatIsShown } from "./keep.js";
 import { replayQueue, showReport } from "./outbox.js";
-import { hasDatabase, keyText, PENDING_ITEM, SessionGone, sessionKey, setting, transaction, wipe } from "./store.js";
+import {
+  hasDatabase,
+  keyText,
+  PENDING_ITEM,
+  SessionGone,
+  sessionKey,
+  setting,
+  settingFor,
+  transaction,
+  wipe,
+} from "./store.js";
 import { canUnlock, prepareUnlock, storeUnlock, unlockUser } from "./unlock.js";
 
 const script = document.querySelector("script[data-offline]");
@@ -90,30 +100,31 @@ async function waitingOutbox() {
 
 // The login form, on a device where this login opted in: the key that will wrap the session's
 // key is derived from the password before the form goes (unlock.js).
-function hookLogin() {
+function hookLogin(cleared) {
   const form = document.querySelector("form.login-box");
   if (!form) return;
   form.addEventListener("submit", (event) => {
     const password = form.querySelector("input[name=password]");
     const login = form.querySelector("input[name=username]");
-    if (form.dataset.unlockReady || !password || !password.value || !login) return;
-    if (event.submitter && event.submitter.name && event.submitter.form === form) return; // SSO buttons
+    if (event.defaultPrevented || form.dataset.unlockReady || !password || !password.value || !login) return;
+    if (!settingFor(login.value.trim()).enabled) return; // this login keeps nothing here
     event.preventDefault();
     const go = () => {
       form.dataset.unlockReady = "1";
       form.submit();
     };
-    prepareUnlock(login.value.trim(), password.value).then(go, go);
+    // After the login page's wipe, which would take the derived key with it.
+    cleared.then(() => prepareUnlock(login.value.trim(), password.value)).then(go, go);
   });
 }
 
 if (!signedIn) {
   if ("clearAppBadge" in navigator) navigator.clearAppBadge().catch(() => {});
-  waitingOutbox()
+  const cleared = waitingOutbox()
     .catch(() => false)
     .then((waiting) => (waiting ? null : wipe()))
     .catch(() => {});
-  hookLogin();
+  hookLogin(cleared);
 } else {
   sessionStorage.removeItem("webmail-offline-reloads"); // the real page: back online
   unreadBadge();

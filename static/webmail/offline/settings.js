@@ -1,6 +1,7 @@
 // The per-device offline setting (templates/mailview/_offline_settings.html): saved in this
 // browser at once; turning it off wipes what the device kept.
 import { saveSetting, setting, usage, wipe } from "./store.js";
+import { canUnlock } from "./unlock.js";
 
 const enabled = document.getElementById("offline-enabled");
 const days = document.getElementById("offline-days");
@@ -23,6 +24,10 @@ async function showUsage(current) {
     { n: messages, used: (bytes / 1048576).toFixed(1), limit: current.mb },
     true,
   );
+  // Reading offline after the browser restarts needs the password typed at a login (unlock.js).
+  if (!(await canUnlock())) {
+    shown.textContent += ` ${gettext("After the browser restarts, kept mail opens offline with your password from your next login on this device.")}`;
+  }
 }
 
 const current = setting();
