@@ -75,6 +75,10 @@ def subject_link(subject: str) -> str:
     return f'table.messages tr.row .c-subject a:text-is("{subject}")'
 
 
+def subject_cell(subject: str) -> str:
+    return f'table.messages tr.row .c-subject:has(a:text-is("{subject}"))'
+
+
 def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -116,8 +120,12 @@ def test_arabic_mirrors_the_mailbox_message_and_compose(
     for subject in (ARABIC, HEBREW):
         assert direction(page, subject_link(subject)) == "rtl"
     assert direction(page, subject_link(ENGLISH)) == "ltr"
-    link, cell = box(page, subject_link(ARABIC)), box(page, "table.messages tr.row .c-subject")
-    assert abs((cell["x"] + cell["width"]) - (link["x"] + link["width"])) < 16
+    for subject, side in ((ARABIC, "right"), (ENGLISH, "left")):
+        link, cell = box(page, subject_link(subject)), box(page, subject_cell(subject))
+        if side == "right":
+            assert abs((cell["x"] + cell["width"]) - (link["x"] + link["width"])) < 16
+        else:
+            assert abs(cell["x"] - link["x"]) < 16
     expect(page.locator(subject_link(ENGLISH))).to_have_text(ENGLISH)
     shoot(page, "rtl-mailbox-desktop")
 
