@@ -22,7 +22,7 @@ from typing import Literal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, ViewportSize, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, Playwright, ViewportSize, sync_playwright  # noqa: E402
 
 from tests.support.dovecot import make_dovecot_root  # noqa: E402
 from tests.support.liveserver import mail_env, run_daphne  # noqa: E402
@@ -97,14 +97,29 @@ def shoot(page: Page, show: Callable[[Page], None], target: Path) -> None:
     print(target)
 
 
-def standalone(page: Page) -> None:
-    """The page as the installed app shows it: the manifest's display mode, no browser UI."""
-    session = page.context.new_cdp_session(page)
-    session.send(
-        "Emulation.setEmulatedMedia",
-        {"features": [{"name": "display-mode", "value": "standalone"}]},
-    )
-    assert page.evaluate("matchMedia('(display-mode: standalone)').matches")
+def shoot_app(
+    playwright: Playwright, base: str, scheme: Literal["light", "dark"], out: Path
+) -> None:
+    """The installed app: Chromium's app window (--app, no browser UI; the page's display mode
+    is the manifest's standalone) at phone size."""
+    profile = tempfile.mkdtemp(prefix="webmail-app-")
+    try:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path="/usr/bin/chromium",
+            args=[*CHROMIUM_ARGS, f"--app={base}/mail/INBOX/"],
+            headless=True,
+            viewport=WIDTHS["phone"],
+            color_scheme=scheme,
+            has_touch=True,
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        log_in(page, base)
+        assert page.evaluate("matchMedia('(display-mode: standalone)').matches")
+        shoot(page, screens(base)["mailbox"], out)
+        context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def main() -> int:
@@ -129,6 +144,8 @@ def main() -> int:
             )
             for width, viewport in WIDTHS.items():
                 for scheme in SCHEMES:
+                    if not any(wanted(f"{name}-{width}-{scheme}") for name in screens("")):
+                        continue
                     context = browser.new_context(viewport=viewport, color_scheme=scheme)
                     page = context.new_page()
                     log_in(page, server.url)
@@ -139,18 +156,12 @@ def main() -> int:
                             shoot(page, show, args.out / f"{name}-{width}-{scheme}.png")
                     context.close()
             for scheme in SCHEMES:
-                if not wanted(f"app-phone-{scheme}"):
-                    continue
-                context = browser.new_context(
-                    viewport=WIDTHS["phone"], color_scheme=scheme, is_mobile=True, has_touch=True
-                )
-                page = context.new_page()
-                log_in(page, server.url)
-                standalone(page)
-                shoot(page, screens(server.url)["mailbox"], args.out / f"app-phone-{scheme}.png")
-                context.close()
+                if wanted(f"app-phone-{scheme}"):
+                    shoot_app(playwright, server.url, scheme, args.out / f"app-phone-{scheme}.png")
             for language, names in LANGUAGES.items():
                 for width, viewport in WIDTHS.items():
+                    if not any(wanted(f"{name}-{language}-{width}-light") for name in names):
+                        continue
                     context = browser.new_context(viewport=viewport, locale=language)
                     page = context.new_page()
                     log_in(page, server.url)

@@ -9,8 +9,10 @@ const MAIL_PAGES = /^\/(mail\/|message\/|$)/;
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
+// One copy of each is kept (the catalogue in the language of the page that kept it): its Vary
+// (Accept-Language, Cookie) must not make the offline request miss it.
 async function kept(request) {
-  const hit = await caches.match(request);
+  const hit = await caches.match(request, { ignoreVary: true });
   return hit || Response.error();
 }
 

@@ -32,6 +32,7 @@ MODULES = [
     "offline/outbox.js",
     "offline/app.js",
     "offline/settings.js",
+    "offline/unlock.js",
 ]
 
 

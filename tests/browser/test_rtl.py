@@ -2,7 +2,8 @@
 the folder pane is on the right, bars run from the right, and mail keeps its own direction (an
 English subject reads left to right in the Arabic list, an Arabic or Hebrew one right to left);
 the mailbox, a message and compose, at desktop and phone width. The JavaScript's own words come
-from the Arabic catalogue. German is checked the same way for the JavaScript catalogue."""
+from the Arabic catalogue. German is checked the same way for the JavaScript catalogue, also on
+the offline page, which keeps its catalogue for use without a network."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FloatRect, Page, expect
 
+from tests.browser.test_offline import storage
 from tests.support.browser import INBOX_URL, at
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from tests.support.locales import compile_catalogues
+from tests.support.waiting import wait_until
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser
@@ -61,7 +64,7 @@ def log_in_any_language(page: Page, base: str, user: MailUser) -> None:
     page.wait_for_load_state("load")
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).first.bounding_box()
     assert found, selector
     return found
@@ -111,7 +114,8 @@ def test_arabic_mirrors_the_mailbox_message_and_compose(
     assert box(page, "nav#folders")["x"] > box(page, "table.messages")["x"]
     buttons = page.locator(".list-toolbar button:visible")
     assert buttons.count() > 2
-    assert buttons.first.bounding_box()["x"] > buttons.last.bounding_box()["x"]  # type: ignore[index]
+    first, last = buttons.first.bounding_box(), buttons.last.bounding_box()
+    assert first and last and first["x"] > last["x"]
     # The JavaScript's words (live.js's toggles) are Arabic.
     expect(page.locator(".topbar .live-toggle").first).to_have_text("الصوت")
 
@@ -137,8 +141,8 @@ def test_arabic_mirrors_the_mailbox_message_and_compose(
     page.goto(f"{base}/message/INBOX/{uids[ARABIC]}/")
     assert direction(page, "article.message .subject") == "rtl"
     assert direction(page, "article.message .body-text") == "rtl"
-    subject, article = box(page, "article.message .subject"), box(page, "article.message")
-    assert subject["x"] + subject["width"] > article["x"] + article["width"] - 40
+    heading, article = box(page, "article.message .subject"), box(page, "article.message")
+    assert heading["x"] + heading["width"] > article["x"] + article["width"] - 40
     shoot(page, "rtl-message-desktop")
 
     # Compose: each label on the right of its field.
@@ -176,3 +180,11 @@ def test_the_javascript_speaks_german(
     page.goto(f"{base}/accounts/two-factor/")  # Settings › Security: the offline setting
     page.locator("#offline-enabled").check()
     expect(page.locator("#offline-usage")).to_contain_text("Auf diesem Gerät gespeichert")
+    # The offline page keeps its catalogue: offline, its words are still German.
+    page.goto(f"{base}/mail/INBOX/")
+    assert wait_until(lambda: "list:/mail/INBOX/#1" in storage(page)["kept"], 30)
+    assert wait_until(lambda: f"{base}/jsi18n/" in storage(page)["entries"], 30)
+    page.context.set_offline(True)
+    page.goto(f"{base}/mail/INBOX/")
+    expect(page.get_by_role("button", name="Als gelesen markieren")).to_be_visible()
+    page.context.set_offline(False)
