@@ -120,9 +120,17 @@ function hookLogin(cleared) {
 
 if (!signedIn) {
   if ("clearAppBadge" in navigator) navigator.clearAppBadge().catch(() => {});
+  // The login form starts afresh (a failed login's derived key goes); a step after the
+  // password (two-factor code) keeps the key derived at the login, which the wipe would take.
+  const loginForm = Boolean(document.querySelector("form.login-box input[name=password]"));
+  if (loginForm) sessionStorage.removeItem(PENDING_ITEM);
+  const pending = sessionStorage.getItem(PENDING_ITEM);
   const cleared = waitingOutbox()
     .catch(() => false)
     .then((waiting) => (waiting ? null : wipe()))
+    .then(() => {
+      if (pending) sessionStorage.setItem(PENDING_ITEM, pending);
+    })
     .catch(() => {});
   hookLogin(cleared);
 } else {
