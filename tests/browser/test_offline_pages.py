@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_offline import opt_in, storage
+from tests.browser.test_offline import opt_in, shoot, storage
 from tests.support.browser import at, fill, log_in
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
@@ -57,6 +57,7 @@ def test_the_inbox_first_pages_and_opened_folders_are_kept(
     expect(pager.get_by_role("link", name="Older ›")).to_have_count(0)  # page 3 is not kept
     folders = page.locator(".offline-folders a")
     expect(folders).to_have_text(["Inbox", "Archive"])
+    shoot(page, "offline-pages")
     folders.filter(has_text="Archive").click()
     expect(page.locator("table.messages tr.row")).to_have_count(1)
     page.locator("table.messages tr.row input[name=uid]").check()

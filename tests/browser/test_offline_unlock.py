@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.test_offline import opt_in, storage
+from tests.browser.test_offline import opt_in, shoot, storage
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.browser import at, log_in
 from tests.support.dovecot import MailUser
@@ -100,6 +100,7 @@ def test_kept_mail_opens_after_a_restart_with_the_password(
     expect(page.get_by_role("alert")).to_have_text(
         "Wrong password: the mail kept on this device stays locked."
     )
+    shoot(page, "offline-unlock")
     expect(page.locator("table.messages")).to_have_count(0)
     password.fill(alice.password)
     page.get_by_role("button", name="Unlock").click()
