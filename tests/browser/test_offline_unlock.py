@@ -88,6 +88,10 @@ def test_kept_mail_opens_after_a_restart_with_the_password(
     kept_after_login(page, base, uid)
     assert wait_until(lambda: "unlock" in storage(page)["kept"], 30)
     assert alice.password not in storage(page)["raw"]
+    # The offline page's modules are all kept with it (app.js imports unlock.js).
+    shell = {entry.rsplit("/static/webmail/", 1)[-1] for entry in storage(page)["entries"]}
+    modules = {"offline/app.js", "offline/store.js", "offline/effects.js", "offline/unlock.js"}
+    assert modules <= shell
 
     page = restartable()
     page.context.set_offline(True)

@@ -82,7 +82,6 @@ async function reseal(oldKey, newKey) {
 export async function storeUnlock(keyText, user) {
   const pending = sessionStorage.getItem(PENDING_ITEM);
   if (!pending) return;
-  sessionStorage.removeItem(PENDING_ITEM);
   const { salt, iterations, bits } = JSON.parse(pending);
   const previous = await unlockRecord();
   if (previous && previous.user === user) {
@@ -93,6 +92,8 @@ export async function storeUnlock(keyText, user) {
   await transaction("kept", "readwrite", (store) =>
     store.put({ id: UNLOCK_ID, kind: "unlock", at: Date.now(), size: 0, salt, iterations, user, ...box }),
   );
+  // Only now: a page left before this point leaves it for the next page to finish.
+  sessionStorage.removeItem(PENDING_ITEM);
 }
 
 // Whether kept mail can be unlocked with a password on this device.
