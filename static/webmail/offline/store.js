@@ -106,11 +106,11 @@ export async function wipe() {
   if (window.caches) {
     for (const name of await caches.keys()) await caches.delete(name);
   }
-  // Done only once deleted: a page still holding the database (closing, or in the back-forward
-  // cache) delays it, and a deletion finishing later would take what the next page keeps.
+  // A page still holding the database (closing, or in the back-forward cache) delays the
+  // deletion: it completes when that one closes, and opening it meanwhile waits for it.
   await new Promise((resolve) => {
     const request = indexedDB.deleteDatabase(DB_NAME);
-    request.onsuccess = request.onerror = () => resolve();
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
   });
 }
 
