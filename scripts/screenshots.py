@@ -3,9 +3,10 @@
 A private Dovecot with the demo mailbox (webmail.devmail.demo), the app under Daphne (as the
 browser tests run it), Chromium at desktop (1366x800) and phone (390x844) width, light and dark
 (the system's colour scheme; the theme setting is "as the system"). Writes
-docs/screenshots/<screen>-<width>-<scheme>.png; with --language de (the browser's language, as a
-German browser would ask), <screen>-<width>-<scheme>-de.png. --only mailbox,settings and
---scheme light take fewer.
+docs/screenshots/<screen>-<width>-<scheme>.png; also the installed app (a phone-sized window in
+the manifest's standalone display mode, app-phone-<scheme>.png) and the mailbox in other
+languages (<screen>-<language>-<width>-light.png: Arabic, right to left). `--only NAME` limits
+the run to the screens whose file names start with NAME.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, ViewportSize, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, Playwright, ViewportSize, sync_playwright  # noqa: E402
 
 from tests.support.dovecot import make_dovecot_root  # noqa: E402
 from tests.support.liveserver import mail_env, run_daphne  # noqa: E402
@@ -35,13 +36,19 @@ WIDTHS: dict[str, ViewportSize] = {
 SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 USER, PASSWORD = "demo", "demo-screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+#: Screens shot in other languages (the browser's language chooses it), light only.
+LANGUAGES: dict[str, tuple[str, ...]] = {
+    "de": ("mailbox", "settings"),
+    "ar": ("mailbox", "message", "compose"),
+}
 
 
 def log_in(page: Page, base: str) -> None:
+    """The login form by its fields, whatever language its labels are in."""
     page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=username]").fill(USER)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").first.click()
+    page.locator("#id_username").fill(USER)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form.login-box button[type=submit]").click()
     page.wait_for_url(f"{base}/mail/INBOX/")
     page.wait_for_load_state("load")
 
@@ -85,15 +92,48 @@ def open_drawer(page: Page, base: str) -> None:
     page.locator(".menu-toggle").click()
 
 
+def shoot(page: Page, show: Callable[[Page], None], target: Path) -> None:
+    show(page)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # fonts and the frame's height settle
+    page.screenshot(path=str(target))
+    print(target)
+
+
+def shoot_app(
+    playwright: Playwright, base: str, scheme: Literal["light", "dark"], out: Path
+) -> None:
+    """The installed app: Chromium's app window (--app, no browser UI; the page's display mode
+    is the manifest's standalone) at phone size."""
+    profile = tempfile.mkdtemp(prefix="webmail-app-")
+    try:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path="/usr/bin/chromium",
+            args=[*CHROMIUM_ARGS, f"--app={base}/mail/INBOX/"],
+            headless=True,
+            viewport=WIDTHS["phone"],
+            color_scheme=scheme,
+            has_touch=True,
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        log_in(page, base)
+        assert page.evaluate("matchMedia('(display-mode: standalone)').matches")
+        shoot(page, screens(base)["mailbox"], out)
+        context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--language", default="", help="the browser's language: de, fr, ar...")
-    parser.add_argument("--only", default="", help="screens, comma-separated (default: all)")
-    parser.add_argument("--scheme", choices=SCHEMES, action="append", help="default: both")
+    parser.add_argument("--only", nargs="*", default=[], help="file name prefixes to shoot")
     args = parser.parse_args()
-    only = {name for name in args.only.split(",") if name}
-    suffix = f"-{args.language}" if args.language else ""
+
+    def wanted(name: str) -> bool:
+        return not args.only or any(name.startswith(prefix) for prefix in args.only)
+
     args.out.mkdir(parents=True, exist_ok=True)
     dovecot = Dovecot(make_dovecot_root())
     workdir = Path(tempfile.mkdtemp(prefix="webmail-screenshots-"))
@@ -106,23 +146,32 @@ def main() -> int:
                 executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
             )
             for width, viewport in WIDTHS.items():
-                for scheme in args.scheme or SCHEMES:
-                    context = browser.new_context(
-                        viewport=viewport, color_scheme=scheme, locale=args.language or "en-US"
-                    )
+                for scheme in SCHEMES:
+                    if not any(wanted(f"{name}-{width}-{scheme}") for name in screens("")):
+                        continue
+                    context = browser.new_context(viewport=viewport, color_scheme=scheme)
                     page = context.new_page()
                     log_in(page, server.url)
                     for name, show in screens(server.url).items():
                         if name == "folders-drawer" and width != "phone":
                             continue
-                        if only and name not in only:
-                            continue
-                        show(page)
-                        page.wait_for_load_state("load")
-                        page.wait_for_timeout(300)  # fonts and the frame's height settle
-                        target = args.out / f"{name}-{width}-{scheme}{suffix}.png"
-                        page.screenshot(path=str(target))
-                        print(target)
+                        if wanted(f"{name}-{width}-{scheme}"):
+                            shoot(page, show, args.out / f"{name}-{width}-{scheme}.png")
+                    context.close()
+            for scheme in SCHEMES:
+                if wanted(f"app-phone-{scheme}"):
+                    shoot_app(playwright, server.url, scheme, args.out / f"app-phone-{scheme}.png")
+            for language, names in LANGUAGES.items():
+                for width, viewport in WIDTHS.items():
+                    if not any(wanted(f"{name}-{language}-{width}-light") for name in names):
+                        continue
+                    context = browser.new_context(viewport=viewport, locale=language)
+                    page = context.new_page()
+                    log_in(page, server.url)
+                    for name in names:
+                        target = f"{name}-{language}-{width}-light"
+                        if wanted(target):
+                            shoot(page, screens(server.url)[name], args.out / f"{target}.png")
                     context.close()
             browser.close()
     finally:

@@ -33,7 +33,7 @@ function syncSelectAll() {
   const list = boxes();
   const n = checked().length;
   const count = document.getElementById("selected-count");
-  if (count) count.textContent = n ? n + " selected" : "";
+  if (count) count.textContent = n ? interpolate(ngettext("%s selected", "%s selected", n), [n]) : "";
   all.checked = list.length > 0 && n === list.length;
   all.indeterminate = n > 0 && n < list.length;
 }
@@ -75,7 +75,7 @@ if (form) {
     const row = currentRow();
     if (row && boxOf(row)) { actOnOpen(row); return; }
     event.preventDefault();
-    flash("Select one or more messages first.");
+    flash(gettext("Select one or more messages first."));
   });
 }
 
@@ -168,7 +168,7 @@ document.addEventListener("dragstart", function (event) {
   }
   dragging = true;
   event.dataTransfer.effectAllowed = "move";
-  event.dataTransfer.setData("text/plain", checked().length + " message(s)");
+  event.dataTransfer.setData("text/plain", interpolate(ngettext("%s message", "%s messages", checked().length), [checked().length]));
 });
 document.addEventListener("dragend", function () {
   dragging = false;
@@ -277,12 +277,12 @@ function bindImport() {
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) {
         bar.value = Math.round(100 * e.loaded / e.total);
-        status.textContent = "Uploading… " + bar.value + "%";
+        status.textContent = interpolate(gettext("Uploading… %s"), [bar.value + "%"]);
       }
     });
     xhr.upload.addEventListener("load", function () {
       bar.removeAttribute("value");  // indeterminate until the server has counted the messages
-      status.textContent = "Preparing the import…";
+      status.textContent = gettext("Preparing the import…");
     });
 
     function streamed() {
@@ -291,11 +291,11 @@ function bindImport() {
     function show(line) {
       let data = JSON.parse(line);
       if (data.result) { result = data.result; return; }
-      if (!data.total) { status.textContent = "No messages found in these files."; return; }
+      if (!data.total) { status.textContent = gettext("No messages found in these files."); return; }
       bar.max = data.total;
       bar.value = data.done;
-      status.textContent = "Importing message " + Math.min(data.done + 1, data.total) +
-        " of " + data.total;
+      status.textContent = interpolate(gettext("Importing message %(done)s of %(total)s"),
+        { done: Math.min(data.done + 1, data.total), total: data.total }, true);
     }
     function readLines(all) {
       let text = xhr.responseText;
@@ -324,22 +324,22 @@ function bindImport() {
       if (streamed()) {
         try { readLines(true); } catch (e) { result = null; }
         if (result) showReport();
-        else status.textContent = "The import stopped before it finished. " +
-          "Open the folder to see what was imported.";
+        else status.textContent = gettext("The import stopped before it finished. " +
+          "Open the folder to see what was imported.");
         return;
       }
       let doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       let fresh = doc.querySelector("main");
       let main = document.querySelector("main");
-      if (!fresh || !main) { status.textContent = "The import failed. Try again."; return; }
+      if (!fresh || !main) { status.textContent = gettext("The import failed. Try again."); return; }
       main.replaceWith(document.importNode(fresh, true));
       bindImport();
     });
     xhr.addEventListener("error", function () {
       if (button) button.disabled = false;
       bar.hidden = true;
-      status.textContent = "The connection was lost. Open the folder to see what was " +
-        "imported, then try again.";
+      status.textContent = gettext("The connection was lost. Open the folder to see what was " +
+        "imported, then try again.");
     });
     xhr.send(new FormData(importForm));
   });

@@ -93,7 +93,7 @@ function addPrintButton(tools) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "linkish print-message";
-  button.textContent = "Print";
+  button.textContent = gettext("Print");
   button.addEventListener("click", function () { window.print(); });
   tools.appendChild(button);
 }

@@ -117,25 +117,25 @@ function compose(form) {
     if (saving || leaving) return Promise.resolve();
     saving = true;
     dirty = false;
-    setStatus("Saving draft…");
+    setStatus(gettext("Saving draft…"));
     return fetch(form.dataset.saveUrl, {
       method: "POST", body: formData(), credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
-      return response.json().catch(function () { return { ok: false, error: "The draft could not be saved." }; });
+      return response.json().catch(function () { return { ok: false, error: gettext("The draft could not be saved.") }; });
     }).then(function (data) {
       if (data.ok && data.skipped) {
         setStatus("");  // nothing but recipients yet: not worth a draft
       } else if (data.ok) {
         form.dataset.draftUid = data.uid;
-        setStatus("Draft saved at " + clockTime(new Date()));
+        setStatus(interpolate(gettext("Draft saved at %s"), [clockTime(new Date())]));
       } else {
         dirty = true;
-        setStatus(data.error || "The draft could not be saved.");
+        setStatus(data.error || gettext("The draft could not be saved."));
       }
     }).catch(function () {
       dirty = true;
-      setStatus("The draft could not be saved (no connection); retrying.");
+      setStatus(gettext("The draft could not be saved (no connection); retrying."));
     }).finally(function () { saving = false; });
   }
   setInterval(function () { if (dirty) save(false); }, AUTOSAVE_MS);
@@ -168,9 +168,9 @@ function compose(form) {
 
   function showAttachError(text) { attachError.textContent = text; attachError.hidden = !text; }
   function sizeText(n) {
-    if (n < 1024) return n + " bytes";
-    if (n < 1048576) return (n / 1024).toFixed(1) + " KB";
-    return (n / 1048576).toFixed(1) + " MB";
+    if (n < 1024) return interpolate(ngettext("%s byte", "%s bytes", n), [n]);
+    if (n < 1048576) return interpolate(gettext("%s KB"), [(n / 1024).toFixed(1)]);
+    return interpolate(gettext("%s MB"), [(n / 1048576).toFixed(1)]);
   }
   function renderAttachments(items) {
     list.textContent = "";
@@ -188,7 +188,7 @@ function compose(form) {
       remove.type = "button";
       remove.className = "linkish att-remove";
       remove.dataset.id = a.id;
-      remove.textContent = "Remove";
+      remove.textContent = gettext("Remove");
       li.append(name, size, remove);
       list.appendChild(li);
     });
@@ -199,8 +199,8 @@ function compose(form) {
     var refused = [];
     var total = attached;
     Array.prototype.forEach.call(files, function (file) {
-      if (file.size > maxSize) refused.push("“" + file.name + "” is larger than the limit of " + form.dataset.maxSizeHuman + ".");
-      else if (total + file.size > maxTotal) refused.push("With “" + file.name + "” the message would be too large: attachments may take " + form.dataset.maxTotalHuman + " in all (the outgoing mail server's limit).");
+      if (file.size > maxSize) refused.push(interpolate(gettext("“%(name)s” is larger than the limit of %(limit)s."), { name: file.name, limit: form.dataset.maxSizeHuman }, true));
+      else if (total + file.size > maxTotal) refused.push(interpolate(gettext("With “%(name)s” the message would be too large: attachments may take %(limit)s in all (the outgoing mail server's limit)."), { name: file.name, limit: form.dataset.maxTotalHuman }, true));
       else { ok.push(file); total += file.size; }
     });
     if (refused.length) showAttachError(refused.join(" "));
@@ -212,7 +212,7 @@ function compose(form) {
     xhr.setRequestHeader("X-CSRFToken", csrf);
     uploadBox.hidden = false;
     progress.value = 0;
-    uploadLabel.textContent = "Uploading " + ok.map(function (f) { return f.name; }).join(", ") + "…";
+    uploadLabel.textContent = interpolate(gettext("Uploading %s…"), [ok.map(function (f) { return f.name; }).join(", ")]);
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total);
     });
@@ -221,11 +221,11 @@ function compose(form) {
       var data = null;
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
       if (data && data.ok) { renderAttachments(data.attachments); markDirty(); }
-      else showAttachError((data && data.error) || "The upload failed.");
+      else showAttachError((data && data.error) || gettext("The upload failed."));
     });
     xhr.addEventListener("error", function () {
       uploadBox.hidden = true;
-      showAttachError("The upload failed (no connection).");
+      showAttachError(gettext("The upload failed (no connection)."));
     });
     xhr.send(data);
   }
@@ -291,8 +291,8 @@ function compose(form) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "ac-forget";
-      button.title = "Do not suggest " + item.value + " again";
-      button.setAttribute("aria-label", "Remove " + item.value + " from suggestions");
+      button.title = interpolate(gettext("Do not suggest %s again"), [item.value]);
+      button.setAttribute("aria-label", interpolate(gettext("Remove %s from suggestions"), [item.value]));
       button.addEventListener("mousedown", function (e) {
         e.preventDefault();
         e.stopPropagation();

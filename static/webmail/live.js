@@ -142,11 +142,12 @@ function updateCount() {
   var p = document.querySelector(".list-head .count");
   if (!p || total === null || !tbody || threads) return;
   var shown = tbody.querySelectorAll("tr.row").length;
-  var match = /^\s*([\d,]+)\s*–/.exec(p.textContent);
-  var first = match ? parseInt(match[1].replace(/,/g, ""), 10) : 1;
-  if (!shown || !total) { p.textContent = "No messages"; return; }
-  var fmt = function (n) { return n.toLocaleString("en-US"); };
-  p.textContent = fmt(first) + "–" + fmt(first + shown - 1) + " of " + fmt(total);
+  var match = /^\s*([\d.,\s\u00a0\u202f]+?)\s*–/.exec(p.textContent);
+  var first = match ? parseInt(match[1].replace(/\D/g, ""), 10) : 1;
+  if (!shown || !total) { p.textContent = gettext("No messages"); return; }
+  var lang = document.documentElement.lang || "en";
+  var fmt = function (n) { return n.toLocaleString(lang, { numberingSystem: "latn" }); };
+  p.textContent = interpolate(gettext("%(first)s–%(last)s of %(total)s"), { first: fmt(first), last: fmt(first + shown - 1), total: fmt(total) }, true);
 }
 
 function onNew(ev) {
@@ -154,7 +155,7 @@ function onNew(ev) {
   if (ev.folder === "INBOX") announce(ev.rows);
   if (ev.folder !== folder || !tbody || threads) return;
   if (!ev.rows.some(function (data) { return !rowOf(data.uid); })) return;
-  if (!(firstPage && newestFirst) || ev.html === undefined) { showNotice("New messages arrived: show them"); return; }
+  if (!(firstPage && newestFirst) || ev.html === undefined) { showNotice(gettext("New messages arrived: show them")); return; }
   // ev.html: the new rows, newest first, drawn by the page's rows template.
   var fresh = rowsIn(ev.html).filter(function (row) { return !rowOf(row.getAttribute("data-uid")); });
   var empty = tbody.querySelector("tr.empty");
@@ -219,7 +220,7 @@ function onCounts(ev) {
 }
 
 function onReset(ev) {
-  if (ev.folder === folder && ev.tbody === undefined) showNotice("This folder changed on the server: reload it");
+  if (ev.folder === folder && ev.tbody === undefined) showNotice(gettext("This folder changed on the server: reload it"));
 }
 
 function apply(ev) {
@@ -275,7 +276,7 @@ function announce(rows) {
   if (!firstToAnnounce(newest.uid)) return;
   if (soundOn()) beep();
   if (window.Notification && Notification.permission === "granted" && (document.hidden || !document.hasFocus())) {
-    var n = new Notification(unread.length > 1 ? unread.length + " new messages" : newest.sender, {
+    var n = new Notification(unread.length > 1 ? interpolate(ngettext("%s new message", "%s new messages", unread.length), [unread.length]) : newest.sender, {
       body: newest.subject,
       tag: "webmail-inbox-" + newest.uid,
     });
@@ -295,19 +296,19 @@ function toggleButton(label, pressed, onClick) {
 
 var who = document.querySelector(".topbar .who");
 if (who) {
-  var sound = toggleButton("Sound", soundOn(), function (b) {
+  var sound = toggleButton(gettext("Sound"), soundOn(), function (b) {
     var on = !soundOn();
     if (store) store.setItem("webmail.live.sound", on ? "on" : "off");
     b.setAttribute("aria-pressed", on ? "true" : "false");
     if (on) beep();
   });
-  sound.title = "Play a sound when new mail arrives";
+  sound.title = gettext("Play a sound when new mail arrives");
   who.parentNode.insertBefore(sound, who);
   if (window.Notification && Notification.permission !== "denied") {
-    var notify = toggleButton("Notifications", Notification.permission === "granted", function (b) {
+    var notify = toggleButton(gettext("Notifications"), Notification.permission === "granted", function (b) {
       Notification.requestPermission().then(function (p) { b.setAttribute("aria-pressed", p === "granted" ? "true" : "false"); });
     });
-    notify.title = "Show a desktop notification when new mail arrives in the Inbox";
+    notify.title = gettext("Show a desktop notification when new mail arrives in the Inbox");
     who.parentNode.insertBefore(notify, who);
   }
 }

@@ -9,8 +9,10 @@ const MAIL_PAGES = /^\/(mail\/|message\/|$)/;
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
+// One copy of each is kept (the catalogue in the language of the page that kept it): its Vary
+// (Accept-Language, Cookie) must not make the offline request miss it.
 async function kept(request) {
-  const hit = await caches.match(request);
+  const hit = await caches.match(request, { ignoreVary: true });
   return hit || Response.error();
 }
 
@@ -21,7 +23,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && MAIL_PAGES.test(url.pathname)) {
     event.respondWith(fetch(request).catch(() => kept("/offline/")));
-  } else if (url.pathname.startsWith("/static/")) {
+  } else if (url.pathname.startsWith("/static/") || url.pathname === "/jsi18n/") {
+    // The app's files and its JavaScript catalogue (the offline page's words) kept with it.
     event.respondWith(fetch(request).catch(() => kept(request)));
   }
 });

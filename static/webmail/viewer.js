@@ -14,19 +14,26 @@ function build() {
   dialog.innerHTML =
     '<div class="viewer-bar">' +
     '<h2 id="viewer-title" class="viewer-title"></h2><span class="viewer-count"></span>' +
-    '<button type="button" class="viewer-prev">Previous</button>' +
-    '<button type="button" class="viewer-next">Next</button>' +
-    '<a class="viewer-download">Download</a>' +
-    '<button type="button" class="viewer-close">Close</button></div>' +
+    '<button type="button" class="viewer-prev"></button>' +
+    '<button type="button" class="viewer-next"></button>' +
+    '<a class="viewer-download"></a>' +
+    '<button type="button" class="viewer-close"></button></div>' +
     '<div class="viewer-stage"></div>';
+  dialog.querySelector(".viewer-prev").textContent = gettext("Previous");
+  dialog.querySelector(".viewer-next").textContent = gettext("Next");
+  dialog.querySelector(".viewer-download").textContent = gettext("Download");
+  dialog.querySelector(".viewer-close").textContent = gettext("Close");
   dialog.querySelector(".viewer-prev").addEventListener("click", function () { show(index - 1); });
   dialog.querySelector(".viewer-next").addEventListener("click", function () { show(index + 1); });
   dialog.querySelector(".viewer-close").addEventListener("click", function () { dialog.close(); });
   // While the viewer is open, its keys come first (the page's shortcuts wait): the arrows walk.
   document.addEventListener("keydown", function (event) {
     if (!dialog.open) return;
-    if (event.key === "ArrowLeft") { show(index - 1); event.preventDefault(); }
-    else if (event.key === "ArrowRight") { show(index + 1); event.preventDefault(); }
+    // Right to left, the previous attachment is on the right.
+    const back = document.documentElement.dir === "rtl" ? "ArrowRight" : "ArrowLeft";
+    const ahead = back === "ArrowLeft" ? "ArrowRight" : "ArrowLeft";
+    if (event.key === back) { show(index - 1); event.preventDefault(); }
+    else if (event.key === ahead) { show(index + 1); event.preventDefault(); }
     if (event.key !== "Escape" && event.key !== "Tab") event.stopPropagation();
   }, true);
   dialog.addEventListener("close", function () {
@@ -51,7 +58,7 @@ function show(at) {
   shown.src = item.url;
   stage.replaceChildren(shown);
   dialog.querySelector(".viewer-title").textContent = item.name;
-  dialog.querySelector(".viewer-count").textContent = (index + 1) + " of " + items.length;
+  dialog.querySelector(".viewer-count").textContent = interpolate(gettext("%(n)s of %(total)s"), { n: index + 1, total: items.length }, true);
   const prev = dialog.querySelector(".viewer-prev");
   const next = dialog.querySelector(".viewer-next");
   const focused = document.activeElement;

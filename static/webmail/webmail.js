@@ -49,7 +49,7 @@ function list(table) {
         preview.innerHTML = "";
         const p = document.createElement("p");
         p.className = "notice";
-        p.textContent = "The message could not be loaded. Check your connection and try again.";
+        p.textContent = gettext("The message could not be loaded. Check your connection and try again.");
         preview.appendChild(p);
       });
   }

@@ -211,7 +211,7 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     log_in(page, base, alice)
     opt_in(page, base)
     page.goto(f"{base}/mail/INBOX/")
-    assert wait_until(lambda: "list:INBOX" in storage(page)["kept"], 30)
+    assert wait_until(lambda: "list:/mail/INBOX/#1" in storage(page)["kept"], 30)
     for name in uid:
         open_and_keep(page, base, uid[name])
     assert "Read me" not in storage(page)["raw"]  # kept encrypted
@@ -240,11 +240,11 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     shoot(page, "offline-message")
     page.get_by_role("button", name="Mark unread").click()
     page.get_by_role("button", name="Flag", exact=True).click()
-    expect(page.locator("#offline-status")).to_contain_text("2 action(s) waiting")
+    expect(page.locator("#offline-status")).to_contain_text("2 actions waiting")
     page.get_by_text("Reply", exact=True).click()
     page.get_by_label("Your reply").fill("Written on the train.")
     page.get_by_role("button", name="Send when online").click()
-    expect(page.locator("#offline-status")).to_contain_text("3 action(s) waiting")
+    expect(page.locator("#offline-status")).to_contain_text("3 actions waiting")
 
     page.goto(f"{base}/message/INBOX/{uid['Gone elsewhere']}/")
     page.get_by_label("Move to folder").select_option(label="Archive")
@@ -255,7 +255,7 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     expect(page).to_have_url(f"{base}/mail/INBOX/")
     page.locator(f'tr.row[data-uid="{uid["To delete"]}"] input[name=uid]').check()
     page.get_by_role("button", name="Delete").click()
-    expect(page.locator("#offline-status")).to_contain_text("6 action(s) waiting")
+    expect(page.locator("#offline-status")).to_contain_text("6 actions waiting")
     expect(rows).to_have_count(1)
     expect(page.locator("table.messages tr.row.unread.flagged")).to_have_count(1)
     assert storage(page)["outbox"] == 6
@@ -275,7 +275,7 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
     report = page.locator(".offline-report")
     if not shown(page, ".offline-report"):
         report = other.locator(".offline-report")
-    expect(report).to_contain_text("Back online: 5 of 6 action(s) made offline done.")
+    expect(report).to_contain_text("Back online: 5 of 6 actions made offline done.")
     expect(report).to_contain_text(
         "Not done: move “Gone elsewhere” to Archive – The message is no longer in this folder."
     )
@@ -309,7 +309,7 @@ def test_logout_wipes_the_mail_kept_on_the_device(
     opt_in(page, base)
     open_and_keep(page, base, uid)
     page.goto(f"{base}/accounts/two-factor/")  # Settings › Security
-    expect(page.locator("#offline-usage")).to_contain_text("1 message(s)")
+    expect(page.locator("#offline-usage")).to_contain_text("1 message,")
     shoot(page, "offline-settings")
     before = storage(page)
     assert before["dbs"] == ["webmail-offline"] and before["key"]

@@ -4,7 +4,7 @@ export function clockTime(date) {
   const hours = date.getHours();
   const minutes = String(date.getMinutes()).padStart(2, "0");
   if (document.documentElement.dataset.clock === "12") {
-    return (hours % 12 || 12) + ":" + minutes + " " + (hours >= 12 ? "PM" : "AM");
+    return (hours % 12 || 12) + ":" + minutes + " " + (hours >= 12 ? gettext("PM") : gettext("AM"));
   }
   return String(hours).padStart(2, "0") + ":" + minutes;
 }

@@ -113,7 +113,7 @@ export function showListPage(html) {
     preview.replaceChildren();
     const p = document.createElement("p");
     p.className = "placeholder";
-    p.textContent = "Select a message to read it.";
+    p.textContent = gettext("Select a message to read it.");
     preview.appendChild(p);
   }
   return true;

@@ -1,9 +1,9 @@
-// While online, on an opted-in device: keep the Inbox's first page, the folder names, and every
-// message the user opens (page or preview pane), encrypted; then prune to the device's limits.
-import { applyToKeptList, FOLDERS_ID, LIST_ID, messageId } from "./effects.js";
+// While online, on an opted-in device: keep the Inbox's first pages (a setting, 3), the first
+// page of every other folder the user opens, the folder names, and every message the user
+// opens (page or preview pane), encrypted; then prune to the device's limits.
+import { applyToKeptList, FOLDERS_ID, INBOX_PATH, listId, messageId } from "./effects.js";
 import { keep, keptAt, prune } from "./store.js";
 
-const LIST_PATH = "/mail/INBOX/";
 const LIST_FRESH_MS = 60000;
 
 function cleanTable(table) {
@@ -24,17 +24,48 @@ async function keepFolders(key) {
   await keep(key, FOLDERS_ID, "meta", folders);
 }
 
-async function keepList(key) {
-  let table = null;
-  if (location.pathname === LIST_PATH && !location.search) {
-    table = document.querySelector("table.messages");
-  } else if (Date.now() - (await keptAt(LIST_ID)) > LIST_FRESH_MS) {
-    const response = await fetch(LIST_PATH, { credentials: "same-origin" });
+// A folder's page as the server drew it (no search, the default order): the rows, the folder's
+// name and title, and whether an older page follows.
+async function keepPage(key, doc, path, page) {
+  const table = doc.querySelector("table.messages[data-folder]");
+  if (!table) return false;
+  const heading = doc.querySelector(".list-head h1, main h1");
+  const more = Boolean(doc.querySelector('.pager a[rel="next"]'));
+  await keep(key, listId(path, page), "list", {
+    path,
+    page,
+    more,
+    folder: table.dataset.folder,
+    label: heading ? heading.textContent.trim() : table.dataset.folder,
+    html: cleanTable(table),
+  });
+  return more;
+}
+
+function plainPage(search) {
+  const params = new URLSearchParams(search);
+  if ([...params.keys()].some((name) => name !== "page")) return 0;
+  const page = Number.parseInt(params.get("page") || "1", 10);
+  return page >= 1 ? page : 0;
+}
+
+async function keepLists(key, pages) {
+  const shown = plainPage(location.search);
+  const path = location.pathname;
+  if (shown && path.startsWith("/mail/") && (path === INBOX_PATH ? shown <= pages : shown === 1)) {
+    await keepPage(key, document, path, shown);
+  }
+  // The Inbox's first pages, fetched when what is kept is older than a minute.
+  for (let page = 1; page <= pages; page++) {
+    if (path === INBOX_PATH && page === shown) continue;
+    if (Date.now() - (await keptAt(listId(INBOX_PATH, page))) <= LIST_FRESH_MS) continue;
+    const response = await fetch(page === 1 ? INBOX_PATH : `${INBOX_PATH}?page=${page}`, {
+      credentials: "same-origin",
+    });
     if (!response.ok || response.redirected) return;
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-    table = doc.querySelector("table.messages");
+    if (!(await keepPage(key, doc, INBOX_PATH, page))) return;
   }
-  if (table) await keep(key, LIST_ID, "list", { html: cleanTable(table) });
 }
 
 function frameLoaded(frame) {
@@ -67,13 +98,13 @@ async function keepMessage(key, article) {
     html: copy.outerHTML,
     frames,
   });
-  const match = path.match(/^\/message\/INBOX\/(\d+)\/$/);
-  if (match) await applyToKeptList(key, "INBOX", "read", [match[1]]);
+  const match = path.match(/^\/message\/(.+)\/(\d+)\/$/);
+  if (match) await applyToKeptList(key, decodeURIComponent(match[1]), "read", [match[2]]);
 }
 
 export async function keepWhatIsShown(key, limits) {
   await keepFolders(key);
-  await keepList(key);
+  await keepLists(key, limits.pages);
   const seen = (root) => {
     root.querySelectorAll("article.message[data-url]").forEach((article) => {
       keepMessage(key, article).then(() => prune(limits)).catch(() => {});

@@ -22,7 +22,7 @@ async function replayReply(action) {
   );
   const composeUrl = new URL(start.url).pathname;
   if (!start.ok || !/^\/compose\/[^/]+\/$/.test(composeUrl)) {
-    if (start.status === 404) return { status: "missing", message: "The message is no longer there." };
+    if (start.status === 404) return { status: "missing", message: gettext("The message is no longer there.") };
     throw new Error(`compose: ${start.status}`);
   }
   const form = new DOMParser().parseFromString(await start.text(), "text/html");
@@ -44,13 +44,13 @@ async function replayReply(action) {
   if (!saved.ok) throw new Error(`draft: ${saved.status}`);
   const sent = await fetch(`${composeUrl}send/`, { method: "POST", body, headers, credentials: "same-origin" });
   if (sent.redirected && new URL(sent.url).pathname.startsWith("/mail/")) {
-    return { status: "done", message: "Sent." };
+    return { status: "done", message: gettext("Sent.") };
   }
   const page = new DOMParser().parseFromString(await sent.text(), "text/html");
   const error = page.querySelector(".compose-error");
   return {
     status: "refused",
-    message: error ? error.textContent.trim() : "The server did not send it; it is kept in Drafts.",
+    message: error ? error.textContent.trim() : gettext("The server did not send it; it is kept in Drafts."),
   };
 }
 
@@ -113,12 +113,20 @@ export function showReport() {
   const done = results.filter((r) => r.status === "done").length;
   const head = document.createElement("p");
   head.className = "success";
-  head.textContent = `Back online: ${done} of ${results.length} action(s) made offline done.`;
+  head.textContent = interpolate(
+    ngettext(
+      "Back online: %(done)s of %(total)s action made offline done.",
+      "Back online: %(done)s of %(total)s actions made offline done.",
+      results.length,
+    ),
+    { done, total: results.length },
+    true,
+  );
   box.append(head);
   for (const result of results.filter((r) => r.status !== "done")) {
     const line = document.createElement("p");
     line.className = "warning";
-    line.textContent = `Not done: ${result.label} – ${result.message}`;
+    line.textContent = interpolate(gettext("Not done: %(action)s – %(reason)s"), { action: result.label, reason: result.message }, true);
     box.append(line);
   }
   const anchor = document.querySelector(".layout") || document.body.firstElementChild;
