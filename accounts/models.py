@@ -61,6 +61,20 @@ class Preferences(models.Model):
         choices=[("comfortable", _("Comfortable")), ("compact", _("Compact"))],
         default="comfortable",
     )
+    layout = models.CharField(
+        _("reading pane"),
+        max_length=5,
+        choices=[
+            ("right", _("Preview on the right")),
+            ("below", _("Preview below the list")),
+            ("none", _("No preview: messages open in their own page")),
+        ],
+        default="right",
+    )
+    # The splitter between the list and the preview: the list's share, in per cent, of the
+    # width (preview right) or of the height (preview below). Saved when the user drags it.
+    split_right = models.PositiveSmallIntegerField(_("list width (%)"), default=58)
+    split_below = models.PositiveSmallIntegerField(_("list height (%)"), default=45)
 
     class Meta:
         verbose_name = _("preferences")

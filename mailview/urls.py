@@ -96,6 +96,7 @@ account_urls = (
         path("settings/filters/script/", filters.script_edit, name="filter_script"),
         path("settings/filters/like/", filters.filter_like, name="filter_like"),
         path("settings/out-of-office/", vacation.vacation_page, name="vacation"),
+        path("settings/panes/", settings.pane_split, name="pane_split"),
         # Last: the form sections (accounts/settings_area.py) by slug.
         path("settings/<slug:section>/", settings.section_page, name="settings_section"),
     ],

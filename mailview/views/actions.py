@@ -16,6 +16,7 @@ from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.services import actions, search, threads
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
+from mailview.views.message import list_path, preview_context
 
 UNDO_KEY = "webmail_undo"
 
@@ -183,6 +184,8 @@ def thread_list(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "folder": folder,
             "current": tree.find(folder),
             "message_prefix": message_prefix,
+            "list_path": list_path(request),
+            **preview_context(request, folder),
         },
     )
 

@@ -11,6 +11,7 @@ from accounts.requests import AuthenticatedRequest
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
 from mailview.views import actions as views_actions
+from mailview.views.message import list_path, preview_context
 
 
 @login_required
@@ -46,5 +47,7 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "message_prefix": message_prefix,
             # Another user's or a shared folder: only the actions its rights allow.
             "rights": services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS,
+            "list_path": list_path(request),
+            **preview_context(request, folder),
         },
     )
