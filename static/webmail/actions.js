@@ -189,7 +189,11 @@ document.querySelectorAll("nav#folders li.folder").forEach(function (li) {
     if (!dragging || !form) return;
     event.preventDefault();
     li.classList.remove("drop-target");
-    document.getElementById("move-target").value = li.dataset.folder;
+    // The picker speaks display paths ("Projects/2026"), as the user would have typed it.
+    const option = Array.from(document.querySelectorAll("#move-folders option")).find(function (o) {
+      return o.dataset.folder === li.dataset.folder;
+    });
+    document.getElementById("move-target").value = option ? option.value : li.dataset.folder;
     form.requestSubmit(document.getElementById("move-button"));
   });
 });
