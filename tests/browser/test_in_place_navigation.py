@@ -115,11 +115,15 @@ def test_switching_folders_in_place_with_counts_and_title(
     expect(folder_item(page, "Projects")).to_have_attribute("aria-current", "page")
     expect(folder_item(page, "INBOX")).not_to_have_attribute("aria-current", "page")
     expect(folder_item(page, "INBOX").locator(".unseen")).to_have_text("3")
+    # Live mail follows the folder shown: a message delivered to it appears in the list.
+    expect(page.locator("body")).to_have_attribute("data-live", re.compile("websocket|polling"))
+    alice.append("Projects", make_message(subject="Plan 2", date=at(5)), when=at(5))
+    expect(page.locator(f"{ROWS} .c-subject a").first).to_have_text("Plan 2", timeout=30_000)
     # An action in the new folder: in place, and the counts follow.
     page.locator(ROWS).filter(has_text="Plan 0").locator(".c-check input").check()
     page.get_by_role("button", name="Read", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("1 message")
-    expect(folder_item(page, "Projects").locator(".unseen")).to_have_text("1")
+    expect(folder_item(page, "Projects").locator(".unseen")).to_have_text("2")
     expect(page).to_have_url(re.compile(r"/mail/Projects/$"))
     not_reloaded(page)
     page.go_back()
