@@ -39,7 +39,11 @@ function start(splitter) {
       body: body,
       credentials: "same-origin",
       headers: { "X-CSRFToken": token ? token.value : "", "X-Requested-With": "fetch" },
-    }).then(function (resp) { if (resp.ok) saved = Number(body.get("size")); }, function () { /* next move saves */ });
+    }).then(function (resp) {
+      if (!resp.ok) return;
+      saved = Number(body.get("size"));
+      splitter.dataset.saved = String(saved);  // what the server now has
+    }, function () { /* the next move saves */ });
   }
 
   // The list's share of the two panes at a pointer position.
@@ -88,5 +92,5 @@ function start(splitter) {
   splitter.addEventListener("blur", save);
 
   apply(size);
-  splitter.hidden = false;
+  splitter.parentElement.hidden = false;  // its landmark, shown once it works
 }
