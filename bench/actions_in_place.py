@@ -129,9 +129,11 @@ def navigation(
     for name, pair in steps.items():
         for path in pair:  # warm: each list's sorted order is on the connection
             get(http, path)
-        for n in range(rounds):
-            add(f"in place: {name}", get(http, pair[n % 2], IN_PLACE))
-            add(f"full page: {name}", get(http, pair[(n + 1) % 2]))
+        # Every request is a change (A, B, A, B...): two in place, then two as pages.
+        for n in range(2 * rounds):
+            in_place = n % 4 < 2
+            seconds = get(http, pair[n % 2], IN_PLACE if in_place else None)
+            add(f"{'in place' if in_place else 'full page'}: {name}", seconds)
     for _ in range(rounds):
         add("full page: list + preview (?msg=, a reload)", get(http, f"/mail/INBOX/?msg={uid}"))
 
