@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 
 from tests.support.browser import at, fill, log_in
 from tests.support.dovecot import MailUser
@@ -36,7 +36,7 @@ def choose_layout(page: Page, base_url: str, label: str) -> None:
     page.goto(f"{base_url}/mail/INBOX/")
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).bounding_box()
     assert found is not None, selector
     return found
