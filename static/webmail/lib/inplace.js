@@ -172,7 +172,7 @@ export function submitInPlace(form, submitter) {
 // reload and links work: the server draws the same address as a full page, with the message
 // in the preview. Without JavaScript, or if the fetch fails, the links load the page.
 
-// The list part of an address (without ?msg=), as the page's data-list-url writes it.
+// The list part of an address: without ?msg=, its parameters in one order.
 function listOf(url) {
   const u = new URL(url, window.location.href);
   u.searchParams.delete("msg");
