@@ -71,6 +71,7 @@ class PreferencesForm(forms.ModelForm):
             "clock",
             "theme",
             "density",
+            "layout",
         ]
         widgets = {
             "remote_content": forms.RadioSelect,
@@ -78,10 +79,11 @@ class PreferencesForm(forms.ModelForm):
             "clock": forms.RadioSelect,
             "theme": forms.RadioSelect,
             "density": forms.RadioSelect,
+            "layout": forms.RadioSelect,
         }
 
     # Choices left out of a POST keep their current value (a form that predates them still works).
-    KEEP_IF_MISSING = ("remote_content", "delete_action", "clock", "theme", "density")
+    KEEP_IF_MISSING = ("remote_content", "delete_action", "clock", "theme", "density", "layout")
 
     def __init__(self, *args: Any, only: tuple[str, ...] | None = None, **kwargs: Any) -> None:
         """`only`: the fields of one settings section; the others are not shown nor changed."""

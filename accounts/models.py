@@ -65,6 +65,20 @@ class Preferences(models.Model):
         choices=[("comfortable", _("Comfortable")), ("compact", _("Compact"))],
         default="comfortable",
     )
+    layout = models.CharField(
+        _("reading pane"),
+        max_length=5,
+        choices=[
+            ("right", _("Preview on the right")),
+            ("below", _("Preview below the list")),
+            ("none", _("No preview: messages open in their own page")),
+        ],
+        default="right",
+    )
+    # The splitter between the list and the preview: the list's share, in per cent, of the
+    # width (preview right) or of the height (preview below). Saved when the user drags it.
+    split_right = models.PositiveSmallIntegerField(_("list width (%)"), default=58)
+    split_below = models.PositiveSmallIntegerField(_("list height (%)"), default=45)
 
     class Meta:
         verbose_name = _("preferences")
@@ -172,62 +186,6 @@ class ComposeSettings(models.Model):
     def for_user(cls, user: User) -> ComposeSettings:
         obj, _created = cls.objects.get_or_create(user=user)
         return obj
-
-
-class Contact(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
-    )
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    email = models.EmailField(_("email address"), max_length=254)
-    phone = models.CharField(_("phone"), max_length=64, blank=True)
-    organization = models.CharField(_("organization"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-
-    class Meta:
-        ordering = ["name", "email", "pk"]
-        verbose_name = _("contact")
-        verbose_name_plural = _("contacts")
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
-
-
-class ContactGroup(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_groups"
-    )
-    name = models.CharField(_("name"), max_length=200)
-    members = models.ManyToManyField(Contact, related_name="groups", blank=True)
-
-    class Meta:
-        ordering = ["name", "pk"]
-        verbose_name = _("contact group")
-        verbose_name_plural = _("contact groups")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class RecentAddress(models.Model):
-    """An address the user sent to, for autocomplete."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_addresses"
-    )
-    name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(max_length=254)
-    last_used = models.DateTimeField(auto_now=True)
-    times = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        ordering = ["-last_used"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "email"], name="recent_address_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.email
 
 
 # -- Hosted deployment: domains, mail accounts, sessions, audit log ----------------------------
@@ -501,4 +459,8 @@ class EndedLogin(models.Model):
 
 
 # The single sign-on provider of a domain lives in a module of its own (same app and table).
+# The address book lives in a module of its own (same app and tables).
+from accounts.people_models import Contact as Contact  # noqa: E402
+from accounts.people_models import ContactGroup as ContactGroup  # noqa: E402
+from accounts.people_models import RecentAddress as RecentAddress  # noqa: E402
 from accounts.sso_models import OIDCProvider as OIDCProvider  # noqa: E402

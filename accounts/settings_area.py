@@ -47,7 +47,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Display"),
         "accounts:settings_section",
         Preferences,
-        ("theme", "density", "conversation_view", "page_size"),
+        ("theme", "density", "layout", "conversation_view", "page_size"),
         _("How the mail list looks."),
     ),
     Section(

@@ -18,6 +18,11 @@ one logged-in session whose connection is warm (INBOX selected, folder tree cach
 - **move + undo**: archive one message, then undo it (two POSTs and their list pages).
 - **preview** (``/message/INBOX/<uid>/?pane=1``, a click in the list) against the **message
   page** (``/message/INBOX/<uid>/``, the same message as a full page).
+- **navigation** (issue 13's paging, sorting, switching folders in place): the list page that
+  lib/inplace.js fetches (``X-Requested-With: fetch``) against the same address loaded as a
+  page, alternately: page 1 and 2 of INBOX, INBOX by date and by subject, INBOX and a second
+  folder (``--folder-messages``); and a reload of a list address with a message open in the
+  preview (``/mail/INBOX/?msg=<uid>``: the list and the message in one page).
 - **raw IMAP**, in the same run, before the app starts: ``UID STORE +FLAGS.SILENT`` /
   ``-FLAGS.SILENT (\Flagged)`` on one message, and ``UID MOVE`` to Archive and back, on an
   imapclient connection with INBOX selected: what the server itself needs for the action.
@@ -74,9 +79,13 @@ def post(http: httpx.Client, path: str, data: dict[str, str]) -> tuple[float, st
     return elapsed, response.headers["location"]
 
 
-def get(http: httpx.Client, path: str) -> float:
+#: What lib/inplace.js sends with the list pages it fetches to draw in place.
+IN_PLACE = {"X-Requested-With": "fetch"}
+
+
+def get(http: httpx.Client, path: str, headers: dict[str, str] | None = None) -> float:
     t0 = pc()
-    response = http.get(path)
+    response = http.get(path, headers=headers)
     elapsed = pc() - t0
     response.raise_for_status()
     return elapsed
@@ -107,10 +116,33 @@ def raw_imap(dovecot: Dovecot, rounds: int, add: Callable[[str, float], None]) -
         client.logout()
 
 
+def navigation(
+    http: httpx.Client, rounds: int, uid: int, add: Callable[[str, float], None]
+) -> None:
+    """Paging, sorting and switching folders: in place (the fetch) and as a full page, each
+    step alternating between two lists so neither is a repeat of the previous request."""
+    steps = {
+        "page 1 <-> 2": ("/mail/INBOX/?order=desc&page=2&sort=date", "/mail/INBOX/"),
+        "sort date <-> subject": ("/mail/INBOX/?order=asc&sort=subject", "/mail/INBOX/"),
+        "folder INBOX <-> Projects": ("/mail/Projects/", "/mail/INBOX/"),
+    }
+    for name, pair in steps.items():
+        for path in pair:  # warm: each list's sorted order is on the connection
+            get(http, path)
+        # Every request is a change (A, B, A, B...): two in place, then two as pages.
+        for n in range(2 * rounds):
+            in_place = n % 4 < 2
+            seconds = get(http, pair[n % 2], IN_PLACE if in_place else None)
+            add(f"{'in place' if in_place else 'full page'}: {name}", seconds)
+    for _ in range(rounds):
+        add("full page: list + preview (?msg=, a reload)", get(http, f"/mail/INBOX/?msg={uid}"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--folder-messages", type=int, default=2_000)
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="webmail-bench-actions-", dir="/var/tmp"))
     root.chmod(0o755)
@@ -122,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         dovecot.start()
-        seed(dovecot, [Folder("INBOX", args.messages)], 0)
+        seed(dovecot, [Folder("INBOX", args.messages), Folder("Projects", args.folder_messages)], 0)
         raw_imap(dovecot, args.rounds, add)
         workdir = root / "app"
         workdir.mkdir()
@@ -153,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.rounds):
                 add("preview (?pane=1)", get(http, f"/message/INBOX/{uid}/?pane=1"))
                 add("message page (full)", get(http, f"/message/INBOX/{uid}/"))
+            navigation(http, args.rounds, uid, add)
             http.close()
         print(
             f"\nActions and message open, INBOX of {args.messages:,}, {args.rounds} rounds (ms)\n"

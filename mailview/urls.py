@@ -100,6 +100,7 @@ account_urls = (
         path("settings/filters/script/delete/", filters.script_delete, name="filter_script_delete"),
         path("settings/filters/like/", filters.filter_like, name="filter_like"),
         path("settings/out-of-office/", vacation.vacation_page, name="vacation"),
+        path("settings/panes/", settings.pane_split, name="pane_split"),
         # Last: the form sections (accounts/settings_area.py) by slug.
         path("settings/<slug:section>/", settings.section_page, name="settings_section"),
     ],

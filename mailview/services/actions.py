@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from mailview.imap.cache import Timed
 from mailview.imap.client import CopyResult, FolderInfo, IMAPConnection, check_folder_name
 from mailview.imap.errors import CommandFailed, MailError
+from mailview.services import mailbox
 from mailview.services.folders import shown_name
 from mailview.services.roles import ROLE_NAMES, role_folders
 from mailview.services.session import MailSession
@@ -211,8 +212,10 @@ def apply_action(
 def _destination(
     conn: IMAPConnection, folder: str, action: str, target: str | None, delete_mode: str
 ) -> str | None:
-    if action in ("move", "copy"):
-        return target
+    if action in ("move", "copy") and target is not None:
+        # The picker shows and sends display paths: the server's name is the tree's.
+        node = mailbox._tree(conn).chosen(target)
+        return node.name if node is not None else target
     if action == "archive":
         return ensure_role(conn, "\\Archive")
     if action == "junk":

@@ -116,6 +116,13 @@ class FolderTree:
     def find(self, name: str) -> FolderNode | None:
         return next((node for node in self.nodes if node.name == name), None)
 
+    def chosen(self, text: str) -> FolderNode | None:
+        """The folder a user typed or picked: its display path ("Projects/2026", "Trash"; one's
+        own folders first), else its server name (drag and drop, older pages)."""
+        paths = [node for node in self.nodes if node.selectable and node.path == text]
+        paths.sort(key=lambda node: node.section != "personal")
+        return paths[0] if paths else self.find(text)
+
     @property
     def inbox_unseen(self) -> int:
         node = self.find("INBOX")

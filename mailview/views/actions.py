@@ -17,6 +17,7 @@ from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.services import actions, search, threads
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
+from mailview.views.message import list_path, preview_context
 
 UNDO_KEY = "webmail_undo"
 
@@ -147,20 +148,6 @@ def empty_folder(request: AuthenticatedRequest) -> HttpResponse:
     return redirect(safe_next(request, reverse("mailview:mailbox", args=[folder])))
 
 
-VIEW_KEY = "webmail_view"
-
-
-def conversation_view(request: AuthenticatedRequest) -> bool:
-    """Conversations or a flat list: ?view= sets it for the session; the setting is the default."""
-    view = request.GET.get("view")
-    if view in ("threads", "list"):
-        request.session[VIEW_KEY] = view
-    chosen = request.session.get(VIEW_KEY)
-    if chosen in ("threads", "list"):
-        return chosen == "threads"
-    return request.preferences.conversation_view
-
-
 @login_required
 def thread_list(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     req = services.ListRequest.from_query(
@@ -189,6 +176,8 @@ def thread_list(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "current": tree.find(folder),
             "message_prefix": message_prefix,
             "rights": services.page_rights(mail, tree, folder),  # as in the plain list
+            "list_path": list_path(request),
+            **preview_context(request, folder),
         },
     )
 

@@ -11,6 +11,8 @@ from accounts.requests import AuthenticatedRequest
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
 from mailview.views import actions as views_actions
+from mailview.views.message import list_path, preview_context
+from mailview.views.view_mode import conversation_view
 
 
 @login_required
@@ -20,7 +22,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
-    if views_actions.conversation_view(request):
+    if conversation_view(request):
         return views_actions.thread_list(request, folder)
     req = services.ListRequest.from_query(
         folder,
@@ -45,5 +47,7 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
             "message_prefix": message_prefix,
             # Another user's or a shared folder: only the actions its rights allow.
             "rights": services.page_rights(mail, tree, folder),
+            "list_path": list_path(request),
+            **preview_context(request, folder),
         },
     )

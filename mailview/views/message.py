@@ -17,15 +17,16 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
-from mailview.imap.errors import MailError
+from mailview.imap.errors import MailError, MessageNotFound
 from mailview.mime.parse import PREVIEW_TYPES, safe_filename
 from mailview.models import TrustedSender
 from mailview.services import downloads
 from mailview.services import mailbox as services
 from mailview.services import message as reading
 from mailview.services.conversation import Conversation, conversation
+from mailview.services.folders import FolderTree
 from mailview.services.session import MailSession
-from mailview.views.actions import conversation_view
+from mailview.views.view_mode import conversation_view
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ def _links(request: HttpRequest, folder: str, uid: int) -> dict[str, str]:
     }
 
 
-@login_required
-def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpResponse:
+def _read(
+    request: AuthenticatedRequest, folder: str, uid: int, pane: bool
+) -> tuple[FolderTree | None, dict[str, object]]:
+    """The message as the page or the preview pane shows it (and, for a page, the tree)."""
     view_mode = request.GET.get("view")
     prefer_html = bool(_prefs(request, "prefer_html", True))
     if view_mode in ("html", "text"):
@@ -84,7 +87,6 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
         or _prefs(request, "remote_content", "block") == "allow",
         mark_seen=bool(_prefs(request, "mark_read_on_open", True)),
     )
-    pane = bool(request.GET.get("pane"))
     trusts = _remote_policy(request)
     mail = MailSession.for_request(request)
     tree, msg = reading.message_view(
@@ -94,7 +96,7 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
         lambda sender: trusts(sender),
         tree=None if pane else services._tree,
     )
-    context = {
+    return tree, {
         "msg": msg,
         "folder": folder,
         "pane": pane,
@@ -104,13 +106,43 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
         "trusted": bool(msg.sender_email) and TrustedSender.trusts(request.user, msg.sender_email),
         "conversation": _conversation(request, folder, uid, msg.part),
     }
+
+
+def preview_context(request: AuthenticatedRequest, folder: str) -> dict[str, object]:
+    """A list page's ?msg=<uid>: the message its preview pane shows when the page is loaded
+    (a reload or a link to the list with that message open), drawn by the pane's template.
+    Nothing when there is none, or it is gone (moved, deleted): the pane's placeholder."""
+    try:
+        uid = int(request.GET.get("msg", ""))
+    except ValueError:
+        return {}
+    if uid <= 0 or _prefs(request, "layout", "right") == "none":
+        return {}
+    try:
+        return _read(request, folder, uid, pane=True)[1]
+    except MessageNotFound:
+        return {}
+
+
+def list_path(request: HttpRequest) -> str:
+    """The list's own address, without the message open in its preview (?msg=): where actions
+    return to (an action never re-opens, so never marks read again, the message)."""
+    query = request.GET.copy()
+    query.pop("msg", None)
+    return request.path + (f"?{query.urlencode()}" if query else "")
+
+
+@login_required
+def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpResponse:
+    pane = bool(request.GET.get("pane"))
+    tree, context = _read(request, folder, uid, pane)
     if pane:
         template = "mailview/_message.html"
         if context["conversation"] is not None:
             template = "mailview/message/_conversation.html"
         return render(request, template, context)
     # Another user's or a shared folder: only the actions its rights allow, as in the list.
-    rights = services.page_rights(mail, tree, folder)
+    rights = services.page_rights(MailSession.for_request(request), tree, folder)
     context.update({"tree": tree, "current": tree.find(folder) if tree else None, "rights": rights})
     return render(request, "mailview/message.html", context)
 

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.forms import PreferencesForm
 from accounts.language import chosen_language
@@ -53,3 +54,26 @@ def section_page(request: AuthenticatedRequest, section: str = "general") -> Htt
         {"section": found, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+#: The list's share of the panes (per cent) the splitter may be dragged to.
+SPLIT_RANGE = range(20, 81)
+
+
+@login_required
+@require_POST
+def pane_split(request: AuthenticatedRequest) -> HttpResponse:
+    """The splitter between the list and the preview was moved (static/webmail/panes.js):
+    remember the list's share for this layout, for this user, on every device."""
+    layout = request.POST.get("layout", "")
+    try:
+        size = int(request.POST.get("size", ""))
+    except ValueError:
+        size = 0
+    if layout not in ("right", "below") or size not in SPLIT_RANGE:
+        return HttpResponse(_("No such pane size."), status=400, content_type="text/plain")
+    prefs = request.preferences
+    field = f"split_{layout}"
+    setattr(prefs, field, size)
+    prefs.save(update_fields=[field])
+    return HttpResponse(status=204)

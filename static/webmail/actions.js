@@ -7,8 +7,9 @@ import { submitInPlace } from "./lib/inplace.js";
 import { onKey, setOverlay } from "./lib/keyboard.js";
 import { followLoginRedirect } from "./lib/session.js";
 
-const form = document.getElementById("actions-form");
-const help = document.getElementById("shortcut-help");
+// Looked up when needed: showing another page of the list in place (lib/inplace.js) replaces them.
+function actionsForm() { return document.getElementById("actions-form"); }
+function helpDialog() { return document.getElementById("shortcut-help"); }
 
 function boxOf(row) { return row.querySelector(".c-check input[type=checkbox]:not(.thread-member)"); }
 function boxes() {
@@ -40,7 +41,7 @@ function syncSelectAll() {
 
 // -- selection ------------------------------------------------------------------------------
 let lastBox = null;
-if (form) {
+if (actionsForm()) {
   document.addEventListener("click", function (event) {
     const cell = event.target.closest("table.messages td.c-check");
     const box = cell && boxOf(cell.closest("tr"));
@@ -59,19 +60,18 @@ if (form) {
     lastBox = box;
     syncSelectAll();
   });
-  const all = document.getElementById("select-all");
-  if (all) {
-    all.addEventListener("change", function () {
-      boxes().forEach(function (b) { setChecked(b, all.checked); });
-      syncSelectAll();
-    });
-  }
+  document.addEventListener("change", function (event) {
+    const all = event.target;
+    if (all.id !== "select-all") return;
+    boxes().forEach(function (b) { setChecked(b, all.checked); });
+    syncSelectAll();
+  });
   // Rows added, replaced or removed live.
   document.addEventListener("webmail:rows-changed", syncSelectAll);
 
   // Nothing ticked: the toolbar acts on the message open in the preview.
-  form.addEventListener("submit", function (event) {
-    if (checked().length) return;
+  document.addEventListener("submit", function (event) {
+    if (event.target !== actionsForm() || checked().length) return;
     const row = currentRow();
     if (row && boxOf(row)) { actOnOpen(row); return; }
     event.preventDefault();
@@ -83,6 +83,7 @@ if (form) {
 // when nothing is ticked: sent as hidden fields of this one submission, not ticked, so the
 // selection stays the user's.
 function actOnOpen(row) {
+  const form = actionsForm();
   const values = [boxOf(row).value];
   row.querySelectorAll("input.thread-member").forEach(function (m) { values.push(m.value); });
   const added = values.map(function (value) {
@@ -134,6 +135,7 @@ function flash(text) {
 }
 
 function submitAction(name, value) {
+  const form = actionsForm();
   if (!form) return;
   const button = form.querySelector('button[name="' + name + '"][value="' + value + '"]');
   if (!button) return;
@@ -160,7 +162,7 @@ document.addEventListener("dragstart", function (event) {
   const row = event.target.closest && event.target.closest("table.messages tr.row");
   if (!row) return;
   const box = boxOf(row);
-  if (!box || !form) return;
+  if (!box || !actionsForm()) return;
   if (!box.checked) {
     boxes().forEach(function (b) { setChecked(b, false); });
     setChecked(box, true);
@@ -184,27 +186,33 @@ document.querySelectorAll("nav#folders li.folder").forEach(function (li) {
   });
   li.addEventListener("dragleave", function () { li.classList.remove("drop-target"); });
   li.addEventListener("drop", function (event) {
+    const form = actionsForm();
     if (!dragging || !form) return;
     event.preventDefault();
     li.classList.remove("drop-target");
-    document.getElementById("move-target").value = li.dataset.folder;
+    // The picker speaks display paths ("Projects/2026"), as the user would have typed it.
+    const option = Array.from(document.querySelectorAll("#move-folders option")).find(function (o) {
+      return o.dataset.folder === li.dataset.folder;
+    });
+    document.getElementById("move-target").value = option ? option.value : li.dataset.folder;
     form.requestSubmit(document.getElementById("move-button"));
   });
 });
 
 // -- keyboard shortcuts (lib/keyboard.js decides when a key is a shortcut) -------------------
 function showHelp(show) {
+  const help = helpDialog();
   if (!help) return;
   help.hidden = !show;
   if (show) help.querySelector(".close-help").focus();
 }
-document.querySelectorAll(".help-button").forEach(function (b) {
-  b.addEventListener("click", function () { showHelp(true); });
+document.addEventListener("click", function (event) {
+  const help = helpDialog();
+  if (event.target.closest(".help-button")) showHelp(true);
+  else if (help && (event.target === help || event.target.closest("#shortcut-help .close-help"))) showHelp(false);
 });
-if (help) {
-  help.querySelector(".close-help").addEventListener("click", function () { showHelp(false); });
-  help.addEventListener("click", function (event) { if (event.target === help) showHelp(false); });
-  setOverlay({ isOpen: function () { return !help.hidden; }, close: function () { showHelp(false); } });
+if (helpDialog()) {
+  setOverlay({ isOpen: function () { return !!helpDialog() && !helpDialog().hidden; }, close: function () { showHelp(false); } });
 }
 
 onKey(["?"], function () { showHelp(true); });

@@ -12,12 +12,7 @@ if (document.querySelector("nav#folders")) start();  // a mail page
 
 function start() {
 var script = document.querySelector("script[data-ws]");
-var table = document.querySelector("table.messages");
-var tbody = table ? table.querySelector("tbody") : null;
-var active = document.querySelector("nav#folders li.folder.active");
-var folder = table ? table.getAttribute("data-folder") : (active ? active.getAttribute("data-folder") : null);
-var uidvalidity = table ? parseInt(table.getAttribute("data-uidvalidity") || "0", 10) : 0;
-var uidnext = table ? parseInt(table.getAttribute("data-uidnext") || "0", 10) || 0 : 0;
+var table, tbody, folder, uidvalidity, uidnext, query, sort, newestFirst, firstPage, threads, pageSize;
 var pollSeconds = Math.max(2, parseInt((script && script.getAttribute("data-poll")) || "30", 10));
 var wsPath = (script && script.getAttribute("data-ws")) || "/ws/live/";
 var updatesBase = (script && script.getAttribute("data-updates")) || "/updates/";
@@ -25,12 +20,23 @@ var store = window.localStorage;
 
 // -- the list ---------------------------------------------------------------------------
 
-var query = new URLSearchParams(window.location.search);
-var sort = query.get("sort") || "date";
-var newestFirst = (query.get("order") || "desc") !== "asc" && (sort === "date" || sort === "arrival");
-var firstPage = (parseInt(query.get("page") || "1", 10) || 1) === 1;
-var threads = !!table && table.getAttribute("data-view") === "threads";
-var pageSize = table ? parseInt(table.getAttribute("data-page-size") || "0", 10) : 0;
+// What the page shows: read at start and again when a list is drawn in place (paging,
+// sorting, another folder: lib/inplace.js), which then subscribes to its events.
+function readPage() {
+  table = document.querySelector("table.messages");
+  tbody = table ? table.querySelector("tbody") : null;
+  var active = document.querySelector("nav#folders li.folder.active");
+  folder = table ? table.getAttribute("data-folder") : (active ? active.getAttribute("data-folder") : null);
+  uidvalidity = table ? parseInt(table.getAttribute("data-uidvalidity") || "0", 10) : 0;
+  uidnext = table ? parseInt(table.getAttribute("data-uidnext") || "0", 10) || 0 : 0;
+  query = new URLSearchParams(window.location.search);
+  sort = query.get("sort") || "date";
+  newestFirst = (query.get("order") || "desc") !== "asc" && (sort === "date" || sort === "arrival");
+  firstPage = (parseInt(query.get("page") || "1", 10) || 1) === 1;
+  threads = !!table && table.getAttribute("data-view") === "threads";
+  pageSize = table ? parseInt(table.getAttribute("data-page-size") || "0", 10) : 0;
+  total = null;
+}
 
 // Which list this page shows: the server renders events for it.
 function pageView() {
@@ -137,6 +143,7 @@ function showNotice(text) {
 }
 
 var total = null;
+readPage();
 
 function updateCount() {
   var p = document.querySelector(".list-head .count");
@@ -454,6 +461,14 @@ if (nav) {
   nav.removeAttribute("data-counts");
 }
 document.addEventListener("webmail:counts-pending", function (event) { askCounts(event.detail); });
+
+document.addEventListener("webmail:page-changed", function () {
+  readPage();
+  if (socket && socket.readyState === 1 && folder) {
+    socket.send(JSON.stringify(Object.assign({ type: "subscribe", folder: folder }, pageView())));
+  }
+  if (pollTimer !== null) poll();
+});
 
 connect();
 }

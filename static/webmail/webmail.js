@@ -4,6 +4,7 @@
 import { messageRows, messageTable, plainClick } from "./lib/dom.js";
 import { onKey } from "./lib/keyboard.js";
 import { loadPreview, previewPane } from "./lib/preview.js";
+import { messageAddress, navigate } from "./lib/inplace.js";
 
 // Log-in form: tell the server the browser's time zone (used as the default preference).
 const tz = document.getElementById("id_time_zone");
@@ -20,11 +21,12 @@ if (toggle) {
   });
 }
 
-const table = messageTable();
-if (table) list(table);
+if (messageTable()) list();
 
-function list(table) {
+function list() {
   const preview = previewPane();
+  // A mailbox page (not search results): the open message is part of the address (?msg=).
+  const addressed = !!document.querySelector("main.list-pane[data-list-url]") && !!window.history.pushState;
 
   function previewVisible() {
     return preview && window.getComputedStyle(preview).display !== "none";
@@ -43,6 +45,7 @@ function list(table) {
     if (!link) return;
     select(row, false);
     if (!previewVisible()) { window.location.href = link.href; return; }
+    if (addressed) { navigate(messageAddress(row.dataset.uid), true); return; }
     loadPreview(link.href)
       .then(function (shown) { if (shown) row.classList.remove("unread"); })
       .catch(function () {
@@ -54,8 +57,9 @@ function list(table) {
       });
   }
 
-  table.addEventListener("click", function (event) {
-    const row = event.target.closest("tr.row");
+  // Delegated: the table itself is replaced when another page of the list is shown in place.
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest("table.messages tr.row");
     if (!row || !plainClick(event)) return;
     // The checkbox cell selects (actions.js); a conversation's count opens it in place.
     if (event.target.closest(".c-check, a.thread-count")) return;

@@ -24,6 +24,8 @@ MODULES = [
     "lib/keyboard.js",
     "lib/preview.js",
     "lib/session.js",
+    "lib/inplace.js",
+    "panes.js",
     "sw.js",
     "offline/register.js",
     "offline/store.js",

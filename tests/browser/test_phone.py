@@ -108,12 +108,19 @@ def test_on_a_phone_one_pane_shows_at_a_time_with_the_actions_at_the_bottom(
     expect(folders).to_be_hidden()
     phone.goto(f"{daphne_server.url}/mail/INBOX/")
 
-    # The selection's bar sits at the bottom of the screen.
+    # The selection's bar sits at the bottom of the screen, only while something is selected.
     toolbar = phone.locator(".list-toolbar")
+    expect(toolbar).to_be_hidden()
+    box_input = phone.locator("table.messages tr.row").first.locator(".c-check input")
+    box_input.check()
+    expect(toolbar).to_be_visible()
     box = toolbar.bounding_box()
     assert box is not None and abs(box["y"] + box["height"] - PHONE["height"]) <= 1
-    phone.locator("table.messages tr.row").first.locator(".c-check input").check()
     expect(toolbar.get_by_role("button", name="Archive")).to_be_in_viewport()
+    expect(toolbar.locator("#selected-count")).to_have_text("1 selected")
+    box_input.uncheck()
+    expect(toolbar).to_be_hidden()
+    box_input.check()
 
     # A tap on a row opens the message in place of the list; its actions are at the bottom.
     phone.locator("table.messages tr.row", has_text="Note 1").click()
@@ -134,6 +141,8 @@ def test_on_a_phone_touch_targets_are_at_least_44_px(
     seed(alice)
     log_in(phone, daphne_server.url, alice)
     small = too_small(phone.locator(".topbar a, .topbar button"))
+    phone.locator("table.messages tr.row .c-check input").first.check()  # the bar shows
+    expect(phone.locator(".list-toolbar")).to_be_visible()
     small += too_small(phone.locator(".list-toolbar button, .list-toolbar .select-all"))
     small += too_small(phone.locator("table.messages tr.row"))
     small += too_small(phone.locator(".pager a, .search-box button"))

@@ -39,7 +39,10 @@ def test_new_users_get_safe_defaults(alice, login):
     "url, names",
     [
         ("/accounts/settings/", ("language", "time_zone", "clock")),
-        ("/accounts/settings/display/", ("theme", "density", "conversation_view", "page_size")),
+        (
+            "/accounts/settings/display/",
+            ("theme", "density", "layout", "conversation_view", "page_size"),
+        ),
         (
             "/accounts/settings/reading/",
             ("prefer_html", "remote_content", "mark_read_on_open", "delete_action"),

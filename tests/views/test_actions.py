@@ -97,6 +97,31 @@ def test_move_then_undo_puts_the_messages_back(alice, bob, login):
     assert "There is nothing to undo." in again
 
 
+@pytest.mark.all_servers
+def test_the_folder_picker_shows_and_takes_display_paths(alice, bob, login):
+    """On Cyrus's default namespace the picker offered "INBOX.Projects.Apollo": users see and
+    type "Projects/Apollo"; the server maps it back (a server name, from drag and drop, too)."""
+    alice.create_folder("Projects/Apollo")
+    uids = [alice.append("INBOX", make_message(subject=f"pick {i}")) for i in range(2)]
+    client = login(alice)
+    html = client.get("/mail/INBOX/").content.decode()
+    picker = html[html.index('<datalist id="move-folders">') :]
+    values = re.findall(r'<option value="([^"]*)"', picker[: picker.index("</datalist>")])
+    assert "Projects/Apollo" in values
+    assert "Trash" in values
+    assert not [v for v in values if v.startswith("INBOX.") or "." in v]
+    response = post(client, folder="INBOX", uid=uids[:1], action="move", target="Projects/Apollo")
+    assert response.status_code == 302
+    assert subjects_in(alice, alice.folder("Projects/Apollo")) == ["pick 0"]
+    assert "Moved 1 message to Projects/Apollo." in client.get("/mail/INBOX/").content.decode()
+    post(
+        client, folder="INBOX", uid=uids[1:], action="copy", target=alice.folder("Projects/Apollo")
+    )
+    assert subjects_in(alice, alice.folder("Projects/Apollo")) == ["pick 0", "pick 1"]
+    # Another user's picker knows only their own folders.
+    assert "Projects/Apollo" not in login(bob).get("/mail/INBOX/").content.decode()
+
+
 def test_move_without_the_move_extension_copies_and_expunges(alice, mail_server):
     alice.create_folder("Elsewhere")
     keep = alice.append("INBOX", make_message(subject="stays"))

@@ -19,6 +19,7 @@ export function messageRows() {
 
 // Whether a keyboard or click event belongs to a form field (typing, not a shortcut).
 export function inField(target) {
+  if (target && target.tagName === "INPUT" && (target.type === "checkbox" || target.type === "radio")) return false;
   return !!target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
     target.tagName === "SELECT" || target.isContentEditable);
 }

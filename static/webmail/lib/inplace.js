@@ -6,13 +6,13 @@
 // forms post and the whole page reloads, as before.
 import { fromHTML } from "./dom.js";
 import { followLoginRedirect } from "./session.js";
-import { previewPane } from "./preview.js";
+import { loadPreview, previewPane } from "./preview.js";
 
 const STATE = ["selected", "checked"];
 
+// The action's answer is this list (the message open in the preview, ?msg=, aside).
 function samePage(url) {
-  const a = new URL(url, window.location.href);
-  return a.pathname === window.location.pathname && a.search === window.location.search;
+  return listOf(url) === listOf(window.location.href);
 }
 
 // The folder tree keeps its elements (drag and drop is bound to them): only badges change.
@@ -95,6 +95,8 @@ function updateRows(doc) {
 export function showListPage(html) {
   const doc = new DOMParser().parseFromString(html, "text/html");
   if (!doc.querySelector("table.messages")) return false;
+  const before = Array.from(document.querySelectorAll("table.messages tr.row:not([hidden])"));
+  const openIndex = Math.max(0, before.findIndex(function (r) { return r.classList.contains("selected"); }));
   const openUid = updateRows(doc);
   replaceOrRemove(".list-head .count", doc);
   replaceOrRemove(".list-head .pager", doc);
@@ -108,13 +110,14 @@ export function showListPage(html) {
   document.title = doc.title;
   const preview = previewPane();
   const still = openUid && document.querySelector('table.messages tr.row[data-uid="' + openUid + '"]');
-  if (preview && openUid && !still) {
-    // The open message left the list (moved, deleted): the pane says so, the list keeps focus.
-    preview.replaceChildren();
-    const p = document.createElement("p");
-    p.className = "placeholder";
-    p.textContent = gettext("Select a message to read it.");
-    preview.appendChild(p);
+  if (openUid && !still) {
+    // The open message left the list (moved, deleted): the pane says so, and the row that took
+    // its place is the selected one, so j/k and the shortcuts go on from there.
+    if (preview) placeholder(preview);
+    const rows = Array.from(document.querySelectorAll("table.messages tr.row:not([hidden])"));
+    const next = rows[Math.min(openIndex, rows.length - 1)];
+    if (next) { next.classList.add("selected"); next.setAttribute("aria-selected", "true"); }
+    if (new URL(window.location.href).searchParams.has("msg")) history.replaceState(history.state, "", messageAddress(null));
   }
   return true;
 }
@@ -159,5 +162,218 @@ export function submitInPlace(form, submitter) {
     if (resp.status >= 400) return showError(got.html);
     if (!resp.ok || !resp.redirected) return false;
     return samePage(resp.url) ? showListPage(got.html) : false;
+  });
+}
+
+// -- Navigating in place (issue 13): paging, sorting, another folder, the view toggle, and the
+// message open in the preview (?msg=<uid>). The page the link names is fetched and its <main>
+// (drawn by the same template as a full page) takes the place of ours; the folder tree keeps
+// its elements. history.pushState gives each step an address of its own, so Back, Forward,
+// reload and links work: the server draws the same address as a full page, with the message
+// in the preview. Without JavaScript, or if the fetch fails, the links load the page.
+
+// The list part of an address: without ?msg=, its parameters in one order.
+function listOf(url) {
+  const u = new URL(url, window.location.href);
+  u.searchParams.delete("msg");
+  u.searchParams.sort();
+  return u.pathname + u.search;
+}
+
+function listMain() {
+  return document.querySelector("main.list-pane[data-list-url]");
+}
+
+let shownList = listMain() ? listOf(window.location.href) : null;
+let latest = 0;  // the newest navigation: an older answer that arrives later is dropped
+
+// The element that had the focus in the old <main>, found again in the new one.
+function focusKey(el) {
+  if (!el || !el.closest || !el.closest("main.list-pane")) return null;
+  const rel = el.closest(".pager a[rel]");
+  if (rel) return '.pager a[rel="' + rel.getAttribute("rel") + '"]';
+  const th = el.closest("thead th");
+  if (th) return "thead th." + th.classList[0] + " a";
+  if (el.closest(".list-head a.view-toggle")) return ".list-head a.view-toggle";
+  return "main";
+}
+
+function updateTree(doc) {
+  const active = doc.querySelector("nav#folders li.folder.active");
+  const name = active ? active.dataset.folder : null;
+  document.querySelectorAll("nav#folders li.folder").forEach(function (li) {
+    const on = li.dataset.folder === name;
+    li.classList.toggle("active", on);
+    if (on) li.setAttribute("aria-current", "page"); else li.removeAttribute("aria-current");
+  });
+  const pending = doc.querySelector("nav#folders[data-counts]");
+  if (pending) document.dispatchEvent(new CustomEvent("webmail:counts-pending", { detail: pending.getAttribute("data-counts") }));
+  else updateBadges(doc);
+}
+
+function swapMain(doc) {
+  const mine = listMain();
+  const fresh = doc.querySelector("main.list-pane[data-list-url]");
+  const key = focusKey(document.activeElement);
+  const main = document.importNode(fresh, true);
+  // The search box keeps its element (search.js is bound to it, and what was typed stays).
+  const box = mine.querySelector("form.search-box");
+  const newBox = main.querySelector("form.search-box");
+  if (box && newBox) {
+    const was = box.querySelector("input[name=folder]");
+    const now = newBox.querySelector("input[name=folder]");
+    if (was && now) was.value = now.value;
+    const link = box.querySelector("a.advanced-link");
+    const newLink = newBox.querySelector("a.advanced-link");
+    if (link && newLink) link.href = newLink.getAttribute("href");
+    newBox.replaceWith(box);
+  }
+  mine.replaceWith(main);
+  updateTree(doc);
+  updateFlash(doc);
+  document.title = doc.title;
+  if (key) {
+    const target = main.querySelector(key) || main;
+    target.focus();
+  }
+}
+
+// A text for the user, translated when the page has a catalogue (window.gettext).
+function say(text) {
+  return typeof window.gettext === "function" ? window.gettext(text) : text;
+}
+
+function placeholder(preview) {
+  preview.replaceChildren();
+  const p = document.createElement("p");
+  p.className = "placeholder";
+  p.textContent = say("Select a message to read it.");
+  preview.appendChild(p);
+}
+
+function previewShown(preview) {
+  return preview && window.getComputedStyle(preview).display !== "none";
+}
+
+function rowOf(uid) {
+  return uid ? document.querySelector('table.messages tr.row[data-uid="' + CSS.escape(uid) + '"]') : null;
+}
+
+// The preview shows message `uid` of this list (or nothing); its row is the selected one.
+function showOpen(uid) {
+  const preview = previewPane();
+  const table = document.querySelector("table.messages[data-message-prefix]");
+  if (!previewShown(preview) || !table) return Promise.resolve();
+  const row = rowOf(uid);
+  if (row || !uid) {
+    document.querySelectorAll("table.messages tr.row.selected").forEach(function (r) {
+      r.classList.remove("selected");
+      r.removeAttribute("aria-selected");
+    });
+  }
+  if (row) { row.classList.add("selected"); row.setAttribute("aria-selected", "true"); }
+  const article = preview.querySelector("article.message");
+  const url = uid ? table.dataset.messagePrefix + uid + "/" : null;
+  if (article && url && article.dataset.url === url) return Promise.resolve();
+  if (!url) { if (article) placeholder(preview); return Promise.resolve(); }
+  return loadPreview(url).then(function (shown) {
+    const now = rowOf(uid);
+    if (shown && now) now.classList.remove("unread");
+  }, function () {
+    preview.replaceChildren();
+    const p = document.createElement("p");
+    p.className = "notice";
+    p.textContent = say("The message could not be loaded. Check your connection and try again.");
+    preview.appendChild(p);
+  });
+}
+
+function fetchList(list) {
+  return fetchPage(list).then(function (got) {
+    if (got === null) return null;  // the session ended: the page is on its way to log in
+    if (!got.resp.ok) return false;
+    const doc = new DOMParser().parseFromString(got.html, "text/html");
+    if (!doc.querySelector("main.list-pane[data-list-url] table.messages")) return false;
+    return doc;
+  });
+}
+
+// Show `url` (a list address, maybe with ?msg=) in place; `push`: a new history entry (a
+// click), else the browser is already there (Back, Forward). Resolves false if the page had
+// to load the plain way.
+export function navigate(url, push) {
+  const target = new URL(url, window.location.href);
+  const list = listOf(target.href);
+  const uid = target.searchParams.get("msg");
+  const mine = ++latest;
+  function done() {
+    if (mine !== latest) return true;
+    if (push && target.href !== window.location.href) history.pushState({ webmail: 1 }, "", target.href);
+    return showOpen(uid).then(function () { return true; });
+  }
+  if (list === shownList) return done();
+  const main = listMain();
+  const table = document.querySelector("table.messages");
+  if (table) table.setAttribute("aria-busy", "true");
+  return fetchList(list).then(function (doc) {
+    if (doc === null) return true;
+    if (mine !== latest) return true;
+    if (!doc) { window.location.assign(target.href); return false; }
+    swapMain(doc);
+    shownList = list;
+    document.dispatchEvent(new CustomEvent("webmail:page-changed"));
+    document.dispatchEvent(new CustomEvent("webmail:rows-changed"));
+    return done();
+  }, function () {
+    if (mine === latest) window.location.assign(target.href);
+    return false;
+  }).finally(function () {
+    if (main && main.isConnected && table) table.removeAttribute("aria-busy");
+  });
+}
+
+// The address of the open message in this list: the list's address with ?msg=<uid>.
+export function messageAddress(uid) {
+  const u = new URL(window.location.href);
+  u.hash = "";
+  if (uid) u.searchParams.set("msg", uid); else u.searchParams.delete("msg");
+  return u.href;
+}
+
+// The list's own address with the open message carried over (paging or sorting keeps it open).
+function keepOpen(href) {
+  const u = new URL(href, window.location.href);
+  const here = new URL(window.location.href);
+  const uid = here.searchParams.get("msg");
+  if (uid && u.pathname === here.pathname && !u.searchParams.has("msg")) u.searchParams.set("msg", uid);
+  return u.href;
+}
+
+if (listMain() && window.history && window.history.pushState && window.DOMParser) {
+  history.replaceState({ webmail: 1 }, "", window.location.href);
+  // A page loaded with a message open (?msg=, drawn by the server): its row is the selected one.
+  const loaded = new URL(window.location.href).searchParams.get("msg");
+  const loadedRow = rowOf(loaded);
+  if (loadedRow && previewPane() && previewPane().querySelector("article.message")) {
+    loadedRow.classList.add("selected");
+    loadedRow.setAttribute("aria-selected", "true");
+  }
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
+    const link = event.target.closest && event.target.closest(
+      "main.list-pane .pager a[href], main.list-pane thead th a[href], main.list-pane .list-head a.view-toggle, nav#folders li.folder > a[href]");
+    if (!link || !listMain() || link.target) return;
+    const href = new URL(link.getAttribute("href"), window.location.href);
+    if (href.origin !== window.location.origin) return;
+    event.preventDefault();
+    if (document.body.classList.contains("folders-open")) {
+      document.body.classList.remove("folders-open");
+      const menu = document.querySelector(".menu-toggle");
+      if (menu) menu.setAttribute("aria-expanded", "false");
+    }
+    navigate(link.closest("nav#folders") ? href.href : keepOpen(href.href), true);
+  });
+  window.addEventListener("popstate", function () {
+    if (listMain()) navigate(window.location.href, false);
   });
 }
