@@ -16,7 +16,8 @@ async function load(details) {
     const from = details.querySelector(".conv-from")?.textContent.trim() || "";
     const date = details.querySelector(".conv-date")?.getAttribute("title") || "";
     body.querySelectorAll("nav[aria-label], section[aria-label]").forEach(function (landmark) {
-      landmark.setAttribute("aria-label", `${landmark.getAttribute("aria-label")} (${from}, ${date})`);
+      const label = { label: landmark.getAttribute("aria-label"), from: from, date: date };
+      landmark.setAttribute("aria-label", interpolate(gettext("%(label)s (%(from)s, %(date)s)"), label, true));
     });
   } catch {
     delete details.dataset.loaded; // keep the link; the next opening tries again

@@ -238,16 +238,11 @@ function swapMain(doc) {
   }
 }
 
-// A text for the user, translated when the page has a catalogue (window.gettext).
-function say(text) {
-  return typeof window.gettext === "function" ? window.gettext(text) : text;
-}
-
 function placeholder(preview) {
   preview.replaceChildren();
   const p = document.createElement("p");
   p.className = "placeholder";
-  p.textContent = say("Select a message to read it.");
+  p.textContent = gettext("Select a message to read it.");
   preview.appendChild(p);
 }
 
@@ -283,7 +278,7 @@ function showOpen(uid) {
     preview.replaceChildren();
     const p = document.createElement("p");
     p.className = "notice";
-    p.textContent = say("The message could not be loaded. Check your connection and try again.");
+    p.textContent = gettext("The message could not be loaded. Check your connection and try again.");
     preview.appendChild(p);
   });
 }
