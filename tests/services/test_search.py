@@ -17,6 +17,7 @@ from mailview.services.mailbox import _tree
 from mailview.services.search import SearchQuery, merge_newest_first, newest_slice, run_search
 from mailview.services.session import MailSession
 from tests.support.browser import fill
+from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message, message_bytes
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 def found(response) -> list[str]:
     html = response.content.decode()
-    return re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', html)
+    return list_subjects(html)
 
 
 def seed(user) -> None:

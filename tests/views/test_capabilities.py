@@ -17,6 +17,7 @@ from django.test import Client
 
 from tests.support.capabilities import EXTENSIONS
 from tests.support.dovecot import MailUser
+from tests.support.pages import list_subjects
 from tests.support.servers import point_at
 from webmail.devmail.factories import make_message
 
@@ -33,7 +34,7 @@ CASES = [pytest.param(ext, "dovecot", id=f"{ext}-dovecot") for ext in EXTENSIONS
 
 
 def subjects(html: str) -> list[str]:
-    return [unescape(s) for s in re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', html)]
+    return [unescape(s) for s in list_subjects(html)]
 
 
 def text_of(response) -> str:

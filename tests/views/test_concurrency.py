@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message
 
 USERS = 50
@@ -48,5 +49,5 @@ def test_fifty_users_list_their_own_mail_at_the_same_time(daphne_server, mail_us
         results = executor.submit(asyncio.run, scenario()).result()
     for username, status, text in results:
         assert status == 200
-        found = re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', text)
+        found = list_subjects(text)
         assert found == [f"for {username}"]

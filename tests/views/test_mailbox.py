@@ -15,6 +15,7 @@ from mailview.imap.pool import get_pool
 from mailview.services.session import MailSession
 from tests.services.test_search import commands_by_name, sent_since
 from tests.support.cyrus import server_name
+from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.all_servers]
@@ -25,7 +26,7 @@ T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
 
 def subjects(response) -> list[str]:
-    return re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', response.content.decode())
+    return list_subjects(response.content.decode())
 
 
 def folders(response) -> list[tuple[str, str]]:

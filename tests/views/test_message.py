@@ -74,7 +74,7 @@ def test_plain_text_message_is_shown_and_marked_seen(alice, login):
     response = login(alice).get(f"/message/INBOX/{uid}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<h1 class="subject">Plans</h1>' in html
+    assert '<h1 class="subject" dir="auto">Plans</h1>' in html
     assert "Jürgen Müller" in html and "Carol" in html
     assert '<a href="https://example.org/x?a=1&amp;b=2" rel="noopener noreferrer"' in html
     assert '<a href="mailto:bob@example.org"' in html
@@ -249,7 +249,7 @@ def test_attached_message_is_viewable(alice, login):
     page = client.get(f"/message/INBOX/{uid}/").content.decode()
     link = re.search(r'<a class="view-message" href="([^"]+)"', page).group(1)
     inner_page = client.get(unescape(link)).content.decode()
-    assert '<h1 class="subject">Inner subject</h1>' in inner_page
+    assert '<h1 class="subject" dir="auto">Inner subject</h1>' in inner_page
     assert "inner body" in inner_page
     assert "Attached message" in inner_page
 

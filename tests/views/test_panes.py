@@ -28,7 +28,7 @@ def test_a_list_address_with_msg_shows_that_message_in_the_preview(alice, login)
     client = login(alice)
     html = client.get(f"/mail/INBOX/?msg={uid}").content.decode()
     pane = preview(html)
-    assert '<h2 class="subject">Open me</h2>' in pane
+    assert '<h2 class="subject" dir="auto">Open me</h2>' in pane
     assert 'class="placeholder"' not in pane
     # Actions return to the list itself: never to an address that opens (and marks read) again.
     assert 'name="next" value="/mail/INBOX/"' in html
