@@ -218,6 +218,20 @@ function onCounts(ev) {
   if (ev.folder === folder) { total = ev.messages; updateCount(); }
 }
 
+// A folder that is no longer there (deleted, renamed, unshared) leaves the tree; the page that
+// shows it says so with the server's notice (which links to the Inbox).
+function onGone(ev) {
+  var li = document.querySelector('nav#folders li.folder[data-folder="' + CSS.escape(ev.folder) + '"]');
+  if (li) li.remove();
+  var layout = document.querySelector(".layout");
+  if (ev.folder !== folder || !ev.notice || !layout || document.querySelector(".folder-gone")) return;
+  var bar = document.createElement("div");
+  bar.className = "flash live-notice";
+  bar.setAttribute("role", "alert");
+  bar.appendChild(fromHTML(ev.notice));
+  layout.parentNode.insertBefore(bar, layout);
+}
+
 function onReset(ev) {
   if (ev.folder === folder && ev.tbody === undefined) showNotice("This folder changed on the server: reload it");
 }
@@ -235,6 +249,7 @@ function apply(ev) {
   else if (ev.kind === "flags") onFlags(ev);
   else if (ev.kind === "counts") onCounts(ev);
   else if (ev.kind === "reset") onReset(ev);
+  else if (ev.kind === "gone") onGone(ev);
 }
 
 // -- notifications and sound ----------------------------------------------------------------
