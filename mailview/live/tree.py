@@ -32,6 +32,7 @@ from mailview.imap.notify import (
     parse_scan,
     scan_command,
 )
+from mailview.imap.pool import existing_pool
 from mailview.imap.protocol.responses import Response
 from mailview.live import events
 
@@ -118,6 +119,10 @@ class TreeFollower:
             more = self.state.apply(r for r in answer if r is not None)
             changes.counts.update(more.counts)
             changes.gone += [g for g in more.gone if g not in changes.gone]
+        if changes.gone or changes.counts:
+            pool = existing_pool()
+            if pool is not None:  # a page loaded now shows the tree as it is now
+                pool.lists_changed(self.login)
         for name in changes.gone:
             await events.publish(events.FolderGone(self.login, name))
         for name, (unseen, messages) in changes.counts.items():

@@ -12,10 +12,12 @@ import asyncio
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from mailview.live.watcher import registry
 from tests.support.cyrus import server_name
 from tests.support.live import event_of, open_socket, receive_until, run, watching
+from tests.support.servers import point_at
 from webmail.devmail.factories import make_message
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.all_servers]
@@ -89,6 +91,43 @@ def test_a_folder_deleted_by_another_client_is_gone_and_its_page_is_told(
         assert "is no longer there" in notice and 'href="/mail/INBOX/"' in notice
         if tree_intervals:
             assert tree.scans == 1  # NOTIFY's LIST (\NonExistent)
+        await socket.disconnect()
+
+    run(scenario())
+
+
+@pytest.mark.interop("hidden NOTIFY: folder counts by periodic LIST-STATUS")
+@pytest.mark.only_on("dovecot", reason="Cyrus 3.6 has no NOTIFY to hide (the tests above)")
+def test_without_notify_periodic_scans_give_the_same_events(
+    imap_server, server_without, mail_user_factory, settings
+):
+    server = server_without("dovecot", "NOTIFY")
+    point_at(settings, server)
+    carol = mail_user_factory("carol")
+    server.add_user(carol.username, carol.password)
+    carol.dovecot = server
+    assert b"NOTIFY" not in carol.client().capabilities()
+    carol.create_folder("Projects")
+    carol.create_folder("Old")
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": carol.username, "password": carol.password}
+    )
+    assert response.status_code == 302
+
+    async def scenario():
+        socket = await open_socket(client)
+        await socket.connect(timeout=10)
+        await receive_until(socket, watching("INBOX"))
+        tree = inbox_watcher(carol.username).tree
+        assert not tree.notify
+        await asyncio.to_thread(carol.append, "Projects", make_message(subject="scanned"))
+        counts = await receive_until(socket, event_of("counts", "Projects"))
+        assert (counts["event"]["unseen"], counts["event"]["messages"]) == (1, 1)
+        await asyncio.to_thread(carol.client().delete_folder, "Old")
+        await receive_until(socket, event_of("gone", "Old"))
+        assert tree.scans >= 2
+        assert "BAD" not in server.log_tail(200)  # never a NOTIFY the server does not offer
         await socket.disconnect()
 
     run(scenario())
