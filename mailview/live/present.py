@@ -14,7 +14,8 @@ What the browser gets, by kind (all HTML autoescaped by the templates):
 - flags: `changes` and `html`, the changed rows re-rendered (list view);
 - expunge: `uids` and `empty`, the row an empty list shows;
 - counts: `unseen`, `messages` and `badge`, the folder's unread badge (or "");
-- gone: the folder left the tree; for the page showing it, `notice` (mailview/live/_folder_gone.html);
+- gone: the folder left the tree; for the page showing it, `notice`
+  (templates/mailview/live/_folder_gone.html);
 - any of them may carry `tbody`: the page's rows rendered afresh (conversation view, whose rows
   depend on threading; and a reset, whose UIDs no longer mean anything), with `count` (the
   list's "1–50 of 120" line, mailview.render.format.count_line) and `uidvalidity`.

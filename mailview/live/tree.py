@@ -76,16 +76,21 @@ class TreeFollower:
     async def scan(self, conn: AsyncIMAP) -> None:
         """Look at every subscribed folder's counts now; publish what changed."""
         self.scans += 1
-        words = scan_command(conn.capabilities)
-        if words is not None:
-            _status, untagged = await conn.command(*words)
-        else:
-            _status, untagged = await conn.command(b"LSUB", b'""', b'"*"')
-            listed = parse_scan(untagged)
-            for name in listed.counts:
-                untagged += await self._status(conn, name)
-        changes = self.state.apply_scan(parse_scan(untagged))
         self.next_scan = asyncio.get_running_loop().time() + self.interval()
+        words = scan_command(conn.capabilities)
+        try:
+            if words is not None:
+                _status, found = await conn.command(*words)
+                untagged: list[Response] = list(found)
+            else:
+                _status, found = await conn.command(b"LSUB", b'""', b'"*"')
+                untagged = list(found)
+                for name in parse_scan(untagged).counts:
+                    untagged += await self._status(conn, name)
+        except CommandFailed as exc:  # the INBOX's live mail goes on; the next scan may work
+            logger.info("live: the folder tree of %s could not be listed: %s", self.login, exc)
+            return
+        changes = self.state.apply_scan(parse_scan(untagged))
         await self._publish(conn, changes)
 
     @staticmethod
@@ -111,7 +116,7 @@ class TreeFollower:
             _status, untagged = await conn.command(b"STATUS", folder_argument(name), STATUS_ITEMS)
         except CommandFailed:
             return []  # gone in between: the next scan says so
-        return untagged
+        return list(untagged)
 
     async def _publish(self, conn: AsyncIMAP, changes: TreeChanges) -> None:
         for name in changes.ask:

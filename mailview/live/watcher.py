@@ -50,6 +50,7 @@ from mailview.imap.errors import AuthenticationFailed, FolderNotFound, InvalidNa
 from mailview.imap.protocol.commands import Argument, sequence_set
 from mailview.imap.protocol.responses import (
     Data,
+    Response,
     fetch_dict,
     numbers,
     status_items,
@@ -164,9 +165,10 @@ class FolderWatcher:
             deadline = self.loop.time() + reissue
             if self.tree is not None:
                 deadline = min(deadline, self.tree.next_scan)
-            raw = list(responses)
+            raw: list[Response] = list(responses)
             parsed = [parse_untagged(r) for r in raw]
-            while not any(p is not None for p in parsed) and not self._tree_news(raw):
+            tree_news = self.tree.news if self.tree is not None else lambda _r: False
+            while not any(p is not None for p in parsed) and not tree_news(raw):
                 try:
                     async with asyncio.timeout_at(deadline):
                         response = await conn.read_response()
@@ -180,9 +182,6 @@ class FolderWatcher:
                 parsed += [parse_untagged(r) for r in done]
                 await self._handle(conn, parsed)
                 await self._follow_tree(conn, raw)
-
-    def _tree_news(self, responses: list[Any]) -> bool:
-        return self.tree is not None and self.tree.news(responses)
 
     async def _follow_tree(self, conn: AsyncIMAP, responses: list[Any]) -> None:
         """The INBOX watcher's second duty: the folder tree's notifications, or a scan when due."""
