@@ -138,8 +138,17 @@ async def log_in(url: str, username: str, sem: asyncio.Semaphore) -> str:
 
 
 async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> WSClient:
+    """A websocket in "watching". On a loaded machine Daphne drops a handshake its app did not
+    accept within 5 s (websocket_connect_timeout): try again, as live.js does."""
     async with sem:
-        ws = await WSClient.connect(f"{url}/ws/live/", cookies, timeout=120)
+        for attempt in range(5):
+            try:
+                ws = await WSClient.connect(f"{url}/ws/live/", cookies, timeout=120)
+                break
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(1 + attempt)
         while (await ws.receive_json(timeout=120))["type"] != "watching":
             pass
         return ws
