@@ -337,9 +337,8 @@ class FolderWatcher:
     async def _counts(self, conn: AsyncIMAP) -> tuple[int, int] | None:
         name = folder_argument(self.folder)
         _status, untagged = await conn.command(b"STATUS", name, b"(MESSAGES UNSEEN)")
+        counts = None
         for response in untagged:
-            if self.tree is not None:
-                self.tree.note(response)
             if not isinstance(response, Data) or response.kind != "STATUS":
                 continue
             try:
@@ -347,10 +346,13 @@ class FolderWatcher:
             except ResponseSyntaxError:
                 return None
             if decode_folder_name(raw) != self.folder:
-                continue  # a notification of another folder (NOTIFY)
-            if "UNSEEN" in found and "MESSAGES" in found:
-                return found["UNSEEN"], found["MESSAGES"]
-        return None
+                if self.tree is not None:
+                    self.tree.note(response)  # a notification of another folder (NOTIFY)
+            elif "UNSEEN" in found and "MESSAGES" in found:
+                counts = found["UNSEEN"], found["MESSAGES"]
+        if counts is not None and self.tree is not None:
+            self.tree.state.counts[self.folder] = counts  # published here, not again by the tree
+        return counts
 
 
 # -- sharing between tabs ----------------------------------------------------------------------
