@@ -95,10 +95,15 @@ def _old_name(response: Data) -> str | None:
     return None
 
 
-def scan_command(capabilities: frozenset[str]) -> tuple[Argument, ...] | None:
+def scan_command(capabilities: frozenset[str], counts: bool = True) -> tuple[Argument, ...] | None:
     """The one command listing the subscribed folders with their counts (LIST-EXTENDED with
-    LIST-STATUS), or None: then LSUB and a STATUS per folder (`parse_scan` reads both)."""
-    if "LIST-EXTENDED" in capabilities and "LIST-STATUS" in capabilities:
+    LIST-STATUS), or None: then LSUB and a STATUS per folder (`parse_scan` reads both).
+    ``counts=False``: the names only (LIST (SUBSCRIBED), else LSUB; no folder is opened)."""
+    if "LIST-EXTENDED" not in capabilities:
+        return None if counts else (b"LSUB", b'""', b'"*"')
+    if not counts:
+        return (b"LIST", b"(SUBSCRIBED)", b'""', b'"*"')
+    if "LIST-STATUS" in capabilities:
         return (b"LIST", b"(SUBSCRIBED)", b'""', b'"*"', b"RETURN (STATUS (MESSAGES UNSEEN))")
     return None
 
@@ -168,14 +173,17 @@ class TreeState:
     seeded: bool = False
 
     def apply_scan(self, scan: Scan) -> TreeChanges:
-        """Fold a full scan in. The first one only seeds (the page asked its counts itself)."""
+        """Fold a scan in. The first one only seeds (the page asked its counts itself)."""
         changes = TreeChanges()
         if self.seeded:
             changes.gone = [name for name in self.counts if name not in scan.counts]
             for name, pair in scan.counts.items():
                 if pair is not None and self.counts.get(name) != pair:
                     changes.counts[name] = pair
-        self.counts = dict(scan.counts)
+        # A scan of names only (or a count the server left out) keeps the counts known.
+        self.counts = {
+            n: p if p is not None else self.counts.get(n) for n, p in scan.counts.items()
+        }
         self.seeded = True
         return changes
 

@@ -2,12 +2,13 @@
 
 Where the server offers NOTIFY (RFC 5465), the watcher asks it once per connection for STATUS
 of every subscribed folder when messages arrive, leave or change flags, and for LIST when a
-folder is created, deleted or renamed; these come while the watcher is in IDLE. Elsewhere (and,
-on a NOTIFY server, now and then as well: rights taken away by an ACL change are not notified)
-a scan with LIST-STATUS, or LSUB and STATUS, every WEBMAIL_LIVE_TREE_INTERVAL seconds
-(WEBMAIL_LIVE_TREE_RECHECK with NOTIFY) finds the same changes. Either way the browser gets the
-same events through `events.publish`: `FolderCounts` for each folder whose counts changed and
-`FolderGone` for each folder that is no longer there (deleted, renamed, unshared).
+folder is created, deleted or renamed; these come while the watcher is in IDLE. Elsewhere a
+scan with LIST-STATUS, or LSUB and STATUS, every WEBMAIL_LIVE_TREE_INTERVAL seconds finds the
+same changes. On a NOTIFY server a scan of the names only (no folder opened) runs every
+WEBMAIL_LIVE_TREE_RECHECK seconds as well: rights taken away by an ACL change are not notified.
+Either way the browser gets the same events through `events.publish`: `FolderCounts` for each
+folder whose counts changed and `FolderGone` for each folder that is no longer there (deleted,
+renamed, unshared).
 
 The protocol half (NOTIFY SET, parsing, the state and what changed) is mailview/imap/notify.py.
 """
@@ -73,11 +74,12 @@ class TreeFollower:
                 await self.handle(conn, untagged)
         self.next_scan = asyncio.get_running_loop().time() + self.interval()
 
-    async def scan(self, conn: AsyncIMAP) -> None:
-        """Look at every subscribed folder's counts now; publish what changed."""
+    async def scan(self, conn: AsyncIMAP, counts: bool = True) -> None:
+        """Look at every subscribed folder (and its counts, unless ``counts`` is False) now;
+        publish what changed."""
         self.scans += 1
         self.next_scan = asyncio.get_running_loop().time() + self.interval()
-        words = scan_command(conn.capabilities)
+        words = scan_command(conn.capabilities, counts)
         try:
             if words is not None:
                 _status, found = await conn.command(*words)

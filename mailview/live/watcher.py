@@ -189,7 +189,7 @@ class FolderWatcher:
             return
         await self.tree.handle(conn, responses)
         if self.tree.due(self.loop.time()):
-            await self.tree.scan(conn)
+            await self.tree.scan(conn, counts=not self.tree.notify)
 
     async def _poll(self, conn: AsyncIMAP, timeout: float) -> None:
         """A server without IDLE (RFC 2177): NOOP every WEBMAIL_NOIDLE_POLL_INTERVAL seconds; its

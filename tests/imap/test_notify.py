@@ -54,6 +54,9 @@ def test_scan_is_one_list_status_where_offered_else_lsub_and_status():
         b"RETURN (STATUS (MESSAGES UNSEEN))",
     )
     assert scan_command(frozenset({"LIST-EXTENDED"})) is None
+    names = (b"LIST", b"(SUBSCRIBED)", b'""', b'"*"')
+    assert scan_command(extended, counts=False) == names  # NOTIFY's recheck: no folder opened
+    assert scan_command(frozenset(), counts=False) == (b"LSUB", b'""', b'"*"')
     scan = parse_scan(
         [
             response(b'* LIST (\\Subscribed \\HasNoChildren) "/" INBOX'),
@@ -73,6 +76,8 @@ def test_the_first_scan_seeds_later_ones_say_what_changed_and_what_is_gone():
     later = state.apply_scan(Scan({"INBOX": (1, 3), "Work": (1, 3)}))
     assert later.counts == {"Work": (1, 3)}
     assert later.gone == ["Team"]
+    names_only = state.apply_scan(Scan({"INBOX": None, "Work": None}))
+    assert not names_only and state.counts == {"INBOX": (1, 3), "Work": (1, 3)}  # counts kept
 
 
 def test_notifications_change_counts_ask_for_missing_ones_and_remove_folders():

@@ -2,7 +2,8 @@
 acl plugin and the shared namespace (webmail/devmail/acl.py).
 
 Taking rights away is not a NOTIFY event on Dovecot 2.3 (nothing is created, deleted or renamed):
-the INBOX watcher's periodic scan (WEBMAIL_LIVE_TREE_RECHECK, also on a NOTIFY server) finds it.
+the INBOX watcher's periodic scan of the names (WEBMAIL_LIVE_TREE_RECHECK, on a NOTIFY server)
+finds it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from mailview.live.watcher import registry
 from tests.support.dovecot import MailUser
 from tests.support.live import event_of, open_socket, receive_until, run, watching
 from tests.support.servers import point_at
@@ -75,6 +77,8 @@ def test_alice_revokes_and_bobs_open_page_loses_the_folder(acl_dovecot, settings
         await receive_until(socket, watching(shared))
         await asyncio.to_thread(revoke, acl_dovecot, alice, "Team", bob.username)
         gone = await receive_until(socket, event_of("gone", shared))
+        (inbox,) = [w for w in registry.watchers(bob.username) if w.folder == "INBOX"]
+        assert inbox.tree.notify  # the scans were of the names only
         assert "Go to Inbox" in gone["event"]["notice"]
         await socket.disconnect()
 
