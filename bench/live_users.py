@@ -49,7 +49,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.liveserver import mail_env, run_daphne
-from tests.support.wsclient import WSClient
+from tests.support.wsclient import HandshakeRefused, WSClient
 from webmail.devmail.dovecot import Dovecot, append_message
 from webmail.devmail.factories import make_message
 
@@ -139,13 +139,14 @@ async def log_in(url: str, username: str, sem: asyncio.Semaphore) -> str:
 
 async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> WSClient:
     """A websocket in "watching". On a loaded machine Daphne drops a handshake its app did not
-    accept within 5 s (websocket_connect_timeout): try again, as live.js does."""
+    accept within 5 s (websocket_connect_timeout), or refuses it (403) when the consumer's
+    session read failed (SQLite busy): try again, as live.js does."""
     async with sem:
         for attempt in range(5):
             try:
                 ws = await WSClient.connect(f"{url}/ws/live/", cookies, timeout=120)
                 break
-            except (ConnectionError, asyncio.IncompleteReadError):
+            except (ConnectionError, asyncio.IncompleteReadError, HandshakeRefused):
                 if attempt == 4:
                     raise
                 await asyncio.sleep(1 + attempt)
