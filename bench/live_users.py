@@ -142,12 +142,12 @@ async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> WSClient:
     accept within 5 s (websocket_connect_timeout), or refuses it (403) when the consumer's
     session read failed (SQLite busy): try again, as live.js does."""
     async with sem:
-        for attempt in range(5):
+        for attempt in range(10):
             try:
                 ws = await WSClient.connect(f"{url}/ws/live/", cookies, timeout=120)
                 break
             except (ConnectionError, asyncio.IncompleteReadError, HandshakeRefused):
-                if attempt == 4:
+                if attempt == 9:
                     raise
                 await asyncio.sleep(1 + attempt)
         while (await ws.receive_json(timeout=120))["type"] != "watching":
@@ -190,7 +190,7 @@ async def run(args: argparse.Namespace) -> dict[str, float | str]:
             await asyncio.sleep(args.settle)
             baseline = rss_kb(pid)
             imap_before = imap_sessions(dovecot)
-            sem = asyncio.Semaphore(50)
+            sem = asyncio.Semaphore(args.open_concurrency)
             t0 = time.perf_counter()
             try:
                 sockets = await asyncio.gather(*(open_live(server.url, c, sem) for c in cookies))
@@ -283,6 +283,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--scan-interval", type=float, default=60.0, help="scan every N s (60)")
     parser.add_argument("--idle-window", type=float, default=60.0, help="CPU measured over (60)")
+    parser.add_argument(
+        "--open-concurrency", type=int, default=50, help="websockets opened at once (50)"
+    )
     return parser.parse_args(argv)
 
 
