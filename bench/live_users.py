@@ -137,7 +137,26 @@ async def log_in(url: str, username: str, sem: asyncio.Semaphore) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
 
 
-async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> WSClient:
+class Live:
+    """A websocket kept read (Daphne closes one that leaves its pings unanswered for 30 s: a slow
+    ramp-up or the idle window would lose the first ones); its messages wait in a queue."""
+
+    def __init__(self, ws: WSClient) -> None:
+        self.ws = ws
+        self.messages: asyncio.Queue[dict] = asyncio.Queue()
+        self.task = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await self.messages.put(await self.ws.receive_json(timeout=86400))
+
+    async def close(self) -> None:
+        self.task.cancel()
+        await self.ws.close()
+
+
+async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> Live:
     """A websocket in "watching". On a loaded machine Daphne drops a handshake its app did not
     accept within 5 s (websocket_connect_timeout), or refuses it (403) when the consumer's
     session read failed (SQLite busy): try again, as live.js does."""
@@ -152,12 +171,12 @@ async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> WSClient:
                 await asyncio.sleep(1 + attempt)
         while (await ws.receive_json(timeout=120))["type"] != "watching":
             pass
-        return ws
+        return Live(ws)
 
 
-async def next_new(ws: WSClient) -> float:
+async def next_new(live: Live) -> float:
     while True:
-        message = await ws.receive_json(timeout=60)
+        message = await asyncio.wait_for(live.messages.get(), 60)
         if message["type"] == "event" and message["event"]["kind"] == "new":
             return time.perf_counter()
 
