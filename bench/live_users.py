@@ -23,6 +23,13 @@ What it does (figures in docs/benchmarks.md):
    "new" event on that user's websocket. p50, p99, max.
 6. For reference, the server's own share: the same APPEND timed to the untagged EXISTS on a raw
    imapclient connection in IDLE (no app), ``--raw-samples`` times.
+
+The folder tree (mailview/live/tree.py) is followed on each INBOX watcher's connection:
+``--tree notify`` (the default: NOTIFY, as Dovecot offers it) or ``--tree scan`` (NOTIFY turned
+off in the app: a LIST-STATUS every WEBMAIL_LIVE_TREE_INTERVAL, ``--scan-interval`` seconds).
+Besides the memory it reports the IMAP sessions each live user adds on the server (``doveadm
+who`` before and after the websockets) and the Daphne process's CPU time over ``--idle-window``
+seconds with every user idle (the scans' cost; NOTIFY costs nothing while nothing changes).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import os
 import shutil
 import statistics
 import sys
@@ -41,7 +49,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.liveserver import mail_env, run_daphne
-from tests.support.wsclient import WSClient
+from tests.support.wsclient import HandshakeRefused, WSClient
 from webmail.devmail.dovecot import Dovecot, append_message
 from webmail.devmail.factories import make_message
 
@@ -89,6 +97,16 @@ def raw_idle_latency(dovecot: Dovecot, user: str, samples: int) -> list[float]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def imap_sessions(dovecot: Dovecot) -> int:
+    return len(dovecot.doveadm("who", "-1").splitlines()) - 1
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -119,34 +137,69 @@ async def log_in(url: str, username: str, sem: asyncio.Semaphore) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
 
 
-async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> WSClient:
+class Live:
+    """A websocket kept read (Daphne closes one that leaves its pings unanswered for 30 s: a slow
+    ramp-up or the idle window would lose the first ones); its messages wait in a queue."""
+
+    def __init__(self, ws: WSClient) -> None:
+        self.ws = ws
+        self.messages: asyncio.Queue[dict] = asyncio.Queue()
+        self.task = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await self.messages.put(await self.ws.receive_json(timeout=86400))
+
+    async def close(self) -> None:
+        self.task.cancel()
+        await self.ws.close()
+
+
+async def open_live(url: str, cookies: str, sem: asyncio.Semaphore) -> Live:
+    """A websocket in "watching". On a loaded machine Daphne drops a handshake its app did not
+    accept within 5 s (websocket_connect_timeout), or refuses it (403) when the consumer's
+    session read failed (SQLite busy): try again, as live.js does."""
     async with sem:
-        ws = await WSClient.connect(f"{url}/ws/live/", cookies, timeout=120)
+        for attempt in range(10):
+            try:
+                ws = await WSClient.connect(f"{url}/ws/live/", cookies, timeout=120)
+                break
+            except (ConnectionError, asyncio.IncompleteReadError, HandshakeRefused):
+                if attempt == 9:
+                    raise
+                await asyncio.sleep(1 + attempt)
         while (await ws.receive_json(timeout=120))["type"] != "watching":
             pass
-        return ws
+        return Live(ws)
 
 
-async def next_new(ws: WSClient) -> float:
+async def next_new(live: Live) -> float:
     while True:
-        message = await ws.receive_json(timeout=60)
+        message = await asyncio.wait_for(live.messages.get(), 60)
         if message["type"] == "event" and message["event"]["kind"] == "new":
             return time.perf_counter()
 
 
-async def run(args: argparse.Namespace) -> dict[str, float]:
+async def run(args: argparse.Namespace) -> dict[str, float | str]:
     root = Path(tempfile.mkdtemp(prefix="webmail-bench-live-", dir="/var/tmp"))
     root.chmod(0o755)
     dovecot = Dovecot(root / "dovecot", extra_config=DOVECOT_LIMITS)
     users = [f"live{i:04d}" for i in range(args.users)]
-    results: dict[str, float] = {"users": args.users}
+    results: dict[str, float | str] = {"users": args.users, "tree": args.tree}
     try:
         dovecot.start()
         t0 = time.perf_counter()
         for username in users:
             dovecot.add_user(username, PASSWORD)
         print(f"{len(users)} users created in {time.perf_counter() - t0:.1f} s", flush=True)
-        env = {**mail_env(dovecot), "LOG_LEVEL": "WARNING", "WEBMAIL_POOL_IDLE_TIMEOUT": "3600"}
+        env = {
+            **mail_env(dovecot),
+            "LOG_LEVEL": "WARNING",
+            "WEBMAIL_POOL_IDLE_TIMEOUT": "3600",
+            "WEBMAIL_LIVE_NOTIFY": "true" if args.tree == "notify" else "false",
+            "WEBMAIL_LIVE_TREE_INTERVAL": str(args.scan_interval),
+        }
         with run_daphne(root, env) as server:
             pid = server.process.pid
             sem = asyncio.Semaphore(8)
@@ -155,7 +208,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             print(f"logged in in {time.perf_counter() - t0:.1f} s", flush=True)
             await asyncio.sleep(args.settle)
             baseline = rss_kb(pid)
-            sem = asyncio.Semaphore(50)
+            imap_before = imap_sessions(dovecot)
+            sem = asyncio.Semaphore(args.open_concurrency)
             t0 = time.perf_counter()
             try:
                 sockets = await asyncio.gather(*(open_live(server.url, c, sem) for c in cookies))
@@ -167,18 +221,28 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             await asyncio.sleep(args.settle)
             gc.collect()
             connected = rss_kb(pid)
-            imap = len(dovecot.doveadm("who", "-1").splitlines()) - 1
+            imap = imap_sessions(dovecot)
             results.update(
                 rss_baseline_mb=baseline / 1024,
                 rss_connected_mb=connected / 1024,
                 kb_per_user=(connected - baseline) / len(users),
                 open_seconds=opened,
                 imap_sessions=imap,
+                imap_per_user=(imap - imap_before) / len(users),
             )
             print(
                 f"Daphne RSS {baseline / 1024:.0f} MB logged in -> {connected / 1024:.0f} MB "
                 f"with {len(users)} live users: {(connected - baseline) / len(users):.0f} KB "
-                f"per idle user; {imap} IMAP sessions on the server",
+                f"per idle user; {imap} IMAP sessions on the server "
+                f"({(imap - imap_before) / len(users):.2f} per live user)",
+                flush=True,
+            )
+            cpu0 = cpu_seconds(pid)
+            await asyncio.sleep(args.idle_window)
+            idle_cpu = cpu_seconds(pid) - cpu0
+            results["idle_cpu_percent"] = 100 * idle_cpu / args.idle_window
+            print(
+                f"Daphne CPU with every user idle: {idle_cpu:.1f} s in {args.idle_window:.0f} s",
                 flush=True,
             )
 
@@ -213,7 +277,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             )
             print(
                 f"raw IMAP IDLE, APPEND -> EXISTS: p50 {results['raw_p50_ms']:.0f} ms, "
-                f"p99 {results['raw_p99_ms']:.0f} ms ({len(raw)} samples)",
+                f"p99 {results['raw_p99_ms']:.0f} ms ({len(idle)} samples)",
                 flush=True,
             )
             rss_after = rss_kb(pid)
@@ -233,11 +297,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--raw-samples", type=int, default=50, help="raw IDLE samples (50)")
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between samples")
     parser.add_argument("--settle", type=float, default=5.0, help="pause before measuring RSS")
+    parser.add_argument(
+        "--tree", choices=("notify", "scan"), default="notify", help="how the tree is followed"
+    )
+    parser.add_argument("--scan-interval", type=float, default=60.0, help="scan every N s (60)")
+    parser.add_argument("--idle-window", type=float, default=60.0, help="CPU measured over (60)")
+    parser.add_argument(
+        "--open-concurrency", type=int, default=50, help="websockets opened at once (50)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(run(parse_args(argv)))
+    results["machine_load_1min"] = os.getloadavg()[0]
     print("| " + " | ".join(results) + " |")
     print(
         "| "

@@ -406,6 +406,13 @@ WEBMAIL_IMAP_ID_VERSION = envstr("WEBMAIL_IMAP_ID_VERSION", "0.1.0")
 # Servers without IDLE: the live watcher sends NOOP this often (seconds) instead.
 WEBMAIL_NOIDLE_POLL_INTERVAL = envfloat("WEBMAIL_NOIDLE_POLL_INTERVAL", 20.0)
 WEBMAIL_LIVE_POLL_INTERVAL = envint("WEBMAIL_LIVE_POLL_INTERVAL", 30)
+# The folder tree's counts and names, followed on the INBOX watcher's connection
+# (mailview/live/tree.py): NOTIFY where offered (and allowed here), plus a scan of the names only
+# every RECHECK seconds for what NOTIFY does not report (rights taken away); without NOTIFY a scan
+# with counts (LIST-STATUS) every INTERVAL seconds.
+WEBMAIL_LIVE_NOTIFY = envbool("WEBMAIL_LIVE_NOTIFY", True)
+WEBMAIL_LIVE_TREE_INTERVAL = envfloat("WEBMAIL_LIVE_TREE_INTERVAL", 60.0)
+WEBMAIL_LIVE_TREE_RECHECK = envfloat("WEBMAIL_LIVE_TREE_RECHECK", 60.0)
 # IDLE watchers (one IMAP connection each) per login and process; beyond it a page polls.
 WEBMAIL_LIVE_WATCHERS_PER_USER = envint("WEBMAIL_LIVE_WATCHERS_PER_USER", WEBMAIL_POOL_PER_USER)
 # Unauthenticated /healthz keeps its IMAP probe's outcome this many seconds (per worker).

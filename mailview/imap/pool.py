@@ -272,6 +272,14 @@ class ConnectionPool:
         for conn in conns:
             conn.close()
 
+    def lists_changed(self, login: str) -> None:
+        """The login's folder list or counts changed elsewhere (another client, a share taken
+        away: live mail saw it): every pooled connection's tree of `login` is stale."""
+        with self._cond:
+            lists = self._lists.get(login)
+        if lists is not None:
+            lists.bump()
+
     # -- ending -------------------------------------------------------------
 
     def close_login(self, login: str) -> int:

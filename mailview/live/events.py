@@ -151,6 +151,14 @@ class FolderReset(Event):
 
 
 @dataclass(frozen=True)
+class FolderGone(Event):
+    """`folder` is no longer there for this user (deleted or renamed by another client, or its
+    owner stopped sharing it): it leaves the folder tree; a page showing it says so."""
+
+    kind: str = field(init=False, default="gone")
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """The login's mail sessions ended (logout, admin action): websockets and watchers close."""
 

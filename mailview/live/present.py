@@ -14,6 +14,8 @@ What the browser gets, by kind (all HTML autoescaped by the templates):
 - flags: `changes` and `html`, the changed rows re-rendered (list view);
 - expunge: `uids` and `empty`, the row an empty list shows;
 - counts: `unseen`, `messages` and `badge`, the folder's unread badge (or "");
+- gone: the folder left the tree; for the page showing it, `notice`
+  (templates/mailview/live/_folder_gone.html);
 - any of them may carry `tbody`: the page's rows rendered afresh (conversation view, whose rows
   depend on threading; and a reset, whose UIDs no longer mean anything), with `count` (the
   list's "1–50 of 120" line, mailview.render.format.count_line) and `uidvalidity`.
@@ -24,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from mailview.imap.client import SORT_KEYS, check_folder_name
@@ -123,7 +126,15 @@ def for_browser(payload: dict[str, Any], page: PageView | None) -> dict[str, Any
         return {**payload, "empty": _rows_html((), folder, page)} if list_view else payload
     if kind == "counts":
         return {**payload, "badge": str(unseen_badge(payload["unseen"]))}
+    if kind == "gone" and page is not None and page.folder == folder:
+        return {**payload, "notice": folder_gone_notice(folder)}
     return payload
+
+
+def folder_gone_notice(folder: str) -> str:
+    """What a page showing ``folder`` says when the folder is gone (with a way to INBOX)."""
+    label = folder.removeprefix("INBOX.").rsplit("/", 1)[-1]  # Cyrus' default namespace
+    return render_to_string("mailview/live/_folder_gone.html", {"label": label})
 
 
 def _rows_html(rows: Any, folder: str, page: PageView | None) -> str:

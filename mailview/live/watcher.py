@@ -45,11 +45,12 @@ from mailview.imap.changes import (
     apply_untagged,
     parse_untagged,
 )
-from mailview.imap.criteria import folder_argument
+from mailview.imap.criteria import decode_folder_name, folder_argument
 from mailview.imap.errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
 from mailview.imap.protocol.commands import Argument, sequence_set
 from mailview.imap.protocol.responses import (
     Data,
+    Response,
     fetch_dict,
     numbers,
     status_items,
@@ -58,6 +59,7 @@ from mailview.imap.protocol.syntax import ResponseSyntaxError
 from mailview.imap.types import MessageSummary
 from mailview.imap.values import fetch_values, row_fetch_argument, summary_from_fetch
 from mailview.live import events
+from mailview.live.tree import TreeFollower
 
 logger = logging.getLogger("mailview.live")
 
@@ -85,6 +87,8 @@ class FolderWatcher:
         self._conn: AsyncIMAP | None = None
         self._linger: asyncio.TimerHandle | None = None
         self._idled = False
+        # The INBOX watcher also follows the folder tree (NOTIFY, else scans): mailview/live/tree.py
+        self.tree = TreeFollower(login) if folder == "INBOX" else None
 
     def __repr__(self) -> str:
         return f"<FolderWatcher {self.login} {self.folder!r} refs={self.refs}>"
@@ -146,6 +150,8 @@ class FolderWatcher:
             if qresync:
                 await conn.command(b"ENABLE", b"QRESYNC")
             await self._select(conn, qresync)
+            if self.tree is not None:
+                await self.tree.start(conn)
         if not conn.has("IDLE"):
             await self._poll(conn, timeout)
             return
@@ -157,17 +163,33 @@ class FolderWatcher:
             self._idled = True
             self.ready.set()
             deadline = self.loop.time() + reissue
-            parsed = [parse_untagged(r) for r in responses]
-            while not any(p is not None for p in parsed):
+            if self.tree is not None:
+                deadline = min(deadline, self.tree.next_scan)
+            raw: list[Response] = list(responses)
+            parsed = [parse_untagged(r) for r in raw]
+            tree_news = self.tree.news if self.tree is not None else lambda _r: False
+            while not any(p is not None for p in parsed) and not tree_news(raw):
                 try:
                     async with asyncio.timeout_at(deadline):
                         response = await conn.read_response()
                 except TimeoutError:
-                    break  # time to re-issue IDLE
+                    break  # time to re-issue IDLE (or to look at the folder tree)
+                raw.append(response)
                 parsed.append(parse_untagged(response))
             async with asyncio.timeout(timeout):
-                parsed += [parse_untagged(r) for r in await conn.idle_done(tag)]
+                done = await conn.idle_done(tag)
+                raw += done
+                parsed += [parse_untagged(r) for r in done]
                 await self._handle(conn, parsed)
+                await self._follow_tree(conn, raw)
+
+    async def _follow_tree(self, conn: AsyncIMAP, responses: list[Any]) -> None:
+        """The INBOX watcher's second duty: the folder tree's notifications, or a scan when due."""
+        if self.tree is None:
+            return
+        await self.tree.handle(conn, responses)
+        if self.tree.due(self.loop.time()):
+            await self.tree.scan(conn, counts=not self.tree.notify)
 
     async def _poll(self, conn: AsyncIMAP, timeout: float) -> None:
         """A server without IDLE (RFC 2177): NOOP every WEBMAIL_NOIDLE_POLL_INTERVAL seconds; its
@@ -181,6 +203,7 @@ class FolderWatcher:
                 _status, untagged = await conn.command(b"NOOP")
                 self.polls += 1
                 await self._handle(conn, [parse_untagged(r) for r in untagged])
+                await self._follow_tree(conn, untagged)
 
     async def _select(self, conn: AsyncIMAP, qresync: bool) -> None:
         name = folder_argument(self.folder)
@@ -282,6 +305,8 @@ class FolderWatcher:
         rows = []
         for response in untagged:
             if not isinstance(response, Data) or response.kind != "FETCH":
+                if self.tree is not None:
+                    self.tree.note(response)
                 continue
             try:
                 data = fetch_values(fetch_dict(response))
@@ -312,16 +337,22 @@ class FolderWatcher:
     async def _counts(self, conn: AsyncIMAP) -> tuple[int, int] | None:
         name = folder_argument(self.folder)
         _status, untagged = await conn.command(b"STATUS", name, b"(MESSAGES UNSEEN)")
+        counts = None
         for response in untagged:
             if not isinstance(response, Data) or response.kind != "STATUS":
                 continue
             try:
-                found = status_items(response)[1]
+                raw, found = status_items(response)
             except ResponseSyntaxError:
                 return None
-            if "UNSEEN" in found and "MESSAGES" in found:
-                return found["UNSEEN"], found["MESSAGES"]
-        return None
+            if decode_folder_name(raw) != self.folder:
+                if self.tree is not None:
+                    self.tree.note(response)  # a notification of another folder (NOTIFY)
+            elif "UNSEEN" in found and "MESSAGES" in found:
+                counts = found["UNSEEN"], found["MESSAGES"]
+        if counts is not None and self.tree is not None:
+            self.tree.state.counts[self.folder] = counts  # published here, not again by the tree
+        return counts
 
 
 # -- sharing between tabs ----------------------------------------------------------------------

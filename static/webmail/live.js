@@ -226,6 +226,38 @@ function onCounts(ev) {
   if (ev.folder === folder) { total = ev.messages; updateCount(); }
 }
 
+// A folder that is no longer there (deleted, renamed, unshared) leaves the tree; the page that
+// shows it says so with the server's notice (which links to the Inbox).
+function onGone(ev) {
+  var li = document.querySelector('nav#folders li.folder[data-folder="' + CSS.escape(ev.folder) + '"]');
+  if (li) {
+    var before = li.previousElementSibling;
+    li.remove();
+    // Parents that only held it (not folders themselves), then a section left empty, go too.
+    while (before && before.matches("li.folder") && before.querySelector(".noselect") && !deeper(before)) {
+      var up = before.previousElementSibling;
+      before.remove();
+      before = up;
+    }
+    if (before && before.matches("li.folder-section") && !deeper(before)) before.remove();
+  }
+  var layout = document.querySelector(".layout");
+  if (ev.folder !== folder || !ev.notice || !layout || document.querySelector(".folder-gone")) return;
+  var bar = document.createElement("div");
+  bar.className = "flash warning live-notice";
+  bar.setAttribute("role", "alert");
+  bar.appendChild(fromHTML(ev.notice));
+  layout.parentNode.insertBefore(bar, layout);
+}
+
+// Whether the tree item after `li` is one of its subfolders (a section header: any folder).
+function deeper(li) {
+  var next = li.nextElementSibling;
+  if (!next || !next.matches("li.folder")) return false;
+  var depth = function (el) { var m = /\bdepth-(\d+)/.exec(el.className); return m ? parseInt(m[1], 10) : 0; };
+  return li.matches("li.folder-section") || depth(next) > depth(li);
+}
+
 function onReset(ev) {
   if (ev.folder === folder && ev.tbody === undefined) showNotice(gettext("This folder changed on the server: reload it"));
 }
@@ -243,6 +275,7 @@ function apply(ev) {
   else if (ev.kind === "flags") onFlags(ev);
   else if (ev.kind === "counts") onCounts(ev);
   else if (ev.kind === "reset") onReset(ev);
+  else if (ev.kind === "gone") onGone(ev);
 }
 
 // -- notifications and sound ----------------------------------------------------------------

@@ -83,3 +83,16 @@ def test_page_view_from_a_hostile_subscribe_message_falls_back_to_defaults():
     assert view == present.PageView("INBOX", page=1, page_size=25)
     assert present.PageView.parse({"folder": "bad\tname"}, 25) is None
     assert present.PageView.parse({"folder": 7}, 25) is None
+
+
+def test_a_gone_folder_tells_only_the_page_that_shows_it_with_its_name_escaped():
+    payload = events.FolderGone("alice", "Projects/Tea & <i>cakes").payload()
+    shown = present.for_browser(payload, present.PageView("Projects/Tea & <i>cakes"))
+    assert "“Tea &amp; &lt;i&gt;cakes” is no longer there" in shown["notice"]
+    assert 'href="/mail/INBOX/"' in shown["notice"]
+    assert "notice" not in present.for_browser(payload, LIST)
+    assert "notice" not in present.for_browser(payload, None)  # the folder-counts answer
+    cyrus = present.for_browser(
+        events.FolderGone("alice", "INBOX.Team").payload(), present.PageView("INBOX.Team")
+    )
+    assert "“Team”" in cyrus["notice"]

@@ -39,6 +39,7 @@ EXTENSIONS = (
     "NAMESPACE",
     "UNSELECT",
     "IDLE",
+    "NOTIFY",
     "LITERAL+",
     "SASL-IR",
 )
