@@ -91,7 +91,9 @@ class IMAPBackend(BaseBackend):
     def get_user(self, user_id: int) -> Any:
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.get(pk=user_id)
+            # With the user's settings in the same query: every request reads both
+            # (accounts.middleware.UserTimezoneMiddleware), one query instead of two.
+            user = user_model._default_manager.select_related("preferences").get(pk=user_id)
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -331,6 +331,9 @@ WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 # Sorted orders (4 bytes a message) kept by all the IMAP connections of one worker together;
 # beyond it the least recently used are dropped (mailview/imap/cache.py, OrderBudget).
 WEBMAIL_SORT_CACHE_BYTES = envint("WEBMAIL_SORT_CACHE_BYTES", 256 * 1024 * 1024)
+# Rendered list pages kept per worker to serve an unchanged page again without rendering it
+# (mailview/render/pages.py; per login, session and path); 0 turns it off.
+WEBMAIL_PAGE_CACHE_BYTES = envint("WEBMAIL_PAGE_CACHE_BYTES", 32 * 1024 * 1024)
 # Folder counts are never asked on a page's time: a page shows the tree it has (or the folders
 # without counts) and fetches the counts afterwards (issue 14). False: it counts first.
 WEBMAIL_FOLDER_COUNTS_LATER = envbool("WEBMAIL_FOLDER_COUNTS_LATER", True)

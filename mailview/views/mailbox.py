@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.requests import AuthenticatedRequest
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
 from mailview.views import actions as views_actions
+from mailview.views.kept import kept_or_rendered
 
 
 @login_required
@@ -35,16 +36,16 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     message_prefix = reverse("mailview:message", args=[folder, 0])[: -len("0/")]
     current = tree.find(folder)
     shared = current is not None and current.section != "personal"
-    return render(
-        request,
-        "mailview/mailbox.html",
-        {
-            "tree": tree,
-            "page": page,
-            "folder": folder,
-            "current": current,
-            "message_prefix": message_prefix,
-            # Another user's or a shared folder: only the actions its rights allow.
-            "rights": services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS,
-        },
-    )
+    # Another user's or a shared folder: only the actions its rights allow.
+    rights = services.folder_rights(mail, folder) if shared else services.ALL_RIGHTS
+    context = {
+        "tree": tree,
+        "page": page,
+        "folder": folder,
+        "current": current,
+        "message_prefix": message_prefix,
+        "rights": rights,
+    }
+    # An unchanged page (same rows, tree, rights, settings, session...) is not rendered again.
+    inputs = (folder, page, tree, rights)
+    return kept_or_rendered(request, "mailview/mailbox.html", context, inputs)
