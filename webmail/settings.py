@@ -58,6 +58,9 @@ def database_from_url(url: str) -> dict[str, object]:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Request threads are reused (webmail/asgi_handler.py): so are their connections.
+            "CONN_MAX_AGE": envint("WEBMAIL_DB_CONN_MAX_AGE", 300),
+            "CONN_HEALTH_CHECKS": True,
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
@@ -67,7 +70,9 @@ def database_from_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 0,
+            # Each kept request thread (webmail/asgi_handler.py) would hold a server connection.
+            "CONN_MAX_AGE": envint("WEBMAIL_DB_CONN_MAX_AGE", 0),
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
@@ -170,7 +175,9 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Sessions live on the server (database); the browser holds only the session id
 # and the key that unseals the IMAP password (accounts.credentials).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = (
+    "accounts.session_store"  # Django's db engine, read without the ORM's query building
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("WEBMAIL_SESSION_AGE", 12 * 3600)
