@@ -23,6 +23,7 @@ from mailview.services import downloads
 from mailview.services import mailbox as services
 from mailview.services import message as reading
 from mailview.services.session import MailSession
+from mailview.views.kept import kept_or_rendered
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,29 @@ def _prefs(request: HttpRequest, name: str, default: object) -> object:
     return getattr(getattr(request, "preferences", None), name, default)
 
 
-def _remote_policy(request: AuthenticatedRequest) -> Callable[[str], bool]:
+def _trusted_sender(request: AuthenticatedRequest) -> Callable[[str], bool]:
+    """Whether the user trusts ``sender``: one query per sender and request (a message view
+    asks for the remote-content policy and for the "trusted" mark)."""
+    user = request.user
+    known: dict[str, bool] = {}
+
+    def trusted(sender: str) -> bool:
+        if sender not in known:
+            known[sender] = TrustedSender.trusts(user, sender)
+        return known[sender]
+
+    return trusted
+
+
+def _remote_policy(
+    request: AuthenticatedRequest, trusted: Callable[[str], bool] | None = None
+) -> Callable[[str], bool]:
     """Whether to load remote content for a message from `sender`."""
     wanted = (
         request.GET.get("remote") == "1" or _prefs(request, "remote_content", "block") == "allow"
     )
-    user = request.user
-    return lambda sender: wanted or TrustedSender.trusts(user, sender)
+    trusted = trusted or _trusted_sender(request)
+    return lambda sender: wanted or trusted(sender)
 
 
 def _part_url(folder: str, uid: int) -> Callable[[str], str]:
@@ -82,7 +99,8 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
         mark_seen=bool(_prefs(request, "mark_read_on_open", True)),
     )
     pane = bool(request.GET.get("pane"))
-    trusts = _remote_policy(request)
+    trusted = _trusted_sender(request)
+    trusts = _remote_policy(request, trusted)
     tree, msg = reading.message_view(
         MailSession.for_request(request),
         req,
@@ -97,12 +115,14 @@ def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpRespons
         "message_url": reverse("mailview:message", args=[folder, uid]),
         "links": _links(request, folder, uid),
         "frame_query": urlencode({"remote": "1"}) if msg.remote_allowed else "",
-        "trusted": bool(msg.sender_email) and TrustedSender.trusts(request.user, msg.sender_email),
+        "trusted": bool(msg.sender_email) and trusted(msg.sender_email),
     }
+    # The same message shown the same way again is not rendered again (mailview/views/kept.py).
+    inputs = (folder, msg, context["links"], context["frame_query"], context["trusted"], tree)
     if pane:
-        return render(request, "mailview/_message.html", context)
+        return kept_or_rendered(request, "mailview/_message.html", context, inputs)
     context.update({"tree": tree, "current": tree.find(folder) if tree else None})
-    return render(request, "mailview/message.html", context)
+    return kept_or_rendered(request, "mailview/message.html", context, inputs)
 
 
 def _frame_csp(request: HttpRequest, folder: str, uid: int, remote: bool) -> str:

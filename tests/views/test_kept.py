@@ -165,3 +165,27 @@ def test_the_store_stays_within_its_bytes(alice, login, settings):
         assert len(page_store) == 0 and not served_as_kept(client)[1]
     finally:
         page_store.set_limit(settings.WEBMAIL_PAGE_CACHE_BYTES)
+
+
+def test_a_message_opened_again_shows_flag_changes_and_its_removal(alice, bob, login):
+    uid = alice.append("INBOX", make_message(subject="open me", text="the body text"))
+    client = login(alice)
+    url = f"/message/INBOX/{uid}/?pane=1"
+    first = client.get(url)
+    assert first.status_code == 200 and "the body text" in first.content.decode()
+    again, kept = served_as_kept(client, url)
+    assert kept and "the body text" in again.content.decode()
+    assert "Edit draft" not in again.content.decode()
+    with alice.client() as other:  # another client flags it as a draft
+        other.select_folder("INBOX")
+        other.add_flags([uid], [b"\\Draft"])
+    response, kept = served_as_kept(client, url)
+    assert not kept and "Edit draft" in response.content.decode()
+    # Bob asking for the same path never gets alice's message.
+    theirs = login(bob)
+    assert theirs.get(url).status_code == 404
+    with alice.client() as other:  # another client deletes it
+        other.select_folder("INBOX")
+        other.delete_messages([uid])
+        other.expunge()
+    assert client.get(url).status_code == 404
