@@ -116,5 +116,7 @@ def user_with_related(user_model: type[Model], related: type[Model], pk: Any) ->
     ):
         other = related.from_db(db, [f.attname for f in related._meta.concrete_fields], rest)
         other._state.fields_cache[link.name] = user
-    user._state.fields_cache[link.remote_field.get_accessor_name()] = other
+    reverse = link.remote_field
+    assert reverse is not None  # a one-to-one field always has its reverse side
+    user._state.fields_cache[reverse.get_accessor_name()] = other
     return user

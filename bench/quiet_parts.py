@@ -48,17 +48,25 @@ from tests.support.procnet import child_pids, cpu_seconds
 from webmail.devmail.dovecot import Dovecot
 
 Check = Callable[[str, str, str, bool], Any]
-ROUNDS = 8
+ROUNDS = 6
 
 
 @contextmanager
 def daphne(dovecot: Dovecot) -> Iterator[LiveServer]:
-    workdir = Path(tempfile.mkdtemp(prefix="webmail-quiet-", dir="/var/tmp"))
-    try:
-        with run_daphne(workdir, {**mail_env(dovecot), "LOG_LEVEL": "WARNING"}) as server:
-            yield server
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    """The app on a fresh database; started again once if it was too slow to start (a loaded
+    machine: run_daphne waits 30 s)."""
+    for attempt in (1, 2):
+        workdir = Path(tempfile.mkdtemp(prefix="webmail-quiet-", dir="/var/tmp"))
+        try:
+            with run_daphne(workdir, {**mail_env(dovecot), "LOG_LEVEL": "WARNING"}) as server:
+                yield server
+                return
+        except RuntimeError as exc:
+            if attempt == 2 or "did not start" not in str(exc):
+                raise
+            log(f"Daphne did not start in time, once more: {exc}")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def raw_cold(dovecot: Dovecot, folder: str, rounds: int) -> Samples:
@@ -212,7 +220,7 @@ def open_message(dovecot: Dovecot, label: str, check: Check, rounds: int = 20) -
     return rows
 
 
-def throughput(dovecot: Dovecot, check: Check, duration: float = 8.0) -> list[Any]:
+def throughput(dovecot: Dovecot, check: Check, duration: float = 6.0) -> list[Any]:
     rows = []
     distinct = [f"{LOAD_PREFIX}{i:02d}" for i in range(1, 51)]
     for workers, bound in ((2, 400), (1, 200)):
@@ -334,7 +342,7 @@ def million_parts(dovecot: Dovecot, check: Check) -> list[Any]:
                 ratio <= 1.2,
             )
         )
-    rows += quick_search(dovecot, "1M, no index", "sender", check, words=3)
+    rows += quick_search(dovecot, "1M, no index", "sender", check, words=2)
     rows += open_message(dovecot, "1M", check, rounds=10)
     rows += order_memory(dovecot, check)
     return rows
