@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import ssl
 import sys
 import time
 from collections.abc import Iterator
@@ -30,8 +31,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import imapclient
+
 from bench.corpus import generate
-from bench.list_pages import PASSWORD, USER, Folder, imap_connect, log, raw_round, seed
+from bench.list_pages import PASSWORD, USER, Folder, log, raw_round, seed
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.fts import XAPIAN_FTS
 from webmail.devmail.maildir import index_folder, write_maildir
@@ -150,39 +153,63 @@ def write_big(dovecot: Dovecot, folder: Folder, number: int, jobs: int) -> float
     return time.perf_counter() - t0
 
 
+def _step(root: Path, name: str) -> bool:
+    """Was step ``name`` of a seeding done (a seeding stopped later resumes after it)?"""
+    return (root / f"done-{name}").exists()
+
+
+def _done(root: Path, name: str, timings: dict[str, float]) -> None:
+    (root / f"done-{name}").write_text(json.dumps(timings))
+
+
+def _seed_big(dovecot: Dovecot, root: Path, data: DataSet, jobs: int) -> dict[str, float]:
+    """Write, index and sort once, each step resumable (a million messages take a while)."""
+    timings: dict[str, float] = {}
+    dovecot.add_user(USER, PASSWORD)
+    if not _step(root, "written"):
+        for number, folder in enumerate(data.folders):
+            timings[f"write {folder.name} ({folder.count:,}, {jobs} processes)"] = write_big(
+                dovecot, folder, number, jobs
+            )
+        _done(root, "written", timings)
+    if not _step(root, "indexed"):
+        for folder in data.folders:
+            t0 = time.perf_counter()
+            index_folder(dovecot, USER, folder.name)
+            timings[f"doveadm index {folder.name}"] = time.perf_counter() - t0
+            log(f"indexed {folder.name} in {timings[f'doveadm index {folder.name}']:.0f} s")
+        _done(root, "indexed", timings)
+    # The first SORT of a million builds Dovecot's sort data: minutes on a busy machine.
+    client = imapclient.IMAPClient(dovecot.host, port=dovecot.imap_port, ssl=False, timeout=3600)
+    client.starttls(ssl.create_default_context(cafile=str(dovecot.ca_file)))
+    client.login(USER, PASSWORD)
+    try:
+        for folder in data.folders:
+            t0 = time.perf_counter()
+            raw_round(client, folder.name)
+            timings[f"first SELECT+SORT+FETCH {folder.name}"] = time.perf_counter() - t0
+            log(f"first SORT of {folder.name} in {time.perf_counter() - t0:.0f} s")
+    finally:
+        client.logout()
+    return timings
+
+
 def seed_data_set(data_dir: Path, name: str, jobs: int) -> dict[str, float]:
     data = DATA_SETS[name]
     root = root_of(data_dir, name)
     if is_seeded(data_dir, name):
         log(f"{root} is already seeded")
         return {}
-    if root.exists():
+    resume = name == "million" and _step(root, "written")
+    if root.exists() and not resume:
         raise SystemExit(f"{root} exists but is not seeded (stopped halfway?): remove it first")
-    root.mkdir(parents=True)
+    root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     dovecot = Dovecot(root / "dovecot", extra_config=data.extra_config)
     dovecot.start()
-    timings: dict[str, float] = {}
     try:
         if name == "million":
-            dovecot.add_user(USER, PASSWORD)
-            for number, folder in enumerate(data.folders):
-                timings[f"write {folder.name} ({folder.count:,}, {jobs} processes)"] = write_big(
-                    dovecot, folder, number, jobs
-                )
-            for folder in data.folders:
-                t0 = time.perf_counter()
-                index_folder(dovecot, USER, folder.name)
-                timings[f"doveadm index {folder.name}"] = time.perf_counter() - t0
-                log(f"indexed {folder.name} in {timings[f'doveadm index {folder.name}']:.0f} s")
-            client = imap_connect(dovecot, USER, PASSWORD)
-            try:
-                for folder in data.folders:
-                    t0 = time.perf_counter()
-                    raw_round(client, folder.name)
-                    timings[f"first SELECT+SORT+FETCH {folder.name}"] = time.perf_counter() - t0
-            finally:
-                client.logout()
+            timings = _seed_big(dovecot, root, data, jobs)
         else:
             timings = seed(dovecot, list(data.folders), data.load_users)
     finally:
