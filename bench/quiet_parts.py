@@ -258,7 +258,7 @@ def throughput(dovecot: Dovecot, check: Check, duration: float = 6.0) -> list[An
                     f"≥ {bound} pages/s, p95 < 300 ms, 0 errors",
                     f"{result.rps:.0f} pages/s, p95 {ms(result.latency.p95)} ms, "
                     f"{result.errors} errors; connections {split}, CPU s {cpu_split} "
-                    f"({per_page:.1f} ms/page)",
+                    f"({per_page:.1f} ms/page, logins and first pages included)",
                     ok,
                 )
             )
