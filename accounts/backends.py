@@ -8,10 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.logins import canonical_login
+from accounts.models import Preferences
+from accounts.rowload import user_with_related
 from accounts.servers import server_for_login
 from accounts.sessions import account_enabled
 from mailview.imap.client import IMAPConnection
@@ -91,7 +94,12 @@ class IMAPBackend(BaseBackend):
     def get_user(self, user_id: int) -> Any:
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.get(pk=user_id)
-        except user_model.DoesNotExist:
+            # With the user's settings in the same query: every request reads both
+            # (accounts.middleware.UserTimezoneMiddleware), one query instead of two, whose SQL
+            # is made once (accounts/rowload.py).
+            user = user_with_related(user_model, Preferences, user_id)
+        except ValidationError:
+            return None
+        if user is None:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -23,7 +23,7 @@ class UserTimezoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            prefs = Preferences.for_user(request.user)
+            prefs = Preferences.of_request_user(request.user)
             request.preferences = prefs  # type: ignore[attr-defined]  # read via AuthenticatedRequest
             timezone.activate(prefs.zone)
             language = chosen_language(prefs)

@@ -99,6 +99,13 @@ class Preferences(models.Model):
         prefs, _created = cls.objects.get_or_create(user=user)
         return prefs
 
+    @classmethod
+    def of_request_user(cls, user: User) -> Preferences:
+        """The settings of the user of a request: those loaded with the user when the backend
+        did (accounts.backends.IMAPBackend.get_user, no query), else ``for_user``."""
+        loaded = user._state.fields_cache.get("preferences")
+        return loaded if isinstance(loaded, cls) else cls.for_user(user)
+
 
 # -- writing mail (issue 4): identities, compose settings, address book ---------------------------
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import imaplib
 import math
 import os
 import platform
@@ -83,6 +84,8 @@ LIST_STATUS_ARGS = (b'""', b'"*"', b"RETURN (SUBSCRIBED SPECIAL-USE STATUS (MESS
 ROW_ITEMS = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
 
 pc = time.perf_counter
+# imaplib refuses lines over 1,000,000 bytes; the SORT answer of a million UIDs is ~7 MB.
+setattr(imaplib, "_MAXLINE", 64 * 1024 * 1024)  # noqa: B010 - private, not in the stubs
 
 
 # -- statistics ------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench import data
 from bench.list_pages import USER, Folder, expected_rows, login, logout, seed, timed_page
 from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
@@ -30,17 +33,19 @@ from webmail.devmail.dovecot import Dovecot
 # (label, substring of a frame "function (file:line)") - a sample counts for a label if any
 # frame of its stack matches.
 PARTS = [
-    ("mailbox view (everything below)", "mailbox (mailview/views.py"),
-    ("  services.mailbox_page (IMAP work)", "mailbox_page (mailview/services.py"),
-    ("    imapclient FETCH response parsing", "parse_fetch_response (imapclient/"),
-    ("    MessageSummary rows (_summary)", "_summary (mailview/imap/client.py"),
-    ("      decode_text (RFC 2047 headers)", "decode_text (mailview/imap/client.py"),
-    ("    list_folders (LIST-STATUS + parsing)", "list_folders (mailview/imap/client.py"),
+    ("mailbox view (everything below)", "mailbox (mailview/views/mailbox.py"),
+    ("  services.mailbox_page (IMAP work)", "mailbox_page (mailview/services/mailbox.py"),
+    ("    NOOP (select)", "select (mailview/imap/connection.py"),
     ("    socket reads (SSL)", "read (ssl.py"),
+    ("  kept page (lookup, inputs)", "kept_or_rendered (mailview/views/kept.py"),
+    ("    request inputs", "request_inputs (mailview/views/kept.py"),
     ("  render (template)", "render (django/shortcuts.py"),
     ("session load (DB)", "load (django/contrib/sessions/backends/db.py"),
     ("auth user (DB)", "get_user (django/contrib/auth/__init__.py"),
-    ("Preferences.for_user (DB)", "for_user (accounts/models.py"),
+    ("CSRF middleware", "django/middleware/csrf.py"),
+    ("messages middleware", "django/contrib/messages/"),
+    ("axes middleware", "axes/"),
+    ("metrics middleware", "webmail/metrics.py"),
     ("asgiref sync_to_async / thread hop", "asgiref/sync.py"),
     ("Django ASGI handler (request/response)", "django/core/handlers/asgi.py"),
     ("Daphne / Twisted", "twisted/"),
@@ -53,17 +58,29 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--data-dir", type=Path, help="use the seeded bench.data set 'lists' (its 100k INBOX)"
+    )
     args = parser.parse_args()
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    py_spy = (
+        os.environ.get("PY_SPY")
+        or shutil.which("py-spy")
+        or str(Path(sys.executable).parent / "py-spy")
+    )
     if not Path(py_spy).exists():
         raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
 
+    stack = contextlib.ExitStack()
     root = Path(tempfile.mkdtemp(prefix="webmail-spy-", dir="/var/tmp"))
     root.chmod(0o755)
     dovecot = Dovecot(root / "dovecot")
     try:
-        dovecot.start()
-        seed(dovecot, [Folder("INBOX", args.messages)], load_users=0)
+        if args.data_dir:
+            dovecot = stack.enter_context(data.running(args.data_dir, "lists"))
+            args.messages = 100_000
+        else:
+            dovecot.start()
+            seed(dovecot, [Folder("INBOX", args.messages)], load_users=0)
         (root / "app").mkdir()
         with run_daphne(root / "app", {**mail_env(dovecot), "LOG_LEVEL": "INFO"}) as server:
             client = login(server.url, USER)
@@ -109,6 +126,7 @@ def main() -> int:
             report(out.read_text(), count, elapsed, args)
     finally:
         dovecot.stop()
+        stack.close()
         shutil.rmtree(root, ignore_errors=True)
     return 0
 

@@ -58,6 +58,9 @@ def database_from_url(url: str) -> dict[str, object]:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Request threads are reused (webmail/asgi_handler.py): so are their connections.
+            "CONN_MAX_AGE": envint("WEBMAIL_DB_CONN_MAX_AGE", 300),
+            "CONN_HEALTH_CHECKS": True,
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
@@ -67,7 +70,9 @@ def database_from_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 0,
+            # Each kept request thread (webmail/asgi_handler.py) would hold a server connection.
+            "CONN_MAX_AGE": envint("WEBMAIL_DB_CONN_MAX_AGE", 0),
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
@@ -176,7 +181,9 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Sessions live on the server (database); the browser holds only the session id
 # and the key that unseals the IMAP password (accounts.credentials).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = (
+    "accounts.session_store"  # Django's db engine, read without the ORM's query building
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("WEBMAIL_SESSION_AGE", 12 * 3600)
@@ -355,6 +362,9 @@ WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
 # Sorted orders (4 bytes a message) kept by all the IMAP connections of one worker together;
 # beyond it the least recently used are dropped (mailview/imap/cache.py, OrderBudget).
 WEBMAIL_SORT_CACHE_BYTES = envint("WEBMAIL_SORT_CACHE_BYTES", 256 * 1024 * 1024)
+# Rendered list pages kept per worker to serve an unchanged page again without rendering it
+# (mailview/render/pages.py; per login, session and path); 0 turns it off.
+WEBMAIL_PAGE_CACHE_BYTES = envint("WEBMAIL_PAGE_CACHE_BYTES", 32 * 1024 * 1024)
 # Folder counts are never asked on a page's time: a page shows the tree it has (or the folders
 # without counts) and fetches the counts afterwards (issue 14). False: it counts first.
 WEBMAIL_FOLDER_COUNTS_LATER = envbool("WEBMAIL_FOLDER_COUNTS_LATER", True)

@@ -27,6 +27,7 @@ MAX_ORDERS = 8  # sorted orders kept per connection, all folders together (4 byt
 DEFAULT_ORDER_BUDGET = 256 * 1024 * 1024
 MAX_SEARCHES = 8
 MAX_DATES = 50_000  # sort dates kept per connection (about 100 bytes each in a dict)
+MAX_MESSAGES = 8  # messages as last shown, kept per connection (see ConnectionCache.message)
 
 Signature = tuple[int, int, int]
 
@@ -185,6 +186,22 @@ class ConnectionCache:
     folders: dict[str, FolderCache] = field(default_factory=dict)
     # folder -> (UIDVALIDITY, {uid: sort date as a UTC timestamp})
     dates: dict[str, tuple[int, dict[int, int]]] = field(default_factory=dict)
+    # What the services made of a message, by a key starting (folder, UIDVALIDITY, UID): a
+    # message's content never changes under one UIDVALIDITY (RFC 3501 2.3.1.1), only its flags,
+    # which the caller fetches again. The most recent MAX_MESSAGES.
+    messages: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+
+    def message(self, key: tuple[Any, ...]) -> Any:
+        found = self.messages.get(key)
+        if found is not None:
+            self.messages.move_to_end(key)
+        return found
+
+    def keep_message(self, key: tuple[Any, ...], value: Any) -> None:
+        self.messages[key] = value
+        self.messages.move_to_end(key)
+        while len(self.messages) > MAX_MESSAGES:
+            self.messages.popitem(last=False)
 
     def folder(self, name: str, signature: Signature) -> FolderCache:
         """The entry of `name` at `signature`: emptied first if the folder moved on."""
@@ -266,3 +283,4 @@ class ConnectionCache:
             order_budget.dropped(entry)
         self.folders.clear()
         self.dates.clear()
+        self.messages.clear()

@@ -412,3 +412,9 @@ def vacation_status(mail: MailSession, session: SessionBase, today: date) -> Vac
 
 def forget_vacation_status(session: SessionBase) -> None:
     session.pop(_VACATION_KEY, None)
+
+
+def vacation_status_known(session: SessionBase) -> bool:
+    """Is the out-of-office state kept in ``session`` still good (see vacation_status)?"""
+    cached = session.get(_VACATION_KEY)
+    return isinstance(cached, list) and len(cached) == 4 and cached[0] > time.time()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.safestring import SafeString
@@ -153,7 +153,37 @@ def _read(
     part_url: PartURL,
     trusts: Callable[[str], bool],
 ) -> MessageView:
-    conn.select(req.folder)
+    """The message as shown; one shown before on this connection is not fetched, parsed and
+    sanitized again: only its flags are (a message's content never changes under one
+    UIDVALIDITY), unless the remote-content decision changed since (a sender now trusted)."""
+    state = conn.select(req.folder)
+    key = (req.folder, state.uidvalidity, req.uid, req)
+    kept: MessageView | None = conn.cache.message(key)
+    if kept is not None:
+        allow_remote = req.allow_remote or (bool(kept.sender_email) and trusts(kept.sender_email))
+        if allow_remote == kept.remote_allowed:
+            data = conn.fetch_message(req.uid, flags=True)
+            if data is None:
+                raise MessageNotFound(f"UID {req.uid} in {req.folder}")
+            return replace(kept, flags=_mark_seen(conn, req, data.flags))
+    view = _read_all(conn, req, part_url, trusts)
+    conn.cache.keep_message(key, view)
+    return view
+
+
+def _mark_seen(conn: IMAPConnection, req: ViewRequest, flags: frozenset[str]) -> frozenset[str]:
+    if not req.part and req.mark_seen and "\\Seen" not in flags:
+        conn.store_flags([req.uid], ["\\Seen"], add=True)
+        return flags | {"\\Seen"}
+    return flags
+
+
+def _read_all(
+    conn: IMAPConnection,
+    req: ViewRequest,
+    part_url: PartURL,
+    trusts: Callable[[str], bool],
+) -> MessageView:
     data = conn.fetch_message(
         req.uid,
         flags=True,
@@ -202,9 +232,7 @@ def _read(
             bodies.append(Body("html", part.section))
         else:
             bodies.append(_text_body(part, raw, notices))
-    if not req.part and req.mark_seen and "\\Seen" not in flags:
-        conn.store_flags([req.uid], ["\\Seen"], add=True)
-        flags = flags | {"\\Seen"}
+    flags = _mark_seen(conn, req, flags)
     attachments = tuple(
         Attachment(
             section=p.section,

@@ -11,6 +11,7 @@ from accounts.requests import AuthenticatedRequest
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
 from mailview.views import actions as views_actions
+from mailview.views.kept import kept_or_rendered
 from mailview.views.message import list_path, preview_context
 from mailview.views.view_mode import conversation_view
 
@@ -36,18 +37,21 @@ def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
     # Reversed once, not per row: message links are this prefix plus the UID.
     message_prefix = reverse("mailview:message", args=[folder, 0])[: -len("0/")]
     current = tree.find(folder)
-    return render(
-        request,
-        "mailview/mailbox.html",
-        {
-            "tree": tree,
-            "page": page,
-            "folder": folder,
-            "current": current,
-            "message_prefix": message_prefix,
-            # Another user's or a shared folder: only the actions its rights allow.
-            "rights": services.page_rights(mail, tree, folder),
-            "list_path": list_path(request),
-            **preview_context(request, folder),
-        },
-    )
+    shown = preview_context(request, folder)
+    context = {
+        "tree": tree,
+        "page": page,
+        "folder": folder,
+        "current": current,
+        "message_prefix": message_prefix,
+        # Another user's or a shared folder: only the actions its rights allow.
+        "rights": services.page_rights(mail, tree, folder),
+        "list_path": list_path(request),
+        **shown,
+    }
+    if shown or "msg" in request.GET:
+        # A message open in the preview (?msg=): read (and marked read) now, never kept.
+        return render(request, "mailview/mailbox.html", context)
+    # An unchanged page (same rows, tree, rights, settings, session...) is not rendered again.
+    inputs = (folder, page, tree, context["rights"], context["list_path"])
+    return kept_or_rendered(request, "mailview/mailbox.html", context, inputs)

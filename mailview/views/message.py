@@ -26,6 +26,7 @@ from mailview.services import message as reading
 from mailview.services.conversation import Conversation, conversation
 from mailview.services.folders import FolderTree
 from mailview.services.session import MailSession
+from mailview.views.kept import kept_or_rendered
 from mailview.views.view_mode import conversation_view
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,29 @@ def _prefs(request: HttpRequest, name: str, default: object) -> object:
     return getattr(getattr(request, "preferences", None), name, default)
 
 
-def _remote_policy(request: AuthenticatedRequest) -> Callable[[str], bool]:
+def _trusted_sender(request: AuthenticatedRequest) -> Callable[[str], bool]:
+    """Whether the user trusts ``sender``: one query per sender and request (a message view
+    asks for the remote-content policy and for the "trusted" mark)."""
+    user = request.user
+    known: dict[str, bool] = {}
+
+    def trusted(sender: str) -> bool:
+        if sender not in known:
+            known[sender] = TrustedSender.trusts(user, sender)
+        return known[sender]
+
+    return trusted
+
+
+def _remote_policy(
+    request: AuthenticatedRequest, trusted: Callable[[str], bool] | None = None
+) -> Callable[[str], bool]:
     """Whether to load remote content for a message from `sender`."""
     wanted = (
         request.GET.get("remote") == "1" or _prefs(request, "remote_content", "block") == "allow"
     )
-    user = request.user
-    return lambda sender: wanted or TrustedSender.trusts(user, sender)
+    trusted = trusted or _trusted_sender(request)
+    return lambda sender: wanted or trusted(sender)
 
 
 def _part_url(folder: str, uid: int) -> Callable[[str], str]:
@@ -87,7 +104,8 @@ def _read(
         or _prefs(request, "remote_content", "block") == "allow",
         mark_seen=bool(_prefs(request, "mark_read_on_open", True)),
     )
-    trusts = _remote_policy(request)
+    trusted = _trusted_sender(request)
+    trusts = _remote_policy(request, trusted)
     mail = MailSession.for_request(request)
     tree, msg = reading.message_view(
         mail,
@@ -103,7 +121,7 @@ def _read(
         "message_url": reverse("mailview:message", args=[folder, uid]),
         "links": _links(request, folder, uid),
         "frame_query": urlencode({"remote": "1"}) if msg.remote_allowed else "",
-        "trusted": bool(msg.sender_email) and TrustedSender.trusts(request.user, msg.sender_email),
+        "trusted": bool(msg.sender_email) and trusted(msg.sender_email),
         "conversation": _conversation(request, folder, uid, msg.part),
     }
 
@@ -136,15 +154,21 @@ def list_path(request: HttpRequest) -> str:
 def message(request: AuthenticatedRequest, folder: str, uid: int) -> HttpResponse:
     pane = bool(request.GET.get("pane"))
     tree, context = _read(request, folder, uid, pane)
+    # The same message shown the same way again is not rendered again (mailview/views/kept.py).
+    inputs = tuple(context[k] for k in _SHOWN) + (tree,)
     if pane:
         template = "mailview/_message.html"
         if context["conversation"] is not None:
             template = "mailview/message/_conversation.html"
-        return render(request, template, context)
+        return kept_or_rendered(request, template, context, inputs)
     # Another user's or a shared folder: only the actions its rights allow, as in the list.
     rights = services.page_rights(MailSession.for_request(request), tree, folder)
     context.update({"tree": tree, "current": tree.find(folder) if tree else None, "rights": rights})
-    return render(request, "mailview/message.html", context)
+    return kept_or_rendered(request, "mailview/message.html", context, (*inputs, rights))
+
+
+#: What a message page or pane is drawn from, besides the tree and the rights.
+_SHOWN = ("folder", "msg", "links", "frame_query", "trusted", "conversation")
 
 
 def _conversation(

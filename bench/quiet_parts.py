@@ -1,0 +1,350 @@
+"""The measurements of bench.quiet_run, one function per part; each returns its table rows.
+
+Every function takes a running Dovecot on a bench.data set and ``check(part, target, measured,
+ok)``, which makes a row. Bounds are against raw IMAP measured here, in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import search
+from bench.corpus import _WORDS
+from bench.list_pages import (
+    LOAD_PREFIX,
+    PASSWORD,
+    USER,
+    Folder,
+    Samples,
+    _proc_cpu,
+    expected_rows,
+    imap_connect,
+    log,
+    login,
+    logout,
+    measure_app,
+    ms,
+    pc,
+    raw_round,
+    run_load,
+    timed_page,
+    wire,
+    wire_connect,
+)
+from bench.message_open import pick_messages, raw_open
+from bench.workers import sample_split, serve
+from tests.support.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.procnet import child_pids, cpu_seconds
+from webmail.devmail.dovecot import Dovecot
+
+Check = Callable[[str, str, str, bool], Any]
+ROUNDS = 6
+
+
+@contextmanager
+def daphne(dovecot: Dovecot) -> Iterator[LiveServer]:
+    """The app on a fresh database; started again once if it was too slow to start (a loaded
+    machine: run_daphne waits 30 s)."""
+    for attempt in (1, 2):
+        workdir = Path(tempfile.mkdtemp(prefix="webmail-quiet-", dir="/var/tmp"))
+        try:
+            with run_daphne(workdir, {**mail_env(dovecot), "LOG_LEVEL": "WARNING"}) as server:
+                yield server
+                return
+        except RuntimeError as exc:
+            if attempt == 2 or "did not start" not in str(exc):
+                raise
+            log(f"Daphne did not start in time, once more: {exc}")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def raw_cold(dovecot: Dovecot, folder: str, rounds: int) -> Samples:
+    """SELECT + SORT + FETCH 50 on a connection just logged in (login not timed)."""
+    samples = Samples()
+    for i in range(rounds + 1):
+        client = imap_connect(dovecot, USER, PASSWORD)
+        try:
+            total = sum(raw_round(client, folder))
+        finally:
+            client.logout()
+        if i:
+            samples.add(total)
+    return samples
+
+
+def cold_pages(dovecot: Dovecot, config: str, check: Check) -> list[Any]:
+    folders = [Folder("Thousand", 1_000), Folder("Ten", 10_000), Folder("INBOX", 100_000)]
+    raw = {f.name: raw_cold(dovecot, f.name, ROUNDS) for f in folders}
+    rows = []
+    with daphne(dovecot) as server:
+        for folder in folders:
+            app = measure_app(server.url, dovecot, folder, ROUNDS, 1, server.process.pid)
+            extra = app.cold.median - raw[folder.name].median
+            rows.append(
+                check(
+                    f"cold first page, {config} Dovecot, {folder.name} ({folder.count:,})",
+                    "≤ raw + 20 ms",
+                    f"app {ms(app.cold.median)} ms, raw {ms(raw[folder.name].median)} ms: "
+                    f"{extra * 1000:+.1f} ms",
+                    extra <= 0.020,
+                )
+            )
+    return rows
+
+
+def page_cpu(server: LiveServer, client: httpx.Client, path: str, n: int) -> float:
+    """Daphne's CPU seconds per GET of ``path`` (process CPU time over ``n`` requests)."""
+    for _ in range(10):
+        client.get(path).raise_for_status()
+    before = _proc_cpu(server.process.pid)[1]
+    for _ in range(n):
+        client.get(path).raise_for_status()
+    return (_proc_cpu(server.process.pid)[1] - before) / n
+
+
+def warm_cpu(dovecot: Dovecot, check: Check) -> list[Any]:
+    rows = []
+    with daphne(dovecot) as server:
+        client = login(server.url, USER)
+        try:
+            floor = page_cpu(server, client, "/static/webmail/webmail.css", 300)
+            for folder in ("INBOX", "Thousand"):
+                cpu = page_cpu(server, client, f"/mail/{folder}/", 300)
+                rows.append(
+                    check(
+                        f"app CPU per warm page, {folder}",
+                        "≤ 3 ms (Daphne process CPU time)",
+                        f"{cpu * 1000:.2f} ms (a static file: {floor * 1000:.2f} ms)",
+                        cpu <= 0.003,
+                    )
+                )
+        finally:
+            logout(client)
+    return rows
+
+
+def quick_search(
+    dovecot: Dovecot,
+    label: str,
+    within: str,
+    check: Check,
+    words: int = 10,
+    bound_ms: float | None = None,
+) -> list[Any]:
+    """The app's default quick search against the raw SORT + FETCH of the same criteria."""
+    search.WITHIN, search.ASK_WITHIN = within, ""
+    chosen = sorted(set(_WORDS))[:words]
+    imap = wire_connect(dovecot, USER, PASSWORD)
+    wire(imap, b"SELECT", b"INBOX")
+    hits = {word: search.raw_search(imap, word)[2] for word in chosen}  # warm-up pass
+    raw, app = Samples(), Samples()
+    with daphne(dovecot) as server:
+        client = login(server.url, USER)
+        client.get("/mail/INBOX/").raise_for_status()
+        client.get("/search/", params={"q": "warm-up-word", "folder": "INBOX"})
+        for i, word in enumerate(chosen):
+            if i % 2:
+                app.add(search.app_search(client, word, hits[word]))
+            raw.add(search.raw_search(imap, word)[0])
+            if not i % 2:
+                app.add(search.app_search(client, word, hits[word]))
+        logout(client)
+    imap.close()
+    extra = app.median - raw.median
+    rows = [
+        check(
+            f"quick search ({label}, within {within})",
+            "≤ raw SORT + FETCH + 10 ms",
+            f"app {ms(app.median)} ms, raw {ms(raw.median)} ms: {extra * 1000:+.1f} ms",
+            extra <= 0.010,
+        )
+    ]
+    if bound_ms is not None:
+        rows.append(
+            check(
+                f"quick search ({label}), answer",
+                f"≤ {bound_ms:.0f} ms",
+                f"app {ms(app.median)} ms (p95 {ms(app.p95)})",
+                app.median <= bound_ms / 1000,
+            )
+        )
+    return rows
+
+
+def open_message(dovecot: Dovecot, label: str, check: Check, rounds: int = 20) -> list[Any]:
+    picked = pick_messages(dovecot)
+    raw: dict[str, Samples] = {}
+    client = imap_connect(dovecot, USER, PASSWORD)
+    client.select_folder("INBOX")
+    for kind, (uid, sections) in picked.items():
+        raw_open(client, uid, sections)
+        raw[kind] = Samples()
+        for _ in range(rounds):
+            raw[kind].add(raw_open(client, uid, sections))
+    client.logout()
+    rows = []
+    with daphne(dovecot) as server:
+        http = login(server.url, USER)
+        http.get("/mail/INBOX/").raise_for_status()
+        for kind, (uid, _sections) in picked.items():
+            url = f"/message/INBOX/{uid}/?pane=1"
+            http.get(url).raise_for_status()  # the first open also stores \Seen
+            app = Samples()
+            for _ in range(rounds):
+                t0 = pc()
+                response = http.get(url)
+                app.add(pc() - t0)
+                response.raise_for_status()
+            extra = app.median - raw[kind].median
+            rows.append(
+                check(
+                    f"open a message ({label}, {kind})",
+                    "≤ raw + 5 ms",
+                    f"app {ms(app.median)} ms, raw {ms(raw[kind].median)} ms: "
+                    f"{extra * 1000:+.1f} ms",
+                    extra <= 0.005,
+                )
+            )
+        logout(http)
+    return rows
+
+
+def throughput(dovecot: Dovecot, check: Check, duration: float = 6.0) -> list[Any]:
+    rows = []
+    distinct = [f"{LOAD_PREFIX}{i:02d}" for i in range(1, 51)]
+    for workers, bound in ((2, 400), (1, 200)):
+        for label, users in (("50 users", distinct), ("50 sessions of one user", [USER] * 50)):
+            workdir = Path(tempfile.mkdtemp(prefix="webmail-quiet-", dir="/var/tmp"))
+            try:
+                process, url = serve(workdir, dovecot, workers)
+                port = int(url.rsplit(":", 1)[1])
+                pids = child_pids(process.pid)
+                cpu0 = {pid: cpu_seconds(pid) for pid in pids}
+                held = dict.fromkeys(pids, 0)
+                on = threading.Event()
+                on.set()
+                sampler = threading.Thread(target=sample_split, args=(on, pids, port, held))
+                sampler.start()
+                try:
+                    result = asyncio.run(
+                        run_load(url, users, duration, expected_rows(1000), process.pid, dovecot)
+                    )
+                finally:
+                    on.clear()
+                    sampler.join()
+                    cpu = {pid: cpu_seconds(pid) - cpu0[pid] for pid in pids}
+                    process.terminate()
+                    process.wait(30)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            split = " / ".join(str(held[pid]) for pid in pids)
+            cpu_split = " / ".join(f"{cpu[pid]:.1f}" for pid in pids)
+            per_page = sum(cpu.values()) * 1000 / max(result.ok, 1)
+            ok = result.rps >= bound and result.latency.p95 <= 0.300 and result.errors == 0
+            rows.append(
+                check(
+                    f"{workers} worker{'s' if workers > 1 else ''}, {label}",
+                    f"≥ {bound} pages/s, p95 < 300 ms, 0 errors",
+                    f"{result.rps:.0f} pages/s, p95 {ms(result.latency.p95)} ms, "
+                    f"{result.errors} errors; connections {split}, CPU s {cpu_split} "
+                    f"({per_page:.1f} ms/page, logins and first pages included)",
+                    ok,
+                )
+            )
+            log(rows[-1].line())
+    return rows
+
+
+def warm_median(client: httpx.Client, folder: str, count: int, n: int) -> Samples:
+    samples = Samples()
+    timed_page(client, folder, expected_rows(count))
+    for _ in range(n):
+        samples.add(timed_page(client, folder, expected_rows(count)))
+    return samples
+
+
+def order_memory(dovecot: Dovecot, check: Check) -> list[Any]:
+    """A cached order of the 1M INBOX, by the facade itself: its bytes per message, and two
+    connections' orders under a budget that holds one (the older is dropped)."""
+    from mailview.imap.cache import order_budget, set_order_budget
+    from mailview.imap.client import IMAPConnection
+    from mailview.imap.endpoint import Endpoint
+
+    server = Endpoint(dovecot.host, dovecot.imap_port, "starttls", str(dovecot.ca_file))
+    one = IMAPConnection.open(server, USER, PASSWORD, 300)
+    two = IMAPConnection.open(server, USER, PASSWORD, 300)
+    try:
+        state, _order, _sorted = one.sorted_uids("INBOX", "date")
+        order = one.cache.order("INBOX", state.signature, "date")  # the copy kept
+        assert order is not None
+        per_message = sys.getsizeof(order) / len(order)
+        set_order_budget(6 * 1024 * 1024)  # room for one order of a million, not two
+        before = order_budget.evicted
+        two.sorted_uids("INBOX", "date")
+        evicted = order_budget.evicted - before
+        used = order_budget.used
+    finally:
+        one.logout()
+        two.logout()
+    return [
+        check(
+            "cached sort order at 1M",
+            "≤ 4 bytes a message",
+            f"{sys.getsizeof(order):,} bytes for {len(order):,} UIDs: {per_message:.3f} a message",
+            per_message <= 4.001,
+        ),
+        check(
+            "sort orders bounded per worker",
+            "a budget (WEBMAIL_SORT_CACHE_BYTES) with eviction",
+            f"two connections' 1M orders, budget 6 MiB: {used:,} bytes kept, {evicted} evicted",
+            used <= 6 * 1024 * 1024 and evicted >= 1,
+        ),
+    ]
+
+
+def million_parts(dovecot: Dovecot, check: Check) -> list[Any]:
+    inbox = Folder("INBOX", 1_000_000)
+    raw = raw_cold(dovecot, "INBOX", 3)
+    rows = []
+    with daphne(dovecot) as server:
+        app = measure_app(server.url, dovecot, inbox, 3, 0, server.process.pid)
+        extra = app.cold.median - raw.median
+        rows.append(
+            check(
+                "cold first page, 1M INBOX",
+                "≤ raw + 20 ms",
+                f"app {ms(app.cold.median)} ms, raw {ms(raw.median)} ms: {extra * 1000:+.1f} ms",
+                extra <= 0.020,
+            )
+        )
+        client = login(server.url, USER)
+        try:
+            big = warm_median(client, "INBOX", inbox.count, 50)
+            small = warm_median(client, "Thousand", 1000, 50)
+            big = warm_median(client, "INBOX", inbox.count, 50)  # again: same conditions
+        finally:
+            logout(client)
+        ratio = big.median / small.median
+        rows.append(
+            check(
+                "warm page, 1M against 1k",
+                "within 20 %",
+                f"1M {ms(big.median)} ms, 1k {ms(small.median)} ms: ×{ratio:.2f}",
+                ratio <= 1.2,
+            )
+        )
+    rows += quick_search(dovecot, "1M, no index", "sender", check, words=2)
+    rows += open_message(dovecot, "1M", check, rounds=10)
+    rows += order_memory(dovecot, check)
+    return rows

@@ -1,0 +1,65 @@
+"""Django's ASGI handler, with the threads of sync requests kept for the next request.
+
+Django runs each HTTP request's sync code (middleware, views) in a thread of its own: its
+handler enters asgiref's ``ThreadSensitiveContext()``, which makes a one-thread executor per
+request, so every request started a thread and, that thread being new, opened a new database
+connection (SQLite: with its PRAGMAs). On a warm list page that was the largest part of the
+app's CPU (docs/benchmarks.md, issue 14). Here each request still gets a thread to itself for
+its whole life (thread-sensitive code of one request stays on one thread, as Django requires),
+but the one-thread executors are kept when the request is done and handed to the next one, up to
+``idle`` of them; so are their threads and their database connections (CONN_MAX_AGE).
+
+Every middleware of the app is sync, yet Django's ASGI handler builds its chain for an async
+innermost handler: each request went loop -> thread (middleware) -> loop (``async_to_sync`` of
+the async inner handler) -> thread again (``sync_to_async`` of the view). Here the chain is
+built sync, as under WSGI, and run with one ``sync_to_async``: one hand-off per request. The few
+async views (downloads) still run, through Django's own ``async_to_sync`` in the sync chain.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpRequest, HttpResponseBase
+
+
+class PooledThreadsASGIHandler(ASGIHandler):
+    def __init__(self, idle: int = 64) -> None:
+        super().__init__()
+        self.load_middleware(is_async=False)  # a sync chain: see the module docstring
+        self.idle = idle
+        # Touched only by the event loop's thread (ASGI calls): no lock needed.
+        self._executors: deque[ThreadPoolExecutor] = deque()
+        self.made = 0
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        response: HttpResponseBase = await sync_to_async(self.get_response, thread_sensitive=True)(
+            request
+        )
+        return response
+
+    def _take(self) -> ThreadPoolExecutor:
+        if self._executors:
+            return self._executors.pop()
+        self.made += 1
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def _give_back(self, executor: ThreadPoolExecutor) -> None:
+        if len(self._executors) < self.idle:
+            self._executors.append(executor)
+        else:
+            executor.shutdown(wait=False)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self._take()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            self._give_back(executor)
