@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import json
 import os
-import ssl
 import sys
 import time
 from collections.abc import Iterator
@@ -31,10 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import imapclient
-
 from bench.corpus import generate
-from bench.list_pages import PASSWORD, USER, Folder, log, raw_round, seed
+from bench.list_pages import PASSWORD, USER, Folder, log, seed, wire_connect, wire_round
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.fts import XAPIAN_FTS
 from webmail.devmail.maildir import index_folder, write_maildir
@@ -180,17 +177,15 @@ def _seed_big(dovecot: Dovecot, root: Path, data: DataSet, jobs: int) -> dict[st
             log(f"indexed {folder.name} in {timings[f'doveadm index {folder.name}']:.0f} s")
         _done(root, "indexed", timings)
     # The first SORT of a million builds Dovecot's sort data: minutes on a busy machine.
-    client = imapclient.IMAPClient(dovecot.host, port=dovecot.imap_port, ssl=False, timeout=3600)
-    client.starttls(ssl.create_default_context(cafile=str(dovecot.ca_file)))
-    client.login(USER, PASSWORD)
+    imap = wire_connect(dovecot, USER, PASSWORD, timeout=3600)
     try:
         for folder in data.folders:
             t0 = time.perf_counter()
-            raw_round(client, folder.name)
+            wire_round(imap, folder.name)
             timings[f"first SELECT+SORT+FETCH {folder.name}"] = time.perf_counter() - t0
             log(f"first SORT of {folder.name} in {time.perf_counter() - t0:.0f} s")
     finally:
-        client.logout()
+        imap.close()
     return timings
 
 

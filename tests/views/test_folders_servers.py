@@ -105,7 +105,11 @@ def test_notices_and_lists_show_display_names_never_the_namespace_prefix(alice, 
     assert "Moved 1 message to Trash." in text
     assert "INBOX.Trash" not in text
     page = client.get("/mail/INBOX/").content.decode()
-    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', page)
+    # The Move/Copy picker: each option shows a display path and carries the server's name.
+    options = [
+        (name, label)
+        for label, name in re.findall(r'<option value="([^"]*)" data-folder="([^"]*)"', page)
+    ]
     assert (alice.folder("Projects/2026"), "Projects/2026") in options
     assert all(not label.startswith("INBOX.") for _value, label in options)
     response = client.post("/folders/create/", {"name": "Receipts", "parent": ""}, follow=True)

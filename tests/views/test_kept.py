@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from accounts.models import Preferences
 from mailview.render.pages import CSRF_PLACEHOLDER, page_store
 from mailview.views.kept import request_inputs
+from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def empty_store():
 
 
 def subjects(response) -> list[str]:
-    return re.findall(r'class="c-subject"><a href="[^"]*">([^<]*)</a>', response.content.decode())
+    return list_subjects(response.content.decode())
 
 
 def csrf_values(response) -> set[str]:

@@ -100,7 +100,8 @@ def move_targets(html: str) -> set[str]:
     """The folders offered by Move/Copy (the list's datalist or the message page's select)."""
     found: set[str] = set()
     for block in re.findall(r'<datalist id="move-folders">(.*?)</datalist>', html, re.S):
-        found |= set(re.findall(r'<option value="([^"]*)"', block))
+        # The list's picker shows display paths; each option carries the server's name.
+        found |= set(re.findall(r'<option value="[^"]*" data-folder="([^"]*)"', block))
     for block in re.findall(r'<select name="target">(.*?)</select>', html, re.S):
         found |= set(re.findall(r'<option value="([^"]*)"', block))
     return {unescape(name) for name in found}
