@@ -96,6 +96,8 @@ def test_the_stack_has_no_axe_violations(
         page = context.new_page()
         log_in(page, daphne_server.url, alice)
         page.get_by_role("link", name="Conversations").click()
+        # The list switches in place: the choice is the session's once the new list is shown.
+        expect(page.locator('table.messages[data-view="threads"]')).to_be_visible()
         page.goto(f"{daphne_server.url}/message/INBOX/{uids['INBOX'][2]}/")
         page.locator("details.conv-item summary").first.click()
         expect(page.locator("details.conv-item").first.locator("article.message")).to_be_visible()

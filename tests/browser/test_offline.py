@@ -41,10 +41,16 @@ def shoot(page: Page, name: str) -> None:
 
 #: Everything the origin keeps in Cache Storage and IndexedDB (names, and the kept record ids).
 STORAGE = """async () => {
-  const caches_ = await caches.keys();
+  // The caches that hold something: an empty one keeps nothing (a page left during the logout
+  // can still have its open of the shell's cache land after the wipe, and then puts nothing).
+  const caches_ = [];
   const entries = [];
-  for (const name of caches_) {
-    for (const request of await (await caches.open(name)).keys()) entries.push(request.url);
+  for (const name of await caches.keys()) {
+    // Looking must not create: a cache deleted meanwhile (the logout's wipe) is not opened again.
+    if (!(await caches.has(name))) continue;
+    const urls = (await (await caches.open(name)).keys()).map((request) => request.url);
+    if (urls.length) caches_.push(name);
+    entries.push(...urls);
   }
   const dbs = (await indexedDB.databases()).map((d) => d.name);
   let kept = [];

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.browser.test_offline import opt_in, shoot, storage
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.browser import at, log_in
+from tests.support.cutoff import Cutoff, cutoff
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from tests.support.waiting import wait_until
@@ -52,6 +53,22 @@ def restartable(browser: Browser, tmp_path: Path) -> Iterator[Callable[[], Page]
         context.close()
 
 
+@pytest.fixture
+def net(daphne_server: LiveServer) -> Iterator[Cutoff]:
+    """The browser reaches the app through a relay whose network the test cuts (see cutoff)."""
+    with cutoff(daphne_server.url) as relay:
+        yield relay
+
+
+def offline(page: Page, net: Cutoff, cut: bool) -> None:
+    """The network gone (or back) for the page and its service worker alike."""
+    if cut:
+        net.cut()
+    else:
+        net.restore()
+    page.context.set_offline(cut)
+
+
 def kept_after_login(page: Page, base: str, uid: int) -> None:
     page.goto(f"{base}/message/INBOX/{uid}/")
     assert wait_until(lambda: f"message:/message/INBOX/{uid}/" in storage(page)["kept"], 30)
@@ -59,9 +76,9 @@ def kept_after_login(page: Page, base: str, uid: int) -> None:
 
 
 def test_kept_mail_opens_after_a_restart_with_the_password(
-    restartable: Callable[[], Page], daphne_server: LiveServer, alice: MailUser, bob: MailUser
+    restartable: Callable[[], Page], net: Cutoff, alice: MailUser, bob: MailUser
 ) -> None:
-    base = daphne_server.url
+    base = net.url
     uid = alice.append(
         "INBOX", make_message(subject="Train timetable", sender=bob.address, date=at(0)), when=at(0)
     )
@@ -75,11 +92,11 @@ def test_kept_mail_opens_after_a_restart_with_the_password(
     kept_after_login(page, base, uid)
     assert "unlock" not in storage(page)["kept"]
     page = restartable()
-    page.context.set_offline(True)
+    offline(page, net, True)
     page.goto(f"{base}/mail/INBOX/")
     expect(page.locator("#offline-main")).to_contain_text("a single sign-on login has none")
     expect(page.locator("table.messages")).to_have_count(0)
-    page.context.set_offline(False)
+    offline(page, net, False)
     # Back online, the offline page loads the real one: the login page (the session ended).
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
 
@@ -94,7 +111,7 @@ def test_kept_mail_opens_after_a_restart_with_the_password(
     assert modules <= shell
 
     page = restartable()
-    page.context.set_offline(True)
+    offline(page, net, True)
     page.goto(f"{base}/mail/INBOX/")
     expect(page.locator(".offline-banner")).to_be_visible()
     assert storage(page)["key"] is None  # the tab's key went with the browser
@@ -116,7 +133,7 @@ def test_kept_mail_opens_after_a_restart_with_the_password(
 
     # Back online, the session has ended with the browser: the login page keeps the sealed
     # queue, the login with the password opens it and sends it.
-    page.context.set_offline(False)
+    offline(page, net, False)
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
     assert storage(page)["outbox"] == 1
     log_in(page, base, alice)
@@ -132,6 +149,6 @@ def test_kept_mail_opens_after_a_restart_with_the_password(
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert wait_until(lambda: storage(page)["dbs"] == [] and storage(page)["caches"] == [], 30)
-    page.context.set_offline(True)
+    offline(page, net, True)
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
         page.goto(f"{base}/mail/INBOX/")
