@@ -21,12 +21,11 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from bench.list_pages import PASSWORD, USER, csrf_token, login
-from bench.request_bodies import rss_mb, worker_pid
+from bench.request_bodies import PeakRSS, worker_pid
 from bench.workers import serve
 from webmail.devmail.dovecot import Dovecot, connect
 
@@ -81,25 +80,15 @@ def main(argv: list[str] | None = None) -> int:
                 assert response.status_code == 200, response.text[:300]
                 path.unlink()
             time.sleep(1)
-            rss_before = rss_mb(pid)
-            peak = [rss_before]
-            done = threading.Event()
-
-            def sample() -> None:
-                while not done.is_set():
-                    peak[0] = max(peak[0], rss_mb(pid))
-                    time.sleep(0.02)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
             seconds = []
-            for _ in range(args.saves):
-                t0 = time.perf_counter()
-                response = client.post(base + "save/", data=form, timeout=600)
-                seconds.append(time.perf_counter() - t0)
-                assert response.status_code == 200 and response.json()["ok"], response.text[:300]
-            done.set()
-            sampler.join()
+            with PeakRSS(pid, interval=0.02) as memory:
+                for _ in range(args.saves):
+                    t0 = time.perf_counter()
+                    response = client.post(base + "save/", data=form, timeout=600)
+                    seconds.append(time.perf_counter() - t0)
+                    assert response.status_code == 200 and response.json()["ok"], response.text[
+                        :300
+                    ]
             conn = connect(dovecot, USER, PASSWORD)
             try:
                 drafts = conn.select("Drafts").exists
@@ -108,10 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             saves = ", ".join(f"{s:.1f} s" for s in seconds)
             print(f"{args.files} x {args.mb} MB attachments, {args.saves} saves: {saves}")
             print(f"messages in Drafts afterwards: {drafts} (each save replaces the previous)")
-            print(
-                f"worker RSS: {rss_before:.0f} MB before, peak {peak[0]:.0f} MB "
-                f"(+{peak[0] - rss_before:.0f} MB)"
-            )
+            print(memory.report())
             client.close()
         finally:
             process.terminate()

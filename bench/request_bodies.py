@@ -44,6 +44,37 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+class PeakRSS:
+    """The worker's RSS before and its peak while the ``with`` block runs (sampled in a thread
+    every ``interval`` seconds)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.before = self.peak = rss_mb(pid)
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._sampler.join()
+
+    def report(self) -> str:
+        return (
+            f"worker RSS: {self.before:.0f} MB before, peak {self.peak:.0f} MB "
+            f"(+{self.peak - self.before:.0f} MB)"
+        )
+
+
 def write_mbox(path: Path, megabytes: int) -> int:
     """An mbox of ~``megabytes`` MB made of 1 MB messages; returns the message count."""
     body = ("x" * 76 + "\n") * (1024 * 1024 // 77)
@@ -134,30 +165,19 @@ def main(argv: list[str] | None = None) -> int:
             baseline = statistics.median(
                 timed_page(reader, "INBOX", rows) for _ in range(args.pages)
             )
-            rss_before = rss_mb(pid)
-            peak = [rss_before]
-            done = threading.Event()
-
-            def sample() -> None:
-                while not done.is_set():
-                    peak[0] = max(peak[0], rss_mb(pid))
-                    time.sleep(0.05)
-
             result: dict[str, object] = {}
             threads = [
-                threading.Thread(target=sample),
                 threading.Thread(target=upload_anonymous, args=(url, args.upload_mb, result)),
                 threading.Thread(target=import_mbox, args=(url, importer_name, mbox, result)),
             ]
-            for thread in threads:
-                thread.start()
-            loaded: list[float] = []
-            while threads[2].is_alive() or len(loaded) < args.pages:
-                loaded.append(timed_page(reader, "INBOX", rows))
-            for thread in threads[1:]:
-                thread.join()
-            done.set()
-            threads[0].join()
+            with PeakRSS(pid) as memory:
+                for thread in threads:
+                    thread.start()
+                loaded: list[float] = []
+                while threads[1].is_alive() or len(loaded) < args.pages:
+                    loaded.append(timed_page(reader, "INBOX", rows))
+                for thread in threads:
+                    thread.join()
             under_load = statistics.median(loaded)
             print(
                 f"list page median: {baseline * 1000:.1f} ms alone, "
@@ -166,10 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"anonymous {args.upload_mb} MB upload: {result.get('upload')}")
             print(f"import of {args.import_mb} MB ({messages} messages): {result.get('import')}")
-            print(
-                f"worker RSS: {rss_before:.0f} MB before, peak {peak[0]:.0f} MB "
-                f"(+{peak[0] - rss_before:.0f} MB)"
-            )
+            print(memory.report())
             reader.close()
         finally:
             process.terminate()
