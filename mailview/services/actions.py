@@ -214,7 +214,7 @@ def _destination(
 ) -> str | None:
     if action in ("move", "copy") and target is not None:
         # The picker shows and sends display paths: the server's name is the tree's.
-        node = mailbox._tree(conn).chosen(target)
+        node = mailbox.page_tree(conn).chosen(target)
         return node.name if node is not None else target
     if action == "archive":
         return ensure_role(conn, "\\Archive")

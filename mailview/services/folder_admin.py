@@ -17,7 +17,7 @@ from mailview.imap.client import FolderInfo, IMAPConnection, QuotaUsage, check_f
 from mailview.imap.errors import CommandFailed, InvalidName, MailError, ServerRefusedName
 from mailview.imap.namespace_commands import ALL_RIGHTS
 from mailview.services.folders import FolderTree, build_tree
-from mailview.services.mailbox import _tree
+from mailview.services.mailbox import page_tree
 from mailview.services.roles import roles_by_folder
 from mailview.services.session import MailSession
 
@@ -118,7 +118,7 @@ def overview(mail: MailSession) -> tuple[FolderTree, FolderOverview]:
             )
             for node in full.nodes
         ]
-        return _tree(conn), FolderOverview(rows, full.delimiter, conn.quota("INBOX"))
+        return page_tree(conn), FolderOverview(rows, full.delimiter, conn.quota("INBOX"))
 
     return mail.run(read)
 

@@ -106,7 +106,7 @@ def sort_rows(rows: list[MessageSummary], key: str, reverse: bool) -> list[Messa
     return sorted(rows, key=keys.get(key, lambda r: r.uid), reverse=reverse)
 
 
-def _tree(conn: IMAPConnection) -> FolderTree:
+def page_tree(conn: IMAPConnection) -> FolderTree:
     """The folder tree for a page, without asking the server for counts on the page's time.
 
     LIST-STATUS makes the server count every folder; a Dovecot whose mailbox list index does not
@@ -174,7 +174,7 @@ def _quota(conn: IMAPConnection) -> QuotaGauge | None:
 
 
 def folder_tree(mail: MailSession) -> FolderTree:
-    return mail.run(_tree)
+    return mail.run(page_tree)
 
 
 def folder_rights(mail: MailSession, name: str) -> str:
@@ -221,6 +221,6 @@ def mailbox_page(mail: MailSession, req: ListRequest) -> tuple[FolderTree, ListP
 
     def read(conn: IMAPConnection) -> tuple[FolderTree, ListPage]:
         page = _page_rows(conn, req)
-        return _tree(conn), page
+        return page_tree(conn), page
 
     return mail.run(read, folder=req.folder)

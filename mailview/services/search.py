@@ -29,7 +29,7 @@ from mailview.imap.client import (
 )
 from mailview.render.widgets import widget_renderer
 from mailview.services.folders import FolderTree
-from mailview.services.mailbox import _tree
+from mailview.services.mailbox import page_tree
 from mailview.services.session import MailSession
 
 MAX_TEXT = 500
@@ -311,7 +311,7 @@ def search_page(
     """The folder tree and one page of results, on one leased connection."""
 
     def read(conn: IMAPConnection) -> tuple[FolderTree, SearchPage]:
-        tree = _tree(conn)
+        tree = page_tree(conn)
         return tree, run_search(conn, query, tree, page, page_size)
 
     return mail.run(read, folder=query.folder)
@@ -331,7 +331,7 @@ def search_form(mail: MailSession, folder: str) -> tuple[FolderTree, SearchOptio
     """The folder tree and the search options for ``folder`` (no search sent)."""
 
     def read(conn: IMAPConnection) -> tuple[FolderTree, SearchOptions]:
-        tree = _tree(conn)
+        tree = page_tree(conn)
         indexed = has_full_text_index(conn)
         node = tree.find(folder)
         messages = node.messages if node is not None else 0

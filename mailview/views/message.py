@@ -112,7 +112,7 @@ def _read(
         req,
         _part_url(folder, uid),
         lambda sender: trusts(sender),
-        tree=None if pane else services._tree,
+        tree=None if pane else services.page_tree,
     )
     return tree, {
         "msg": msg,

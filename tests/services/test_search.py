@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from mailview.imap.client import Atom, IMAPConnection, imap_string
 from mailview.imap.criteria import criterion
 from mailview.imap.protocol.commands import Literal
-from mailview.services.mailbox import _tree
+from mailview.services.mailbox import page_tree
 from mailview.services.search import SearchQuery, merge_newest_first, newest_slice, run_search
 from mailview.services.session import MailSession
 from tests.support.browser import fill
@@ -242,7 +242,7 @@ def test_one_folder_search_is_one_sort_and_one_fetch(alice, mail_server):
 
     def search(query: SearchQuery, page: int = 1):
         def go(conn: IMAPConnection):
-            tree = _tree(conn)
+            tree = page_tree(conn)
             conn.select("INBOX")
             before, commands = commands_by_name(), conn.commands
             results = run_search(conn, query, tree, page, 2)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from mailview.imap.client import IMAPConnection
-from mailview.services.mailbox import _tree
+from mailview.services.mailbox import page_tree
 from mailview.services.search import SearchQuery, has_full_text_index, run_search
 from mailview.services.session import MailSession
 from tests.services.test_search import T0, found, seed
@@ -62,7 +62,7 @@ def test_the_default_search_never_asks_the_server_for_the_text(alice, mail_serve
     mail = MailSession(alice.username, mail_server, lambda: alice.password)
 
     def criteria(conn: IMAPConnection) -> list[str]:
-        results = run_search(conn, SearchQuery("INBOX", text="budget"), _tree(conn), 1, 50)
+        results = run_search(conn, SearchQuery("INBOX", text="budget"), page_tree(conn), 1, 50)
         return results.query.criteria()
 
     sent = mail.run(criteria)
