@@ -11,7 +11,7 @@ same results as the ORM (tests/accounts/test_rowload.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from django.db import connections, router
@@ -120,3 +120,38 @@ def user_with_related(user_model: type[Model], related: type[Model], pk: Any) ->
     assert reverse is not None  # a one-to-one field always has its reverse side
     user._state.fields_cache[reverse.get_accessor_name()] = other
     return user
+
+
+def exists(model: type[Model], **conditions: Any) -> bool:
+    """``model.objects.filter(**conditions).exists()`` for plain field conditions, ANDed: a value
+    is compared with ``=``, a tuple with ``IN``. For the questions every page asks (is a message
+    waiting in the outbox, is this sender trusted), with the statement made once."""
+    names = sorted(conditions)
+    shape = tuple(
+        (n, len(conditions[n]) if isinstance(conditions[n], tuple) else -1) for n in names
+    )
+    db = router.db_for_read(model)
+    connection = connections[db]
+    by_name = {f.name: f for f in model._meta.concrete_fields}
+    fields = [by_name[n] for n in names]
+
+    def make(connection: Any) -> tuple[str, list[tuple[Any, list[Converter]]]]:
+        qn = connection.ops.quote_name
+        where = " AND ".join(
+            f"{qn(field.column)} = %s"
+            if size < 0
+            else f"{qn(field.column)} IN ({', '.join(['%s'] * size)})"
+            for field, (_name, size) in zip(fields, shape, strict=True)
+        )
+        sql = f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {where} LIMIT 1"  # noqa: S608 - quoted names of the model
+        return sql, []
+
+    sql, _columns_unused = _plan(f"{model._meta.label}?{shape}", db, make)
+    params: list[Any] = []
+    for field, name in zip(fields, names, strict=True):
+        value = conditions[name]
+        values: Collection[Any] = value if isinstance(value, tuple) else (value,)
+        params += [field.get_db_prep_value(v, connection) for v in values]  # a key: its target's
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None

@@ -37,6 +37,7 @@ PARTS = [
     ("  services.mailbox_page (IMAP work)", "mailbox_page (mailview/services/mailbox.py"),
     ("    NOOP (select)", "select (mailview/imap/connection.py"),
     ("    socket reads (SSL)", "read (ssl.py"),
+    ("message view (everything below)", "message (mailview/views/message.py"),
     ("  kept page (lookup, inputs)", "kept_or_rendered (mailview/views/kept.py"),
     ("    request inputs", "request_inputs (mailview/views/kept.py"),
     ("  render (template)", "render (django/shortcuts.py"),
@@ -58,6 +59,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--raw", type=Path, help="also copy py-spy's raw stacks here")
+    parser.add_argument(
+        "--path",
+        help="profile GETs of this path instead of the list page (e.g. /message/INBOX/77/?pane=1)",
+    )
     parser.add_argument(
         "--data-dir", type=Path, help="use the seeded bench.data set 'lists' (its 100k INBOX)"
     )
@@ -90,10 +96,18 @@ def main() -> int:
             stop = threading.Event()
             count = 0
 
+            def one() -> None:
+                if args.path:
+                    client.get(args.path).raise_for_status()
+                else:
+                    timed_page(client, "INBOX", rows)
+
+            one()
+
             def load() -> None:
                 nonlocal count
                 while not stop.is_set():
-                    timed_page(client, "INBOX", rows)
+                    one()
                     count += 1
 
             thread = threading.Thread(target=load)
@@ -123,6 +137,8 @@ def main() -> int:
             thread.join()
             elapsed = time.monotonic() - started
             logout(client)
+            if args.raw:
+                shutil.copyfile(out, args.raw)
             report(out.read_text(), count, elapsed, args)
     finally:
         dovecot.stop()
@@ -140,7 +156,8 @@ def report(raw: str, requests: int, elapsed: float, args: argparse.Namespace) ->
     total = sum(n for _, n in stacks)
     seconds = total / args.rate
     print(
-        f"\n{requests} warm requests of /mail/INBOX/ ({args.messages:,} messages) in "
+        f"\n{requests} warm requests of {args.path or '/mail/INBOX/'} "
+        f"({args.messages:,} messages) in "
         f"{elapsed:.1f} s; {total} GIL-holding samples = {seconds:.1f} s of Python CPU, "
         f"{seconds / max(requests, 1) * 1000:.1f} ms per request\n"
     )

@@ -38,7 +38,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, rowload
 from accounts.models import AuditEvent, RecentAddress
 from accounts.servers import server_for_login, smtp_server_for_login
 from mailview.compose import service
@@ -171,6 +171,14 @@ def undo(user: User, token: str) -> UndoResult:
         _remove_files(row)
         return UndoResult(True, OutgoingMessage.QUEUED, row.compose_id)
     return UndoResult(False, row.state, row.compose_id)
+
+
+def has_visible(user: User) -> bool:
+    """Would ``visible(user)`` return anything? Every kept page asks, so without the ORM
+    compiling a query each time (accounts/rowload.py; docs/benchmarks.md, issue 14)."""
+    return rowload.exists(OutgoingMessage, user=user.pk, reported=False) or rowload.exists(
+        OutgoingMessage, user=user.pk, state=ACTIVE
+    )
 
 
 def visible(user: User) -> list[OutgoingMessage]:

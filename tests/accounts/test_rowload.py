@@ -57,3 +57,26 @@ def test_sessions_read_back_and_expired_ones_are_gone():
     again = SessionStore(store.session_key)
     assert again.load() == {} and again.session_key is None
     assert SessionStore("no-such-key-0123456789abcdef").load() == {}
+
+
+def test_exists_answers_as_the_orm_for_equal_and_in_conditions(django_assert_num_queries):
+    from accounts.models import AuditEvent
+    from accounts.rowload import exists
+
+    users = get_user_model().objects
+    me, other = users.create(username="me@example.test"), users.create(username="o@example.test")
+    AuditEvent.objects.create(user=other, event="login", login="o@example.test")
+    cases = [
+        {"user": me.pk},
+        {"user": other.pk},
+        {"user": other.pk, "event": "login"},
+        {"user": other.pk, "event": "logout"},
+        {"user": other.pk, "event": ("logout", "login")},
+        {"user": other.pk, "event": ("logout",)},
+        {"user": me.pk, "event": ("logout", "login")},
+    ]
+    for conditions in cases:
+        with django_assert_num_queries(1):
+            answer = exists(AuditEvent, **conditions)
+        lookups = {f"{k}__in" if isinstance(v, tuple) else k: v for k, v in conditions.items()}
+        assert answer == AuditEvent.objects.filter(**lookups).exists(), conditions

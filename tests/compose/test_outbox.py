@@ -384,3 +384,19 @@ def test_the_delay_is_a_composing_setting_from_0_to_30_seconds_default_5(
     form["undo_send_delay"] = "12"
     assert client.post("/accounts/settings/composing/", form).status_code == 302
     assert ComposeSettings.for_user(user).undo_send_delay == 12
+
+
+@pytest.mark.django_db
+def test_the_pages_quick_question_agrees_with_the_rows_they_show() -> None:
+    """``has_visible`` (asked by every kept page) answers as ``visible`` does, per user."""
+    users = get_user_model().objects
+    me, other = users.create(username="me@example.test"), users.create(username="o@example.test")
+    assert not outbox.has_visible(me)
+    row = OutgoingMessage.objects.create(
+        user=other, token="b" * 32, compose_id="c" * 32, due=timezone.now(), sender="o@x.test"
+    )
+    assert outbox.has_visible(other) and not outbox.has_visible(me)
+    for state, reported in [(s, r) for s, _label in OutgoingMessage.STATES for r in (False, True)]:
+        OutgoingMessage.objects.filter(pk=row.pk).update(state=state, reported=reported)
+        assert outbox.has_visible(other) == bool(outbox.visible(other)), (state, reported)
+        assert not outbox.has_visible(me)
