@@ -259,7 +259,9 @@ def throughput(dovecot: Dovecot, check: Check, duration: float = 6.0) -> list[An
                     f"≥ {bound} pages/s, p95 < 300 ms, 0 errors",
                     f"{result.rps:.0f} pages/s, p95 {ms(result.latency.p95)} ms, "
                     f"{result.errors} errors; connections {split}, CPU s {cpu_split} "
-                    f"({per_page:.1f} ms/page, logins and first pages included)",
+                    f"({per_page:.1f} ms/page, logins and first pages included; in the timed "
+                    f"window Dovecot {result.cpu['dovecot_ms_per_request'] * 1000:.2f} ms/page, "
+                    f"the load client {result.cpu['client_ms_per_request'] * 1000:.2f})",
                     ok,
                 )
             )

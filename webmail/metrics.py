@@ -93,6 +93,9 @@ register_gauge("imap_connections_open", "IMAP connections in the pool", _pool_st
 register_gauge("imap_connections_idle", "idle IMAP connections in the pool", _pool_stat("idle"))
 register_gauge("imap_connections_busy", "leased IMAP connections", _pool_stat("busy"))
 register_gauge("imap_pool_logins", "logins with pooled connections", _pool_stat("logins"))
+register_gauge(
+    "imap_pool_waits", "times a request waited for a pooled connection", _pool_stat("waits")
+)
 
 # -- recent errors --------------------------------------------------------------------------------
 

@@ -61,6 +61,14 @@ class _Slot:
     conn: IMAPConnection
 
 
+@dataclass
+class _Waiters:
+    """Requests waiting for a connection of one login (on the pool's lock)."""
+
+    cond: threading.Condition
+    count: int = 0
+
+
 class ConnectionPool:
     def __init__(
         self,
@@ -79,7 +87,11 @@ class ConnectionPool:
         self.health_check_after = health_check_after
         self.wait = wait
         self.timeout = timeout
-        self._cond = threading.Condition()
+        # One lock; requests waiting for a connection of their own login wait on that login's
+        # condition (see _wait), everything else on the pool-wide one.
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._waiting: dict[str, _Waiters] = {}
         self._idle: dict[PoolKey, list[IMAPConnection]] = {}
         self._slots: dict[int, _Slot] = {}  # id(conn) -> slot, for every connection owned
         self._reserved: dict[str, int] = {}  # login -> slots being opened right now
@@ -90,6 +102,8 @@ class ConnectionPool:
         self._reaper: threading.Thread | None = None
         self._stopped = threading.Event()
         self.opened = 0  # connections opened since start, for tests and figures
+        self.waits = 0  # times a request waited for a connection or a slot (contention)
+        self.waiting = 0  # requests waiting right now
 
     # -- counting -----------------------------------------------------------
 
@@ -109,6 +123,8 @@ class ConnectionPool:
                 "busy": len(self._slots) - idle,
                 "logins": len({slot.key.login for slot in self._slots.values()}),
                 "opened": self.opened,
+                "waits": self.waits,
+                "waiting": self.waiting,
                 "commands": sum(slot.conn.commands for slot in self._slots.values()),
             }
 
@@ -173,7 +189,7 @@ class ConnectionPool:
                     # Connections opened with another password of this login are the first to go.
                     stale = self._pop_idle(lambda k: k.login == key.login and k != key)
                     if stale is None:
-                        self._wait(deadline, key.login)
+                        self._wait(deadline, key.login, own_login=True)
                         continue
                     evicted.append(stale)
                     continue
@@ -187,11 +203,51 @@ class ConnectionPool:
                 self._reserved[key.login] = self._reserved.get(key.login, 0) + 1
                 return None, evicted
 
-    def _wait(self, deadline: float, login: str) -> None:
+    def _wait(self, deadline: float, login: str, own_login: bool = False) -> None:
+        """Under the lock: wait for a connection to be given back or a slot to free up.
+
+        Waiting for one of the login's own connections (its limit reached) is on the login's
+        condition, and a connection given back wakes one such waiter, not all of them: with 50
+        requests of one user queued for its 4 connections, waking every waiter on each return
+        cost more CPU than the requests themselves (docs/benchmarks.md, issue 14)."""
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not self._cond.wait(remaining):
-            if time.monotonic() >= deadline:
-                raise PoolExhausted(f"no free IMAP connection for {login} within {self.wait}s")
+        self.waits += 1
+        self.waiting += 1
+        try:
+            if own_login:
+                waiters = self._waiting.get(login)
+                if waiters is None:
+                    waiters = self._waiting[login] = _Waiters(threading.Condition(self._lock))
+                waiters.count += 1
+                try:
+                    woken = remaining > 0 and waiters.cond.wait(remaining)
+                finally:
+                    waiters.count -= 1
+                    if not waiters.count:
+                        self._waiting.pop(login, None)
+            else:
+                woken = remaining > 0 and self._cond.wait(remaining)
+        finally:
+            self.waiting -= 1
+        if not woken and time.monotonic() >= deadline:
+            # A wake-up that raced with the timeout must not be lost for the others.
+            self._wake_one(login)
+            raise PoolExhausted(f"no free IMAP connection for {login} within {self.wait}s")
+
+    def _wake_one(self, login: str) -> None:
+        """Under the lock: a connection of ``login`` is idle again: one waiter of the login
+        takes it; if none waits, the pool-wide waiters may (by closing it)."""
+        waiters = self._waiting.get(login)
+        if waiters is not None and waiters.count:
+            waiters.cond.notify()
+        else:
+            self._cond.notify_all()
+
+    def _wake_all(self) -> None:
+        """Under the lock: slots or connections changed in a way any waiter may use."""
+        self._cond.notify_all()
+        for waiters in self._waiting.values():
+            waiters.cond.notify_all()
 
     def _pop_idle(self, match: Callable[[PoolKey], bool]) -> IMAPConnection | None:
         """Remove and return the least recently used idle connection whose key matches."""
@@ -214,7 +270,7 @@ class ConnectionPool:
         except BaseException:
             with self._cond:
                 self._unreserve(key.login)
-                self._cond.notify_all()
+                self._wake_all()
             raise
         with self._cond:
             self._unreserve(key.login)
@@ -241,9 +297,10 @@ class ConnectionPool:
             )
             if keep and slot is not None:
                 self._idle.setdefault(slot.key, []).append(conn)
+                self._wake_one(slot.key.login)
             else:
                 self._slots.pop(id(conn), None)
-            self._cond.notify_all()
+                self._wake_all()
         if not keep:
             conn.logout()
 
@@ -258,7 +315,7 @@ class ConnectionPool:
                 self._slots[id(conn)] = _Slot(key, self._generation.get(key.login, 0), conn)
                 conn.cache.shared = self._lists.setdefault(key.login, SharedLists())
                 self._idle.setdefault(key, []).append(conn)
-                self._cond.notify_all()
+                self._wake_all()
         if not fits:
             conn.logout()
 
@@ -268,7 +325,7 @@ class ConnectionPool:
             conns = self._idle.pop(key, [])
             for conn in conns:
                 self._slots.pop(id(conn), None)
-            self._cond.notify_all()
+            self._wake_all()
         for conn in conns:
             conn.close()
 
@@ -292,7 +349,7 @@ class ConnectionPool:
                 doomed.extend(self._idle.pop(key))
             for conn in doomed:
                 self._slots.pop(id(conn), None)
-            self._cond.notify_all()
+            self._wake_all()
         for conn in doomed:
             conn.logout()
         return len(doomed)
@@ -311,7 +368,7 @@ class ConnectionPool:
                 if not conns:
                     del self._idle[key]
             if doomed:
-                self._cond.notify_all()
+                self._wake_all()
         for conn in doomed:
             conn.logout()
         return len(doomed)
@@ -323,7 +380,7 @@ class ConnectionPool:
             self._idle.clear()
             for conn in doomed:
                 self._slots.pop(id(conn), None)
-            self._cond.notify_all()
+            self._wake_all()
         for conn in doomed:
             conn.logout()
 

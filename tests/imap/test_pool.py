@@ -84,6 +84,45 @@ def test_connections_per_login_are_limited_and_a_waiter_times_out(alice, pool):
     assert pool.connections_of(alice.username) == 2
 
 
+def test_a_connection_given_back_wakes_one_waiting_request_not_all_of_them(alice):
+    """30 requests of one login queue for its 2 connections: each connection given back goes to
+    one waiter. (Waking every waiter each time made them all re-check and sleep again: about
+    N²/2 waits, and with 50 sessions of one user more CPU than the requests themselves.)"""
+    pool = ConnectionPool(per_login=2, max_total=8, wait=120, timeout=30, reaper=False)
+    mail = session_of(alice, pool)
+    requests = 30
+    permits = threading.Semaphore(0)
+    served = []
+
+    def work(conn):
+        served.append(id(conn))
+        assert permits.acquire(timeout=60)
+
+    def settled(served_count: int, waiting: int) -> None:
+        deadline = time.monotonic() + 60
+        while (len(served), pool.stats()["waiting"]) != (served_count, waiting):
+            assert time.monotonic() < deadline, (len(served), pool.stats())
+            time.sleep(0.005)
+
+    try:
+        with ThreadPoolExecutor(requests) as ex:
+            futures = [ex.submit(mail.run, work) for _ in range(requests)]
+            settled(2, requests - 2)  # two hold the connections, everybody else waits
+            for done in range(1, requests - 1):
+                permits.release()  # one request ends and gives its connection back
+                settled(2 + done, requests - 2 - done)
+            for _ in range(2):
+                permits.release()
+            for future in futures:
+                future.result()
+        assert len(set(served)) == 2
+        # Each waiter woke once, when its turn came. Waking all the waiters on each return
+        # would be 28 + 27 + ... + 1 = 406 waits.
+        assert pool.stats()["waits"] == requests - 2, pool.stats()
+    finally:
+        pool.close_all()
+
+
 def test_the_global_cap_evicts_an_idle_connection_of_another_user(mail_user_factory, pool):
     users = [mail_user_factory(f"u{i}") for i in range(5)]
     for user in users:
