@@ -1,5 +1,5 @@
 """The reading pane through the views (issue 13): the list page with a message open (?msg=),
-the splitter's size saved per user, and the layout setting."""
+the splitter's size saved per user, and the layout setting (the list and search pages)."""
 
 from __future__ import annotations
 
@@ -106,3 +106,26 @@ def test_the_splitter_needs_a_login_and_a_post(alice, login, client):
         == 302
     )
     assert login(alice).get("/accounts/settings/panes/").status_code == 405
+
+
+def test_the_search_page_follows_the_layout_and_the_saved_size(alice, bob, login):
+    alice.append("INBOX", make_message(subject="Budget memo", date=T0), when=T0)
+    client = login(alice)
+    client.post("/accounts/settings/panes/", {"layout": "right", "size": "40"})
+    search = {"q": "budget", "folder": "INBOX"}
+    html = client.get("/search/", search).content.decode()
+    assert '<body class="app list-page pane-right">' in html
+    assert 'data-layout="right"' in html and 'aria-valuenow="40"' in html
+    assert "Budget memo</a>" in html and 'class="placeholder"' in preview(html)
+    client.post("/accounts/settings/display/", {"layout": "below", "page_size": "50"})
+    html = client.get("/search/", search).content.decode()
+    assert '<body class="app list-page pane-below">' in html
+    assert 'data-layout="below"' in html and 'aria-valuenow="45"' in html
+    client.post("/accounts/settings/display/", {"layout": "none", "page_size": "50"})
+    html = client.get("/search/", search).content.decode()
+    assert '<body class="app list-page pane-none">' in html
+    assert 'role="separator"' not in html
+    # Another user finds none of it, and has the default size.
+    theirs = login(bob).get("/search/", {"q": "budget", "scope": "all"}).content.decode()
+    assert "Budget memo" not in theirs
+    assert '<body class="app list-page pane-right">' in theirs and 'aria-valuenow="58"' in theirs

@@ -1,5 +1,6 @@
-"""The list's snippets come with the page's one FETCH: PREVIEW (RFC 8970) where the server offers
-it, else a bounded partial body; either way a user sees only their own mail's snippets."""
+"""The snippets of the list and of search results come with the page's one FETCH: PREVIEW
+(RFC 8970) where the server offers it, else a bounded partial body; either way a user sees only
+their own mail's snippets."""
 
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ def check(client: Client, other: Client) -> None:
     assert '<span class="snippet">Lunch at noon on Friday?</span>' in page
     assert '<span class="snippet">Your order shipped</span>' in page
     assert "Lunch at noon" not in other.get("/mail/INBOX/").content.decode()
+    # Search results carry them too (the same rows), and only of one's own mail.
+    found = client.get("/search/", {"q": "plain", "folder": "INBOX"}).content.decode()
+    assert '<span class="snippet">Lunch at noon on Friday?</span>' in found
+    theirs = other.get("/search/", {"q": "plain", "scope": "all"}).content.decode()
+    assert "Lunch at noon" not in theirs
 
 
 def test_snippets_from_the_servers_preview(
