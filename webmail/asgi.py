@@ -23,6 +23,8 @@ from webmail.workers import start_worker_thread  # noqa: E402
 # Live figures for the dashboard, and sessions ended by other worker processes.
 start_worker_thread()
 
+from webmail.gcfreeze import freeze_long_lived  # noqa: E402
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
@@ -30,3 +32,7 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Start-up's objects out of the collector's sight (webmail/gcfreeze.py); once more after the
+# first requests (webmail/asgi_handler.py).
+freeze_long_lived()

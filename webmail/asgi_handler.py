@@ -26,6 +26,8 @@ from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
+from webmail.gcfreeze import FREEZE_AGAIN_AFTER, freeze_long_lived
+
 
 class PooledThreadsASGIHandler(ASGIHandler):
     def __init__(self, idle: int = 64) -> None:
@@ -35,6 +37,7 @@ class PooledThreadsASGIHandler(ASGIHandler):
         # Touched only by the event loop's thread (ASGI calls): no lock needed.
         self._executors: deque[ThreadPoolExecutor] = deque()
         self.made = 0
+        self.served = 0
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         response: HttpResponseBase = await sync_to_async(self.get_response, thread_sensitive=True)(
@@ -57,6 +60,9 @@ class PooledThreadsASGIHandler(ASGIHandler):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        self.served += 1
+        if self.served == FREEZE_AGAIN_AFTER:
+            freeze_long_lived()
         executor = self._take()
         try:
             async with ThreadSensitiveContext(executor=executor):
