@@ -71,6 +71,7 @@ from mailview.imap.endpoint import Endpoint
 from mailview.imap.protocol.commands import Argument, sequence_set
 from mailview.imap.protocol.responses import Data, fetch_dict, parse_response
 from mailview.imap.protocol.syntax import Record
+from mailview.imap.values import row_fetch_argument
 from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.maildir import folder_path, index_folder, write_maildir
@@ -81,7 +82,13 @@ LOAD_PREFIX = "load"
 PAGE_SIZE = 50
 ROW_MARK = b'<tr class="row'
 LIST_STATUS_ARGS = (b'""', b'"*"', b"RETURN (SUBSCRIBED SPECIAL-USE STATUS (MESSAGES UNSEEN))")
-ROW_ITEMS = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
+
+
+def row_items(imap: BlockingIMAP) -> bytes:
+    """The FETCH items of the app's list rows on this server: with the snippets (PREVIEW, or
+    the partial body), as the app asks them (the raw side must ask what the page asks)."""
+    return row_fetch_argument(imap.capabilities)
+
 
 pc = time.perf_counter
 # imaplib (under imapclient) refuses lines over 1,000,000 bytes and the SORT answer of a million
@@ -265,7 +272,7 @@ def wire_round(imap: BlockingIMAP, folder: str) -> float:
     sort = wire(imap, b"UID", b"SORT", b"(REVERSE DATE)", b"UTF-8", b"ALL")
     line = next(r[0] for r in sort if isinstance(r[0], bytes) and r[0].startswith(b"* SORT"))
     first = [int(n) for n in line.split()[2 : 2 + PAGE_SIZE]]
-    fetched = wire(imap, b"UID", b"FETCH", sequence_set(first), ROW_ITEMS)
+    fetched = wire(imap, b"UID", b"FETCH", sequence_set(first), row_items(imap))
     elapsed = pc() - t0
     assert len(fetched) >= min(PAGE_SIZE, len(first)), (len(fetched), len(first))
     return elapsed
@@ -277,7 +284,7 @@ def warm_imap_round(imap: BlockingIMAP, uids: list[int]) -> float:
     t0 = pc()
     wire(imap, b"NOOP")
     wire(imap, b"LIST", *LIST_STATUS_ARGS)
-    for records in wire(imap, b"UID", b"FETCH", sequence_set(uids), ROW_ITEMS):
+    for records in wire(imap, b"UID", b"FETCH", sequence_set(uids), row_items(imap)):
         response = parse_response(records)
         if isinstance(response, Data) and response.kind == "FETCH":
             fetch_dict(response)

@@ -55,12 +55,12 @@ from bench.list_pages import (
     machine,
     ms,
     pc,
+    row_items,
     seed,
     wire,
     wire_connect,
 )
 from mailview.imap.blocking import BlockingIMAP
-from mailview.imap.client import ROW_FETCH_ITEMS
 from mailview.imap.protocol.commands import sequence_set
 from mailview.imap.protocol.responses import Data, fetch_dict, parse_response
 from mailview.imap.protocol.syntax import Record
@@ -99,9 +99,6 @@ def quick(word: str) -> list[bytes]:
     return keys
 
 
-ROW_ITEMS = b"(" + b" ".join(ROW_FETCH_ITEMS) + b")"
-
-
 def sorted_hits(responses: list[list[Record]], name: bytes) -> list[int]:
     """The numbers of ``* SORT ...`` / ``* SEARCH ...`` (split, not parsed further)."""
     out: list[int] = []
@@ -115,7 +112,7 @@ def sorted_hits(responses: list[list[Record]], name: bytes) -> list[int]:
 def fetch_rows(imap: BlockingIMAP, uids: list[int]) -> int:
     """UID FETCH of the list's items for ``uids``, parsed by our parser; rows parsed."""
     rows = 0
-    for records in wire(imap, b"UID", b"FETCH", sequence_set(uids), ROW_ITEMS):
+    for records in wire(imap, b"UID", b"FETCH", sequence_set(uids), row_items(imap)):
         response = parse_response(records)
         if isinstance(response, Data) and response.kind == "FETCH":
             fetch_dict(response)
@@ -143,7 +140,7 @@ def raw_wire(imap: BlockingIMAP, word: str) -> float:
     uids = sorted_hits(wire(imap, b"UID", b"SORT", b"(DATE)", b"UTF-8", *quick(word)), b"SORT")
     newest = list(reversed(uids[-PAGE_SIZE:]))
     if newest:
-        wire(imap, b"UID", b"FETCH", sequence_set(newest), ROW_ITEMS)
+        wire(imap, b"UID", b"FETCH", sequence_set(newest), row_items(imap))
     return pc() - t0
 
 
