@@ -222,6 +222,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = envstr("STATIC_ROOT") or None  # for collectstatic behind a reverse proxy
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's static files storage, each URL worked out once (webmail/staticstorage.py).
+    "staticfiles": {"BACKEND": "webmail.staticstorage.CachedURLStaticFilesStorage"},
+}
 # WhiteNoise serves static files from Daphne; with finders on, no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -54,6 +54,7 @@ from mailview.services.session import MailSession
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,16 @@ def undo(user: User, token: str) -> UndoResult:
         _remove_files(row)
         return UndoResult(True, OutgoingMessage.QUEUED, row.compose_id)
     return UndoResult(False, row.state, row.compose_id)
+
+
+def request_has_visible(request: HttpRequest) -> bool:
+    """``has_visible`` of the request's user, asked once per request (the kept-page lookup and
+    the notice of a page rendered after it both want it)."""
+    known: bool | None = getattr(request, "_outbox_visible", None)
+    if known is None:
+        known = has_visible(request.user)  # type: ignore[arg-type]
+        request._outbox_visible = known  # type: ignore[attr-defined]
+    return known
 
 
 def has_visible(user: User) -> bool:

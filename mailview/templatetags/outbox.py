@@ -21,7 +21,7 @@ def outbox_notices(context: dict[str, Any]) -> SafeString:
     if request is None or not request.user.is_authenticated:
         return SafeString("")
     # Nearly every page has nothing to say: asked without the ORM first (outbox.has_visible).
-    rows = outbox.visible(request.user) if outbox.has_visible(request.user) else []
+    rows = outbox.visible(request.user) if outbox.request_has_visible(request) else []
     if not rows:
         return SafeString("")
     lend_secret(request, rows)

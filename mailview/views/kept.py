@@ -57,7 +57,7 @@ def kept_or_rendered(
     """``render(request, template, context)``, or the same page kept from an earlier request
     with equal ``inputs`` (the view's: what the context is made of)."""
     key = (request.user.get_username(), request.session.session_key or "", request.get_full_path())
-    if len(messages.get_messages(request)) or not key[1] or outbox.has_visible(request.user):
+    if len(messages.get_messages(request)) or not key[1] or outbox.request_has_visible(request):
         # Flash messages, or a message waiting to be sent (its "Sending… Undo" notice lends
         # the worker the user's secret: templatetags/outbox.py): drawn for this request only.
         return render(request, template, context)
