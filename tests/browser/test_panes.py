@@ -36,6 +36,18 @@ def choose_layout(page: Page, base_url: str, label: str) -> None:
     page.goto(f"{base_url}/mail/INBOX/")
 
 
+def drag_splitter(page: Page, dx: float) -> int:
+    """Drag the splitter ``dx`` pixels with the mouse; the size it then announces."""
+    handle = box(page, ".splitter")
+    y = handle["y"] + handle["height"] / 2
+    page.mouse.move(handle["x"] + 3, y)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + dx, y, steps=5)
+    page.mouse.up()
+    value = page.locator(".splitter").get_attribute("aria-valuenow")
+    return int(value or "0")
+
+
 def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).bounding_box()
     assert found is not None, selector
@@ -96,13 +108,7 @@ def test_the_splitter_moves_with_keys_and_mouse_and_survives_a_reload(
     # The arrows moved the splitter, not the list's selection.
     expect(page.locator(f"{ROWS}.selected")).to_have_count(0)
     # Dragging: the list follows the mouse.
-    handle = box(page, ".splitter")
-    y = handle["y"] + handle["height"] / 2
-    page.mouse.move(handle["x"] + 3, y)
-    page.mouse.down()
-    page.mouse.move(handle["x"] + 150, y, steps=5)
-    page.mouse.up()
-    dragged = int(splitter.get_attribute("aria-valuenow") or "0")
+    dragged = drag_splitter(page, 150)
     assert dragged > 46
     # Saved for the user: the same size after a reload.
     expect(splitter).to_have_attribute("data-saved", str(dragged))

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_panes import LONG, ROWS, box, choose_layout, shown_subject_chars
+from tests.browser.test_panes import (
+    LONG,
+    ROWS,
+    box,
+    choose_layout,
+    drag_splitter,
+    shown_subject_chars,
+)
 from tests.browser.test_phone import PHONE, too_small
 from tests.support.browser import at, fill, log_in
 from tests.support.dovecot import MailUser
@@ -127,13 +134,7 @@ def test_the_search_pages_splitter_moves_and_is_remembered(
     page.keyboard.press("PageUp")
     expect(splitter).to_have_attribute("aria-valuenow", "46")
     assert box(page, "main.list-pane")["width"] < width - 50
-    handle = box(page, ".splitter")
-    y = handle["y"] + handle["height"] / 2
-    page.mouse.move(handle["x"] + 3, y)
-    page.mouse.down()
-    page.mouse.move(handle["x"] + 150, y, steps=5)
-    page.mouse.up()
-    dragged = int(splitter.get_attribute("aria-valuenow") or "0")
+    dragged = drag_splitter(page, 150)
     assert dragged > 46
     expect(splitter).to_have_attribute("data-saved", str(dragged))
     page.reload()
