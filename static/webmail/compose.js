@@ -88,7 +88,10 @@ function compose(form) {
   // -- where the cursor starts ----------------------------------------------------------------
   var toField = document.getElementById("c-to");
   var kind = form.dataset.kind;
-  if (sendCheck) {
+  var userMovedFirst = document.activeElement && document.activeElement !== document.body;
+  if (userMovedFirst) {
+    // The person already clicked or typed into a field while the page loaded: leave them there.
+  } else if (sendCheck) {
     document.getElementById("c-send-anyway").focus();
   } else if (!toField.value) {
     toField.focus();

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from typing import TypeVar
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.support.browser import INBOX_URL, log_in
 from tests.support.compose import folder_messages, text_of
@@ -242,6 +242,32 @@ def test_invalid_address_is_named(page: Page, daphne_server: LiveServer, alice: 
         "“bob at example” in the To field is not a valid email address."
     )
     expect(page.get_by_label("To", exact=True)).to_have_value("bob at example")
+
+
+def test_typing_before_the_page_script_runs_keeps_the_cursor_where_the_user_put_it(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    # On a slow connection the person starts typing in To before compose.js has run; the script
+    # must not then move the cursor to the message text (half the address would land there).
+    # The service worker is blocked so that Playwright sees (and holds) the script's request.
+    context = browser.new_context(service_workers="block")
+    try:
+        page = context.new_page()
+        held: list[Route] = []
+        page.route(re.compile(r"/static/webmail/compose\.js"), lambda route: held.append(route))
+        log_in(page, daphne_server.url, alice)
+        _compose(page, daphne_server.url)
+        to = page.get_by_label("To", exact=True)
+        to.press_sequentially("Zo")
+        expect(to).to_have_value("Zo")
+        assert held, "compose.js was not requested (or not held)"
+        held[0].continue_()
+        expect(page.locator("#c-to-list")).to_be_attached()  # made by compose.js: it has run
+        page.keyboard.type("e")
+        expect(to).to_have_value("Zoe")
+        expect(page.get_by_label("Message text", exact=True)).to_have_value("")
+    finally:
+        context.close()
 
 
 def test_autocomplete_from_contacts_groups_and_recent(

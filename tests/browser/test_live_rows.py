@@ -20,7 +20,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import at, fill, folder_item, list_dom, log_in, same_as_fresh
+from tests.support.browser import (
+    ACTION_TIMEOUT_MS,
+    at,
+    fill,
+    folder_item,
+    list_dom,
+    log_in,
+    same_as_fresh,
+)
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer, mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
@@ -289,7 +297,7 @@ def test_live_row_at_phone_width_matches_a_fresh_render_and_can_be_acted_on(
 ) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     try:
         seed(alice)
         open_list(page, daphne_server, alice, "list")

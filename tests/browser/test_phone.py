@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
-from tests.support.browser import at, fill, log_in
+from tests.support.browser import ACTION_TIMEOUT_MS, at, fill, log_in
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
@@ -36,7 +36,7 @@ def seed(user: MailUser) -> None:
 def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     yield page
     context.close()
 

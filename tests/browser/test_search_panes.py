@@ -19,7 +19,7 @@ from tests.browser.test_panes import (
     shown_subject_chars,
 )
 from tests.browser.test_phone import PHONE, too_small
-from tests.support.browser import at, fill, log_in
+from tests.support.browser import ACTION_TIMEOUT_MS, at, fill, log_in
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
@@ -152,7 +152,7 @@ def test_the_search_pages_splitter_moves_and_is_remembered(
 def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     yield page
     context.close()
 

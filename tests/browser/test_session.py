@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import LOGIN_URL, at, fill, folder_item, log_in
+from tests.support.browser import ACTION_TIMEOUT_MS, LOGIN_URL, at, fill, folder_item, log_in
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
@@ -140,7 +140,7 @@ def test_dates_follow_browser_time_zone(
     context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="Asia/Tokyo")
     try:
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
         log_in(page, daphne_server.url, alice)
         row = page.locator("table.messages tr.row").first
         # 2026-01-05 09:00 UTC is 18:00 in Tokyo.

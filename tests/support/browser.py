@@ -16,6 +16,12 @@ from webmail.devmail.dovecot import append_message
 #: A fixed point in the past, so list dates and date order never depend on the clock.
 BASE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
+# The suite runs on a 2-core machine that other work may load heavily: a page or a poll can take
+# seconds there. Waits end as soon as their condition holds, so a generous budget costs a passing
+# test nothing; Playwright's 5 s default for expect() failed healthy tests under load.
+EXPECT_TIMEOUT_MS = 15_000
+ACTION_TIMEOUT_MS = 20_000
+
 INBOX_URL = re.compile(r"/mail/INBOX/$")
 LOGIN_URL = re.compile(r"/accounts/login/")
 
