@@ -8,4 +8,4 @@ class MailviewConfig(AppConfig):
     def ready(self) -> None:
         # Registers live mail's receiver of accounts' mail_sessions_ended (watchers, websockets).
         # Imported in ready(): it imports models, not importable while the registry is filled.
-        from mailview.live import watcher  # noqa: F401
+        from mailview.live import registry  # noqa: F401

@@ -220,7 +220,7 @@ def _live_stat(name: str) -> Callable[[], float]:
     def read() -> float:
         # Imported when read: the logging configuration loads this module before Django's app
         # registry is ready, and the watcher imports accounts' models.
-        from mailview.live.watcher import live_stats
+        from mailview.live.registry import live_stats
 
         return float(live_stats()[name])
 

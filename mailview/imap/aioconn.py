@@ -75,6 +75,10 @@ class AsyncIMAP:
         self.capabilities: frozenset[str] = frozenset()
         self.closed = False
         self._idle_tag: bytes | None = None
+        # When a list: every command's untagged responses are also appended here. A watcher
+        # reads it for the changes the server reported among the answers to its own commands
+        # (RFC 3501 7: an EXPUNGE or a FETCH of new flags may come with any command's answer).
+        self.answers: list[Untagged] | None = None
 
     # -- opening and closing ------------------------------------------------
 
@@ -255,7 +259,10 @@ class AsyncIMAP:
         tag = self._next_tag()
         await self._send_command(tag, words)
         name = words[0] if isinstance(words[0], bytes) else b""
-        return await self._complete(tag, name.decode("ascii", "replace"))
+        status, untagged = await self._complete(tag, name.decode("ascii", "replace"))
+        if self.answers is not None:
+            self.answers += untagged
+        return status, untagged
 
     async def _complete(self, tag: bytes, name: str) -> tuple[Status, list[Untagged]]:
         untagged: list[Untagged] = []

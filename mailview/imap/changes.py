@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .protocol.responses import (
     Continuation,
+    Data,
     Response,
     Status,
     fetch_dict,
@@ -174,3 +175,25 @@ def apply_untagged(state: FolderState, responses: Iterable[Change | None]) -> Ch
             if item.name == "HIGHESTMODSEQ":
                 state.highestmodseq = max(state.highestmodseq, item.value)
     return changes
+
+
+def stray_changes(answers: Iterable[Response]) -> Iterator[Change]:
+    """The folder's changes among the answers to a watcher's own commands.
+
+    RFC 3501 (7): the server may send EXISTS, EXPUNGE or a FETCH of new flags with the answer
+    to any command, and does not send them again. The watcher's own row FETCH (its answers carry
+    the ENVELOPE that only rows ask for) is not a change.
+    """
+    for response in answers:
+        change = parse_untagged(response)
+        if isinstance(change, FetchFlags) and _is_row(response):
+            continue
+        if isinstance(change, Exists | Expunge | Vanished | FetchFlags):
+            yield change
+
+
+def _is_row(response: Response) -> bool:
+    try:
+        return isinstance(response, Data) and b"ENVELOPE" in fetch_dict(response)
+    except ResponseSyntaxError:
+        return False

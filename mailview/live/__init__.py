@@ -2,7 +2,8 @@
 fallback.
 
 - ``watcher``: one IDLE connection per (login, folder) per process (the asyncio IMAP driver);
-  turns untagged responses into events with pure functions.
+  turns untagged responses into events with pure functions; ``registry``: the watchers of
+  this process shared between tabs, and the end of a login's live mail.
 - ``events``: the event types and ``publish()``, the only door to the channel layer.
 - ``consumers``, ``routing``: the websocket at ws/live/; ``views``: /updates/<folder>/ polling.
 

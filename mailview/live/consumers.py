@@ -41,7 +41,8 @@ from accounts.sso.tokens import current_secret, is_sso
 from mailview.imap.client import check_folder_name
 from mailview.imap.errors import CredentialsUnavailable, InvalidName, MailError
 from mailview.live import events, present
-from mailview.live.watcher import FolderWatcher, WatcherLimit, registry
+from mailview.live.registry import WatcherLimit, registry
+from mailview.live.watcher import FolderWatcher
 from mailview.render.format import clock_format
 from mailview.services.session import MailSession
 

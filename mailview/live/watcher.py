@@ -22,16 +22,12 @@ import asyncio
 import logging
 import random
 import ssl
-import threading
 from array import array
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.dispatch import receiver
 
 from accounts.servers import MailServer
-from accounts.signals import mail_sessions_ended
 from mailview.imap.aioconn import AsyncIMAP
 from mailview.imap.changes import (
     Bye,
@@ -44,6 +40,7 @@ from mailview.imap.changes import (
     Vanished,
     apply_untagged,
     parse_untagged,
+    stray_changes,
 )
 from mailview.imap.criteria import decode_folder_name, folder_argument
 from mailview.imap.errors import AuthenticationFailed, FolderNotFound, InvalidName, MailError
@@ -150,6 +147,7 @@ class FolderWatcher:
             if qresync:
                 await conn.command(b"ENABLE", b"QRESYNC")
             await self._select(conn, qresync)
+            conn.answers = []  # from here on, changes among any command's answers count
             if self.tree is not None:
                 await self.tree.start(conn)
         if not conn.has("IDLE"):
@@ -182,6 +180,7 @@ class FolderWatcher:
                 parsed += [parse_untagged(r) for r in done]
                 await self._handle(conn, parsed)
                 await self._follow_tree(conn, raw)
+                await self._settle(conn)
 
     async def _follow_tree(self, conn: AsyncIMAP, responses: list[Any]) -> None:
         """The INBOX watcher's second duty: the folder tree's notifications, or a scan when due."""
@@ -201,9 +200,23 @@ class FolderWatcher:
             await asyncio.sleep(interval)
             async with asyncio.timeout(timeout):
                 _status, untagged = await conn.command(b"NOOP")
+                conn.answers = []  # the NOOP's own answers are handled right here
                 self.polls += 1
                 await self._handle(conn, [parse_untagged(r) for r in untagged])
                 await self._follow_tree(conn, untagged)
+                await self._settle(conn)
+
+    async def _settle(self, conn: AsyncIMAP) -> None:
+        """Changes the server reported among the answers to the watcher's own commands (the
+        rows it fetched, the counts, the folder tree's scan): a flag set by another client while
+        the watcher fetched a new message's row comes there, and the server will not say it
+        again in the next IDLE. Handled before idling again, until none are left."""
+        while True:
+            answers, conn.answers = conn.answers or [], []
+            strays: list[Change | None] = list(stray_changes(answers))
+            if not strays:
+                return
+            await self._handle(conn, strays)
 
     async def _select(self, conn: AsyncIMAP, qresync: bool) -> None:
         name = folder_argument(self.folder)
@@ -353,147 +366,3 @@ class FolderWatcher:
         if counts is not None and self.tree is not None:
             self.tree.state.counts[self.folder] = counts  # published here, not again by the tree
         return counts
-
-
-# -- sharing between tabs ----------------------------------------------------------------------
-
-
-class WatcherLimit(Exception):
-    """The login already has as many watchers as it may hold (WEBMAIL_LIVE_WATCHERS_PER_USER)."""
-
-
-class WatcherRegistry:
-    """The watchers of this process, one per (login, folder), reference counted.
-
-    Used from the event loop (consumers); `close_login_threadsafe` may be called from any thread.
-    """
-
-    def __init__(self) -> None:
-        self._watchers: dict[tuple[str, str], FolderWatcher] = {}
-        self.websockets = 0
-        self._lock = threading.Lock()
-
-    def acquire(
-        self, login: str, folder: str, server: MailServer, password: str, *, limit: int = 0
-    ) -> FolderWatcher:
-        """The login's watcher of ``folder``, started if needed; WatcherLimit if that would make
-        more than ``limit`` (when set) watchers of this login in this process."""
-        key = (login, folder)
-        watcher = self._watchers.get(key)
-        if watcher is None or not watcher.running or watcher.failed:
-            if limit and watcher is None and len(self.watchers(login)) >= limit:
-                raise WatcherLimit(f"{login} holds {limit} watchers")
-            if watcher is not None:
-                watcher.stop()
-            watcher = FolderWatcher(login, folder, server, password)
-            with self._lock:
-                self._watchers[key] = watcher
-            watcher.start()
-        else:
-            watcher.password = password  # the newest session's password is the likeliest valid
-        if watcher._linger is not None:
-            watcher._linger.cancel()
-            watcher._linger = None
-        watcher.refs += 1
-        return watcher
-
-    def release(self, watcher: FolderWatcher) -> None:
-        if self._watchers.get((watcher.login, watcher.folder)) is not watcher:
-            return  # already closed (session ended) or replaced
-        watcher.refs -= 1
-        if watcher.refs > 0:
-            return
-        linger = float(getattr(settings, "WEBMAIL_LIVE_LINGER", 5.0))
-        if linger <= 0:
-            self._close(watcher)
-        else:
-            watcher._linger = watcher.loop.call_later(linger, self._close_if_unused, watcher)
-
-    def _close_if_unused(self, watcher: FolderWatcher) -> None:
-        watcher._linger = None
-        if watcher.refs <= 0:
-            self._close(watcher)
-
-    def _close(self, watcher: FolderWatcher) -> None:
-        with self._lock:
-            if self._watchers.get((watcher.login, watcher.folder)) is watcher:
-                del self._watchers[(watcher.login, watcher.folder)]
-        watcher.stop()
-
-    def close_login(self, login: str) -> int:
-        """Close every watcher of `login` now (call from the event loop's thread)."""
-        with self._lock:
-            mine = [w for (lg, _f), w in self._watchers.items() if lg == login]
-        for watcher in mine:
-            self._close(watcher)
-        return len(mine)
-
-    def close_login_threadsafe(self, login: str) -> int:
-        """Close the login's watchers from any thread; returns how many there were."""
-        with self._lock:
-            mine = [w for (lg, _f), w in self._watchers.items() if lg == login]
-        for watcher in mine:
-            if watcher.loop.is_closed():
-                self._forget(watcher)
-                continue
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is watcher.loop:
-                self._close(watcher)
-            else:
-                watcher.loop.call_soon_threadsafe(self._close, watcher)
-        return len(mine)
-
-    def _forget(self, watcher: FolderWatcher) -> None:
-        with self._lock:
-            if self._watchers.get((watcher.login, watcher.folder)) is watcher:
-                del self._watchers[(watcher.login, watcher.folder)]
-
-    def watchers(self, login: str | None = None) -> list[FolderWatcher]:
-        with self._lock:
-            return [w for (lg, _f), w in self._watchers.items() if login in (None, lg)]
-
-    def stats(self) -> dict[str, int]:
-        with self._lock:
-            watchers = list(self._watchers.values())
-        return {
-            "watchers": len(watchers),
-            "idling": sum(1 for w in watchers if w.ready.is_set() and not w.failed),
-            "websockets": self.websockets,
-        }
-
-
-registry = WatcherRegistry()
-
-
-def live_stats() -> dict[str, int]:
-    """This process's live mail: {"watchers": n, "idling": n, "websockets": n}."""
-    return registry.stats()
-
-
-def end_live_mail(login: str) -> None:
-    """The login's mail sessions ended: close its watchers here, its websockets everywhere.
-
-    Callable from sync code (a view, a signal receiver) or from the event loop.
-    """
-    registry.close_login_threadsafe(login)
-    ended = events.SessionEnded(login)
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        async_to_sync(events.publish)(ended)
-    else:
-        task = loop.create_task(events.publish(ended))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
-
-
-_pending: set[asyncio.Task[None]] = set()
-
-
-@receiver(mail_sessions_ended)
-def close_live_mail(sender: Any, login: str, **kwargs: Any) -> None:
-    """Close the login's IDLE watchers in this process and its websockets in every process."""
-    end_live_mail(login)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from channels.layers import channel_layers
 
-from mailview.live.watcher import registry
+from mailview.live.registry import registry
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from mailview.live.watcher import registry
+from mailview.live.registry import registry
 from tests.support.capabilities import dovecot_capabilities, hidden
 from tests.support.live import event_of, open_socket, receive_until, run, watching
 from tests.support.servers import point_at

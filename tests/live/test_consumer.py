@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import AsyncClient
 
 from accounts.models import Preferences
-from mailview.live.watcher import live_stats, registry
+from mailview.live.registry import live_stats, registry
 from tests.support.live import event_of, open_socket, receive_until, run, until, watching
 from webmail import metrics
 from webmail.devmail.factories import make_message

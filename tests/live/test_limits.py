@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailview.live.watcher import registry
+from mailview.live.registry import registry
 from tests.support.live import open_socket, receive_until, run, watching
 
 pytestmark = pytest.mark.django_db(transaction=True)

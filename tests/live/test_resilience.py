@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from mailview.live.watcher import registry
+from mailview.live.registry import registry
 from tests.support.live import event_of, open_socket, receive_until, run, until, watching
 from tests.support.servers import point_at
 from webmail.devmail.factories import make_message, message_bytes

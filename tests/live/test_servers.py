@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mailview.live.watcher import registry
+from mailview.live.registry import registry
 from tests.support.live import event_of, open_socket, receive_until, run, until, watching
 from webmail.devmail.factories import make_message
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from mailview.live.watcher import registry
+from mailview.live.registry import registry
 from tests.support.dovecot import MailUser
 from tests.support.live import event_of, open_socket, receive_until, run, watching
 from tests.support.servers import point_at
