@@ -35,9 +35,12 @@ os.environ.setdefault("WEBMAIL_UNDO_SEND_DEFAULT", "0")
 
 # Tests in parallel (pytest-xdist, scripts/test): each process takes its servers' ports from a
 # range of its own, below the kernel's ephemeral ports (webmail.devmail.dovecot.free_port).
+# WEBMAIL_TEST_PORT_SLOT shifts the ranges of a second run going on at the same time
+# (scripts/test runs the PostgreSQL + Redis configuration beside the browser tests).
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw") and _worker[2:].isdigit():
-    _first = 10_000 + int(_worker[2:]) % 9 * 2_500
+    _slot = int(os.environ.get("WEBMAIL_TEST_PORT_SLOT", "0")) + int(_worker[2:])
+    _first = 10_000 + _slot % 9 * 2_500
     os.environ.setdefault("WEBMAIL_PORT_RANGE", f"{_first}-{_first + 2_499}")
 
 pytest_plugins = [

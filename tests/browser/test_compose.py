@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 T = TypeVar("T")
 
 
-def _wait_for(fn: Callable[[], T], timeout: float = 15.0) -> T:
+def _wait_for(fn: Callable[[], T], timeout: float = 30.0) -> T:
     """Poll ``fn`` until it returns something truthy (mail arrives asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
