@@ -112,9 +112,13 @@ def test_logout_in_one_process_closes_the_websocket_and_watcher_in_the_other(
             data={"csrfmiddlewaretoken": client.cookies["csrftoken"]},
         )
         assert response.status_code == 302
-        with pytest.raises(Closed) as closed:
+        with pytest.raises((Closed, ConnectionResetError)) as closed:
             await receive_kind(ws, "never", timeout=30)
-        assert closed.value.code == 4001
+        # B closes with 4001 (the code is tested in tests/live/test_consumer.py). Daphne waits
+        # 1 s for the client's answer to its close frame, then drops the connection: on a loaded
+        # machine this client may not have read the frame by then, and the reset discards it.
+        if isinstance(closed.value, Closed):
+            assert closed.value.code == 4001
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
         while await asyncio.to_thread(dovecot.connection_count, alice.username):

@@ -88,6 +88,7 @@ class WSClient:
                     return json.loads(payload)
                 if opcode == 8:
                     code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                    await self.close()  # answer the close, as a client must (RFC 6455 5.5.1)
                     raise Closed(code)
                 if opcode == 9:  # ping: answer pong (masked, as a client must)
                     mask = os.urandom(4)
