@@ -58,6 +58,10 @@ class SessionActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and not touch(request):
-            request.session.flush()
+            # The session was ended: elsewhere, or by a concurrent request of this browser (a
+            # single sign-on that could not be refreshed), which may already have given the
+            # browser a new session. This request is answered as logged out; it deletes what
+            # is left of its session but neither deletes nor replaces the browser's cookie.
+            request.session.delete()
             request.user = AnonymousUser()
         return self.get_response(request)

@@ -1,4 +1,4 @@
-"""The client's address, and whether it is inside configured networks."""
+"""The client's address, and whether it is inside configured networks; what kind of request."""
 
 from __future__ import annotations
 
@@ -84,3 +84,10 @@ def user_agent(request: HttpRequest | None) -> str:
     if request is None:
         return ""
     return (request.META.get("HTTP_USER_AGENT") or "")[:300]
+
+
+def is_navigation(request: HttpRequest) -> bool:
+    """True for a page the browser shows (a link, a form, the address bar), False for a page's
+    background request (fetch, XMLHttpRequest), which cannot follow a redirect to another site.
+    Browsers without Fetch Metadata count as navigations (the redirect is then the old way)."""
+    return request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"

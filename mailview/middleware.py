@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.sso.tokens import reauth_for
+from accounts.net import is_navigation
+from accounts.sso.tokens import ReauthNeeded, reauth_for, remember_reauth
 from mailview.imap.errors import AuthenticationFailed, CredentialsUnavailable, MailError
 
 log = logging.getLogger(__name__)
@@ -33,16 +34,22 @@ class MailErrorMiddleware:
             exception = reauth_for(request) or exception
         if isinstance(exception, CredentialsUnavailable | AuthenticationFailed):
             next_query = urlencode({"next": request.get_full_path()})
-            reauth_url = getattr(exception, "reauth_url", "")
-            if reauth_url:
+            if isinstance(exception, ReauthNeeded):
                 # Single sign-on that can no longer be refreshed: the session ends and the user
-                # goes back through the provider. The new (anonymous) session remembers where,
-                # so that the login page sends there too when a background request of the page
-                # was the one that found out.
+                # goes back through the provider. A cookie remembers where, so that the login
+                # page sends there too when a background request of the page was the one that
+                # found out.
+                # A background request goes to the login page instead, which the page's script
+                # follows with the whole page (it cannot follow the provider's site itself).
                 logout(request)
-                for key, value in getattr(exception, "remember", {}).items():
-                    request.session[key] = value
-                return redirect(f"{reauth_url}&{next_query}")
+                target = (
+                    f"{exception.reauth_url}&{next_query}"
+                    if is_navigation(request)
+                    else f"{settings.LOGIN_URL}?{next_query}"
+                )
+                response = redirect(target)
+                remember_reauth(request, response, exception.domain)
+                return response
             # The session cannot reach the mailbox any more: start again from the login page.
             was_user = request.user.is_authenticated
             logout(request)

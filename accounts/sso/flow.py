@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PENDING = "_sso_pending"
 PENDING_MAX_AGE = 600
+PENDING_KEPT = 4
 
 
 def redirect_uri(request: HttpRequest) -> str:
@@ -51,15 +52,31 @@ def redirect_uri(request: HttpRequest) -> str:
 def start(request: HttpRequest, provider: Provider, login_hint: str, next_url: str) -> str:
     """Begin a sign-in at ``provider``; the URL to send the browser to."""
     auth = authorization_request(provider, redirect_uri(request), login_hint)
-    request.session[PENDING] = {
+    # Kept per state: a second sign-in started meanwhile (another tab, a page's second
+    # request) must not make the first one's answer look foreign.
+    now = time.time()
+    pending = {
+        state: entry
+        for state, entry in _pending(request).items()
+        if now - entry.get("since", 0) <= PENDING_MAX_AGE
+    }
+    pending[auth.state] = {
         "state": auth.state,
         "nonce": auth.nonce,
         "verifier": auth.code_verifier,
         "domain": provider.domain,
         "next": next_url,
-        "since": time.time(),
+        "since": now,
     }
+    request.session[PENDING] = dict(list(pending.items())[-PENDING_KEPT:])
     return auth.url
+
+
+def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    value = request.session.get(PENDING)
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(v, dict) and isinstance(k, str)}
 
 
 @dataclass(frozen=True)
@@ -72,13 +89,25 @@ class Finished:
 
 def finish(request: HttpRequest) -> Finished:
     """Check the provider's answer and sign the user in to the mail server; SSOError if not."""
-    pending = request.session.pop(PENDING, None)
-    if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_MAX_AGE:
+    waiting = _pending(request)
+    answer = request.GET.get("state", "").encode()
+    state = next((k for k in waiting if hmac.compare_digest(answer, k.encode())), None)
+    pending = waiting.pop(state) if state is not None else None
+    if waiting:
+        request.session[PENDING] = waiting
+    else:
+        request.session.pop(PENDING, None)
+    if not waiting and pending is None:
         raise SSOError(
             "no pending sign-in",
             _("This sign-in has expired or was started elsewhere. Please start again."),
         )
-    if not hmac.compare_digest(request.GET.get("state", "").encode(), pending["state"].encode()):
+    if pending is not None and time.time() - pending.get("since", 0) > PENDING_MAX_AGE:
+        raise SSOError(
+            "pending sign-in too old",
+            _("This sign-in has expired or was started elsewhere. Please start again."),
+        )
+    if pending is None:
         raise SSOError(
             "state mismatch",
             _("The sign-in answer does not belong to this browser's request. Please start again."),

@@ -14,6 +14,7 @@ back through the provider (mailview/middleware.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -45,8 +46,12 @@ from mailview.imap.errors import CredentialsUnavailable
 #: Refresh when this share of the access token's lifetime has passed (at most 60 s before).
 REFRESH_SHARE = 0.5
 LOCK_SECONDS = 30
-#: In an anonymous session: its SSO login ended for want of a refresh; sign in there again.
-REAUTH_DOMAIN = "_sso_reauth_domain"
+#: Where a browser whose SSO session ended for want of a refresh must sign in again, kept two
+#: ways: a signed cookie on the answer that ended the session, and a note in the cache under the
+#: browser's key cookie, for when that answer never reached the browser (a background request
+#: cancelled by the next page): the browser then still sends the key cookie of the ended login.
+REAUTH_COOKIE = "webmail_sso_reauth"
+REAUTH_SALT = "webmail.sso.reauth"
 REAUTH_HINT_SECONDS = 600
 
 
@@ -57,19 +62,54 @@ class ReauthNeeded(CredentialsUnavailable):
 
     def __init__(self, detail: str, domain: str) -> None:
         super().__init__(detail)
+        self.domain = domain
         self.reauth_url = f"{reverse('accounts:sso_start')}?{urlencode({'domain': domain})}"
-        #: For the session that follows the ended one (see `reauth_domain`).
-        self.remember = {REAUTH_DOMAIN: [domain, time.time()]}
 
 
-def reauth_domain(session: Any) -> str:
+def _note(request: HttpRequest) -> str | None:
+    key = request.COOKIES.get(KEY_COOKIE)
+    if not key:
+        return None
+    digest = hashlib.sha256(f"sso-reauth\0{settings.SECRET_KEY}\0{key}".encode()).hexdigest()
+    return f"webmail:sso-reauth:{digest}"
+
+
+def remember_reauth(request: HttpRequest, response: HttpResponse, domain: str) -> None:
+    """Tell this browser's next login page to go back through `domain`'s provider."""
+    response.set_signed_cookie(
+        REAUTH_COOKIE,
+        domain,
+        salt=REAUTH_SALT,
+        max_age=REAUTH_HINT_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    note = _note(request)
+    if note:
+        cache.set(note, domain, REAUTH_HINT_SECONDS)
+
+
+def forget_reauth(request: HttpRequest, response: HttpResponse) -> None:
+    """Signed in again, or refused: the login page stops sending this browser round."""
+    response.delete_cookie(REAUTH_COOKIE, samesite="Lax")
+    note = _note(request)
+    if note:
+        cache.delete(note)
+
+
+def reauth_domain(request: HttpRequest) -> str:
     """The domain whose provider this browser must go back through (the login page sends it
-    there), until it has signed in again or for REAUTH_HINT_SECONDS. Not popped on the first
-    look: the page's background requests reach the login page too."""
-    hint = session.get(REAUTH_DOMAIN)
-    if not isinstance(hint, list) or len(hint) != 2 or time.time() - hint[1] > REAUTH_HINT_SECONDS:
-        return ""
-    return str(hint[0])
+    there), until it has signed in again (or failed to) or for REAUTH_HINT_SECONDS. Not
+    forgotten on the first look: the page's background requests reach the login page too."""
+    value = request.get_signed_cookie(
+        REAUTH_COOKIE, default="", salt=REAUTH_SALT, max_age=REAUTH_HINT_SECONDS
+    )
+    if value:
+        return str(value)
+    note = _note(request)
+    noted = cache.get(note) if note else None
+    return noted if isinstance(noted, str) else ""
 
 
 @dataclass

@@ -14,6 +14,7 @@ from accounts import otp
 from accounts.credentials import KEY_COOKIE, seal_password
 from accounts.forms import LoginForm
 from accounts.models import Preferences
+from accounts.net import is_navigation
 from accounts.requests import AuthenticatedRequest
 from accounts.sso.logout import provider_logout_url
 from accounts.sso.providers import login_page_providers, password_login_allowed, provider_for_login
@@ -63,9 +64,11 @@ class LoginView(auth_views.LoginView):
         return page_to_return_to(super().get_redirect_url())
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        domain = reauth_domain(request.session)
-        if domain and not request.user.is_authenticated:
+        domain = reauth_domain(request)
+        if domain and not request.user.is_authenticated and is_navigation(request):
             # The single sign-on session ended for want of a refresh: back to its provider.
+            # (A page's background request gets the login page: its script then takes the
+            # whole page here.)
             query = urlencode({"domain": domain, "next": self.get_success_url()})
             return redirect(f"{reverse('accounts:sso_start')}?{query}")
         return super().get(request, *args, **kwargs)

@@ -16,7 +16,7 @@ from accounts import otp
 from accounts.sso import flow
 from accounts.sso.client import SSOError
 from accounts.sso.providers import local_2fa_required, provider_for_domain, provider_for_login
-from accounts.sso.tokens import REAUTH_DOMAIN, seal_tokens
+from accounts.sso.tokens import forget_reauth, seal_tokens
 from mailview.imap.errors import MailError
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,10 @@ def callback(request: HttpRequest) -> HttpResponse:
     except (SSOError, MailError) as exc:
         log.info("single sign-on refused: %s", exc.detail)
         messages.error(request, str(exc.user_message))
-        return redirect("accounts:login")
-    request.session.pop(REAUTH_DOMAIN, None)
+        # The login page shows why, rather than sending the browser round to the provider again.
+        refused = redirect("accounts:login")
+        forget_reauth(request, refused)
+        return refused
     user = done.user
     user.backend = BACKEND
     if local_2fa_required(done.provider.domain) and otp.second_step_needed(user):
@@ -68,8 +70,9 @@ def callback(request: HttpRequest) -> HttpResponse:
         response: HttpResponse = redirect(step)
         seal_tokens(request, response, user.pk, done.provider.domain, done.tokens)
         otp.start_pending(request, user, done.next_url)
-        return response
-    auth_login(request, user, backend=BACKEND)
-    response = redirect(done.next_url)
-    seal_tokens(request, response, user.pk, done.provider.domain, done.tokens)
+    else:
+        auth_login(request, user, backend=BACKEND)
+        response = redirect(done.next_url)
+        seal_tokens(request, response, user.pk, done.provider.domain, done.tokens)
+    forget_reauth(request, response)
     return response

@@ -233,7 +233,14 @@ function compose(form) {
     xhr.send(data);
   }
   var fileInput = document.getElementById("c-files");
-  fileInput.addEventListener("change", function () { upload(fileInput.files); fileInput.value = ""; });
+  function uploadChosen() {
+    if (!fileInput.files.length) return;
+    upload(fileInput.files);
+    fileInput.value = "";
+  }
+  fileInput.addEventListener("change", uploadChosen);
+  // Files chosen before this module ran (it runs once the page is parsed) wait in the input.
+  uploadChosen();
   list.addEventListener("click", function (e) {
     var button = e.target.closest(".att-remove");
     if (!button) return;

@@ -64,6 +64,23 @@ def test_ending_one_session_logs_out_that_browser_only(alice, login):
     assert AuditEvent.objects.filter(event=AuditEvent.SESSION_ENDED, login=alice.username)
 
 
+def test_a_request_still_running_when_its_session_ended_leaves_the_browsers_cookie_alone(
+    alice, login, settings
+):
+    """A page's background request can outlive its session: a concurrent request of the same
+    browser ended it and may already have given the browser a new session. The late request is
+    answered as logged out and neither deletes nor replaces the browser's session cookie."""
+    client = login(alice)
+    key = client.session.session_key
+    # The late request has loaded its session; the session's record is gone when it checks.
+    ActiveSession.objects.filter(session_key=key).delete()
+    sessions._touched.clear()
+    response = client.get("/mail/INBOX/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.filter(session_key=key).exists()
+
+
 def test_disabling_an_account_ends_its_sessions_and_pooled_connections(alice, login):
     client = login(alice)
     assert client.get("/mail/INBOX/").status_code == 200

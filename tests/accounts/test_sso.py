@@ -126,6 +126,18 @@ def test_an_answer_without_a_sign_in_started_here_is_refused(
     assert "_auth_user_id" not in other_browser.session
 
 
+def test_a_sign_in_started_meanwhile_in_the_same_browser_does_not_void_the_first(
+    sso, identity_provider, sso_user_factory
+):
+    alice = sso_user_factory("alice")
+    client = Client()
+    first = start(client, login=alice.login)
+    start(client, login=alice.login)  # another tab, or a second request of the page
+    response = client.get(sign_in_at_provider(identity_provider, alice, first))
+    assert response["Location"] == "/"
+    assert client.get("/mail/INBOX/").status_code == 200
+
+
 def test_a_provider_error_is_named(sso):
     client = Client()
     authorize = start(client, domain="example.org")
@@ -348,3 +360,89 @@ def test_a_token_the_mail_server_refuses_before_its_refresh_also_leads_to_the_pr
         "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FINBOX%2F"
     )
     assert "_auth_user_id" not in client.session
+
+
+def _revoked_before_refresh(
+    client: Client, identity_provider, alice, *, answer_lost: bool = False
+) -> str:
+    """Alice's token is revoked and the mail server refuses it: the next request (a page's
+    background request) ends the session; where it sends the page. With `answer_lost`, its
+    answer never reaches the browser (cancelled by the next page), which keeps its cookies."""
+    from mailview.imap.pool import get_pool
+
+    sso_login(client, identity_provider, alice)
+    identity_provider.revoke_user(alice.login)
+    get_pool().close_login(alice.login)
+    kept = {name: morsel.value for name, morsel in client.cookies.items()}
+    ended = client.get("/mail/INBOX/", {"pane": "1"}, headers={"Sec-Fetch-Mode": "cors"})
+    if answer_lost:
+        client.cookies.clear()
+        for name, value in kept.items():
+            client.cookies[name] = value
+    return str(ended["Location"])
+
+
+def test_a_background_request_sends_the_page_to_the_login_page_which_goes_to_the_provider(
+    sso, identity_provider, sso_user_factory
+):
+    alice = sso_user_factory("alice")
+    client = Client()
+    # A fetch cannot follow the provider's site: it gets the login page, and the page's
+    # script (lib/session.js) then takes the whole page there.
+    ended = _revoked_before_refresh(client, identity_provider, alice)
+    assert ended.startswith("/accounts/login/?next=")
+    background = client.get("/accounts/login/", {"next": "/"}, headers={"Sec-Fetch-Mode": "cors"})
+    assert background.status_code == 200
+    navigation = client.get("/accounts/login/", {"next": "/mail/INBOX/"})
+    assert navigation["Location"] == (
+        "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FINBOX%2F"
+    )
+
+
+def test_the_way_back_to_the_provider_survives_a_late_request_of_the_ended_session(
+    sso, identity_provider, sso_user_factory, settings
+):
+    """A request of the page that was still running when the session ended finds its session
+    gone and answers with a new, empty session cookie (SessionActivityMiddleware). The login
+    page must still send the browser back through the provider, not ask for a password."""
+    from importlib import import_module
+
+    alice = sso_user_factory("alice")
+    client = Client()
+    _revoked_before_refresh(client, identity_provider, alice)
+    late = import_module(settings.SESSION_ENGINE).SessionStore()
+    late.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = late.session_key
+    login_page = client.get("/accounts/login/", {"next": "/mail/Drafts/"})
+    assert login_page["Location"] == (
+        "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FDrafts%2F"
+    )
+
+
+def test_the_way_back_to_the_provider_survives_an_answer_that_never_reached_the_browser(
+    sso, identity_provider, sso_user_factory
+):
+    alice = sso_user_factory("alice")
+    client = Client()
+    _revoked_before_refresh(client, identity_provider, alice, answer_lost=True)
+    page = client.get("/mail/Drafts/")
+    assert page["Location"] == "/accounts/login/?next=/mail/Drafts/"
+    login_page = client.get(page["Location"])
+    assert login_page["Location"] == (
+        "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FDrafts%2F"
+    )
+
+
+def test_a_refused_sign_in_on_the_way_back_shows_why_instead_of_going_round_again(
+    sso, identity_provider, sso_user_factory
+):
+    alice = sso_user_factory("alice")
+    client = Client()
+    _revoked_before_refresh(client, identity_provider, alice)
+    authorize = start(client, domain="example.org")
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    refused = client.get("/accounts/login/sso/callback/", {"state": state, "error": "denied"})
+    assert refused["Location"] == "/accounts/login/"
+    login_page = client.get("/accounts/login/")
+    assert login_page.status_code == 200
+    assert "The sign-in provider did not sign you in (denied)." in login_page.content.decode()

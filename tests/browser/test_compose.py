@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import TypeVar
 
@@ -244,30 +245,68 @@ def test_invalid_address_is_named(page: Page, daphne_server: LiveServer, alice: 
     expect(page.get_by_label("To", exact=True)).to_have_value("bob at example")
 
 
-def test_typing_before_the_page_script_runs_keeps_the_cursor_where_the_user_put_it(
-    browser: Browser, daphne_server: LiveServer, alice: MailUser
-) -> None:
-    # On a slow connection the person starts typing in To before compose.js has run; the script
-    # must not then move the cursor to the message text (half the address would land there).
-    # The service worker is blocked so that Playwright sees (and holds) the script's request.
+@contextmanager
+def _compose_before_its_script(
+    browser: Browser, server: LiveServer, user: MailUser
+) -> Iterator[tuple[Page, Callable[[], None]]]:
+    """A compose page whose compose.js is held back (a slow connection): the page and the
+    function that lets the script load and waits until it has run. The service worker is
+    blocked so that Playwright sees (and holds) the script's request."""
     context = browser.new_context(service_workers="block")
     try:
         page = context.new_page()
         held: list[Route] = []
         page.route(re.compile(r"/static/webmail/compose\.js"), lambda route: held.append(route))
-        log_in(page, daphne_server.url, alice)
-        _compose(page, daphne_server.url)
+        log_in(page, server.url, user)
+        _compose(page, server.url)
+
+        def release() -> None:
+            assert held, "compose.js was not requested (or not held)"
+            held[0].continue_()
+            expect(page.locator("#c-to-list")).to_be_attached()  # made by compose.js: it has run
+
+        yield page, release
+    finally:
+        context.close()
+
+
+def test_typing_before_the_page_script_runs_keeps_the_cursor_where_the_user_put_it(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    # The person starts typing in To before compose.js has run; the script must not then move
+    # the cursor to the message text (half the address would land there).
+    with _compose_before_its_script(browser, daphne_server, alice) as (page, release):
         to = page.get_by_label("To", exact=True)
         to.press_sequentially("Zo")
         expect(to).to_have_value("Zo")
-        assert held, "compose.js was not requested (or not held)"
-        held[0].continue_()
-        expect(page.locator("#c-to-list")).to_be_attached()  # made by compose.js: it has run
+        release()
         page.keyboard.type("e")
         expect(to).to_have_value("Zoe")
         expect(page.get_by_label("Message text", exact=True)).to_have_value("")
-    finally:
-        context.close()
+
+
+def test_files_chosen_before_the_page_script_runs_are_attached(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser, tmp_path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("notes")
+    with _compose_before_its_script(browser, daphne_server, alice) as (page, release):
+        page.locator("#c-files").set_input_files(str(notes))
+        release()
+        expect(page.locator("#c-attachments li .att-name")).to_have_text(["notes.txt"])
+
+
+def test_enter_before_the_page_script_runs_does_not_send(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    with _compose_before_its_script(browser, daphne_server, alice) as (page, release):
+        page.get_by_label("To", exact=True).fill(bob.address)
+        page.get_by_label("Subject").fill("Not yet")
+        page.get_by_label("Subject").press("Enter")
+        release()
+        expect(page).to_have_url(re.compile(r"/compose/[0-9a-f]{32}/$"))
+        expect(page.get_by_label("Subject")).to_have_value("Not yet")
+    assert folder_messages(bob, "INBOX") == []
 
 
 def test_autocomplete_from_contacts_groups_and_recent(
