@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +19,7 @@ from mailview.imap.client import IMAPConnection, check_folder_name
 from mailview.services import actions, search, threads
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
+from mailview.views.kept import kept_frame
 from mailview.views.message import list_path, preview_context
 
 UNDO_KEY = "webmail_undo"
@@ -237,4 +240,14 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
     }
     if request.headers.get("X-Search-Live") == "1":
         return render(request, "mailview/_search_live.html", context)
-    return render(request, "mailview/search.html", context)
+    # The page around the form, the summary and the rows is the same from one search to the
+    # next (same folder tree, same settings): it is kept, and only those parts are drawn.
+    slots = {
+        "slot_form": render_to_string("mailview/_search_form.html", context, request),
+        "slot_summary": render_to_string("mailview/_search_summary.html", context, request),
+        "slot_rows": render_to_string("mailview/_search_rows.html", context, request),
+        "list_path": escape(request.get_full_path()),
+    }
+    frame = {"tree": tree, "folder": folder, "current": current, "results": bool(results)}
+    inputs = (tree, folder, bool(results))
+    return kept_frame(request, "mailview/search.html", frame, inputs, slots)

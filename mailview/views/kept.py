@@ -11,14 +11,16 @@ path, never across users or sessions.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
 from accounts.requests import AuthenticatedRequest
 from accounts.signals import mail_sessions_ended
@@ -56,20 +58,51 @@ def kept_or_rendered(
 ) -> HttpResponse:
     """``render(request, template, context)``, or the same page kept from an earlier request
     with equal ``inputs`` (the view's: what the context is made of)."""
-    key = (request.user.get_username(), request.session.session_key or "", request.get_full_path())
+    return HttpResponse(_kept(request, request.get_full_path(), template, context, inputs))
+
+
+def kept_frame(
+    request: AuthenticatedRequest,
+    template: str,
+    context: dict[str, Any],
+    inputs: tuple[object, ...],
+    slots: dict[str, SafeString],
+) -> HttpResponse:
+    """A page whose frame (``template`` with ``context``) changes rarely and whose ``slots``
+    (context names -> HTML) change with every request, as search results do: the frame is kept
+    like a page, per user, session and template, and the slots are put in its copy."""
+    marks = {name: SafeString(f"<!--{_SLOT_MARK}:{name}-->") for name in slots}
+    frame = _kept(request, f"frame:{template}", template, {**context, **marks}, inputs)
+    for name, mark in marks.items():
+        frame = frame.replace(mark.encode(), slots[name].encode())
+    return HttpResponse(frame)
+
+
+#: Unguessable, so that nothing a message or a folder name holds can be taken for a slot.
+_SLOT_MARK = f"slot-{secrets.token_hex(16)}"
+
+
+def _kept(
+    request: AuthenticatedRequest,
+    path: str,
+    template: str,
+    context: dict[str, Any],
+    inputs: tuple[object, ...],
+) -> bytes:
+    key = (request.user.get_username(), request.session.session_key or "", path)
     if len(messages.get_messages(request)) or not key[1] or outbox.request_has_visible(request):
         # Flash messages, or a message waiting to be sent (its "Sending… Undo" notice lends
         # the worker the user's secret: templatetags/outbox.py): drawn for this request only.
-        return render(request, template, context)
+        return render_to_string(template, context, request).encode()
     everything = (inputs, request_inputs(request))
     body = page_store.get(key, everything, get_token(request))
     if body is not None:
-        return HttpResponse(body)
-    response = render(request, template, context)
+        return body
+    rendered = render_to_string(template, context, request).encode()
     # Rendering may have changed the session (e.g. the out-of-office state read): the inputs
     # are taken again so that the next identical request matches.
-    page_store.put(key, (inputs, request_inputs(request)), response.content)
-    return response
+    page_store.put(key, (inputs, request_inputs(request)), rendered)
+    return rendered
 
 
 @receiver(mail_sessions_ended, dispatch_uid="mailview.views.kept")
