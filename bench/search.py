@@ -244,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             hits[word] = raw_search(imap, word)[2]
         log(f"warm-up pass over {len(words)} words: {pc() - t0:.1f} s")
         workdir = root / "app"
+        shutil.rmtree(workdir, ignore_errors=True)  # a kept --root holds the last run's
         workdir.mkdir()
         with run_daphne(workdir, {**mail_env(dovecot), "LOG_LEVEL": "INFO"}) as server:
             floor = http_floor(server.url, 40)

@@ -77,8 +77,15 @@ def snippet_from_partial(source: bytes) -> str:
         return ""
 
 
+@lru_cache(maxsize=4096)
+def snippet_from_preview(preview: str) -> str:
+    """The snippet of a message from the server's PREVIEW (kept: a page's rows are drawn again
+    and again, and the regular expressions cost more than the lookup)."""
+    return tidy(preview)
+
+
 def snippet(preview: str | None, source: bytes) -> str:
     """A row's snippet: the server's PREVIEW, else one made from the partial body."""
     if preview is not None:
-        return tidy(preview)
+        return snippet_from_preview(preview)
     return snippet_from_partial(source)
