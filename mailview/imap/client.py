@@ -41,7 +41,7 @@ from .folder_commands import FolderCommands
 from .message_commands import STREAM_CHUNK, MessageCommands
 from .namespace_commands import NamespaceCommands
 from .protocol.dates import IMAP_MONTHS
-from .protocol.responses import Data, numbers
+from .protocol.responses import Data, number_array
 from .protocol.syntax import ResponseSyntaxError
 from .types import (
     SORT_KEYS,
@@ -181,7 +181,7 @@ class IMAPConnection(FolderCommands, NamespaceCommands, MessageCommands, AclComm
             order = array("I")  # 4 bytes a UID (UIDs are 32-bit): 4 MB for a million
             for response in untagged:
                 if isinstance(response, Data) and response.kind == kind:
-                    order.extend(numbers(response))
+                    order.extend(number_array(response))
             if not server_sorts:
                 order = array("I", sorted(order))
             changed = self._absorb(untagged, frozenset({kind}))

@@ -3,6 +3,7 @@ refusals classified, commands encoded; property tests of the encoder/parser roun
 
 from __future__ import annotations
 
+from array import array
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -31,6 +32,7 @@ from mailview.imap.protocol.responses import (
     esearch_all,
     fetch_dict,
     list_entry,
+    number_array,
     numbers,
     parse_response,
     parse_sequence_set,
@@ -165,8 +167,10 @@ def test_esearch_sort_search_and_thread():
     assert esearch_all(empty) == []
     (sort,) = data(t.SORT, "SORT")
     assert numbers(sort) == [9, 3, 5, 4]
+    assert number_array(sort) == array("I", [9, 3, 5, 4])  # a folder's kept order
     (search,) = data(t.SEARCH_MODSEQ, "SEARCH")
     assert numbers(search) == [2, 5, 7]
+    assert number_array(search) == array("I", [2, 5, 7])
     (thread,) = data(t.THREAD, "THREAD")
     assert thread_uids(thread) == [[2], [3, 6, 4, 23, 44, 7, 96]]
 
