@@ -96,6 +96,16 @@ def fresh_pool() -> Iterator[None]:
 
 
 @pytest.fixture
+def empty_page_store() -> Iterator[None]:
+    """No kept page (mailview/render/pages.py) from an earlier test before or after this one."""
+    from mailview.render.pages import page_store
+
+    page_store.clear()
+    yield
+    page_store.clear()
+
+
+@pytest.fixture
 def login(mail_server: MailServer, db: None) -> Callable[..., Client]:
     """log in a MailUser through the real login form; returns their own test client."""
 

@@ -362,6 +362,10 @@ def test_a_token_the_mail_server_refuses_before_its_refresh_also_leads_to_the_pr
     assert "_auth_user_id" not in client.session
 
 
+# Where the login page sends alice back (her domain's provider, then the page she was on).
+BACK_TO_THE_PROVIDER = "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FDrafts%2F"
+
+
 def _revoked_before_refresh(
     client: Client, identity_provider, alice, *, answer_lost: bool = False
 ) -> str:
@@ -414,9 +418,7 @@ def test_the_way_back_to_the_provider_survives_a_late_request_of_the_ended_sessi
     late.create()
     client.cookies[settings.SESSION_COOKIE_NAME] = late.session_key
     login_page = client.get("/accounts/login/", {"next": "/mail/Drafts/"})
-    assert login_page["Location"] == (
-        "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FDrafts%2F"
-    )
+    assert login_page["Location"] == BACK_TO_THE_PROVIDER
 
 
 def test_the_way_back_to_the_provider_survives_an_answer_that_never_reached_the_browser(
@@ -428,9 +430,7 @@ def test_the_way_back_to_the_provider_survives_an_answer_that_never_reached_the_
     page = client.get("/mail/Drafts/")
     assert page["Location"] == "/accounts/login/?next=/mail/Drafts/"
     login_page = client.get(page["Location"])
-    assert login_page["Location"] == (
-        "/accounts/login/sso/?domain=example.org&next=%2Fmail%2FDrafts%2F"
-    )
+    assert login_page["Location"] == BACK_TO_THE_PROVIDER
 
 
 def test_a_refused_sign_in_on_the_way_back_shows_why_instead_of_going_round_again(

@@ -17,14 +17,7 @@ from mailview.views.kept import request_inputs
 from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_store():
-    page_store.clear()
-    yield
-    page_store.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_page_store")]
 
 
 def subjects(response) -> list[str]:

@@ -14,14 +14,7 @@ from mailview.render.pages import CSRF_PLACEHOLDER, page_store
 from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_store():
-    page_store.clear()
-    yield
-    page_store.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_page_store")]
 
 
 def search(client: Client, **query: str) -> tuple[str, bool]:
