@@ -364,8 +364,9 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # The folder tree (and its unread counts) is asked of the server at most this often per connection.
 WEBMAIL_FOLDER_TREE_TTL = envfloat("WEBMAIL_FOLDER_TREE_TTL", 15.0)
-# Sorted orders (4 bytes a message) kept by all the IMAP connections of one worker together;
-# beyond it the least recently used are dropped (mailview/imap/cache.py, OrderBudget).
+# Sorted orders (4 bytes a message) and search results (4 bytes a hit) kept by all the IMAP
+# connections of one worker together; beyond it the least recently used are dropped
+# (mailview/imap/cache.py, OrderBudget).
 WEBMAIL_SORT_CACHE_BYTES = envint("WEBMAIL_SORT_CACHE_BYTES", 256 * 1024 * 1024)
 # Rendered list pages kept per worker to serve an unchanged page again without rendering it
 # (mailview/render/pages.py; per login, session and path); 0 turns it off.

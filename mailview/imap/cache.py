@@ -18,18 +18,20 @@ import threading
 import weakref
 from array import array
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 MAX_ORDERS = 8  # sorted orders kept per connection, all folders together (4 bytes a message)
 #: Bytes of sorted orders kept by all the connections of this process together (see
 #: OrderBudget; the app sets it from WEBMAIL_SORT_CACHE_BYTES at start-up).
 DEFAULT_ORDER_BUDGET = 256 * 1024 * 1024
-MAX_SEARCHES = 8
+MAX_SEARCHES = 8  # search results kept per folder of a connection (4 bytes a hit, budgeted)
 MAX_DATES = 50_000  # sort dates kept per connection (about 100 bytes each in a dict)
 MAX_MESSAGES = 8  # messages as last shown, kept per connection (see ConnectionCache.message)
 
 Signature = tuple[int, int, int]
+_Token = tuple[int, str, Hashable]  # (id of a FolderCache, its kind of arrays, the key)
 
 
 @dataclass
@@ -40,15 +42,21 @@ class Timed:
     value: Any
 
 
-class OrderBudget:
-    """Bounds the memory of the sorted orders of every connection of the process together.
+# What the budget holds of a FolderCache: its "orders" or its "searches", by their key.
+Kind = Literal["orders", "searches"]
 
-    An order is an array('I') of UIDs, 4 bytes a message (1,000,000 messages: 4 MB). Each
-    connection keeps at most MAX_ORDERS, but 400 pooled connections on folders of a million
-    would hold 12 GB: so every order kept is registered here, least recently used first, and
+
+class OrderBudget:
+    """Bounds the memory of the sorted orders and search results of every connection of the
+    process together.
+
+    An order is an array('I') of UIDs, 4 bytes a message (1,000,000 messages: 4 MB); a search
+    result the same, 4 bytes a hit. Each connection keeps at most MAX_ORDERS orders and
+    MAX_SEARCHES results a folder, but 400 pooled connections on folders of a million would hold
+    12 GB: so every order and result kept is registered here, least recently used first, and
     when their bytes pass the limit the oldest are dropped from whichever connection holds them
-    (that connection sorts again when it needs one). Thread-safe: connections are leased by many
-    request threads; a thread already holding an evicted array keeps using it.
+    (that connection sorts or searches again when it needs one). Thread-safe: connections are
+    leased by many request threads; a thread already holding an evicted array keeps using it.
     """
 
     def __init__(self, limit: int = DEFAULT_ORDER_BUDGET) -> None:
@@ -56,37 +64,45 @@ class OrderBudget:
         self.used = 0
         self.evicted = 0
         self._lock = threading.Lock()
-        # (id of the FolderCache, sort key) -> (weak ref to the FolderCache, bytes)
-        self._kept: OrderedDict[tuple[int, str], tuple[weakref.ref[FolderCache], int]] = (
-            OrderedDict()
-        )
+        # (id of the FolderCache, kind, key) -> (weak ref to the FolderCache, bytes)
+        self._kept: OrderedDict[_Token, tuple[weakref.ref[FolderCache], int]] = OrderedDict()
 
     def set_limit(self, limit: int) -> None:
         with self._lock:
             self.limit = max(0, limit)
             self._evict()
 
-    def kept(self, entry: FolderCache, key: str, order: array[int]) -> None:
-        size = order.itemsize * len(order)
+    def kept(
+        self, entry: FolderCache, key: Hashable, uids: array[int], kind: Kind = "orders"
+    ) -> None:
+        size = uids.itemsize * len(uids)
+        token = (id(entry), kind, key)
         with self._lock:
-            self._drop((id(entry), key))
-            self._kept[(id(entry), key)] = (weakref.ref(entry, self._gone), size)
+            self._drop(token)
+            self._kept[token] = (weakref.ref(entry, self._gone), size)
             self.used += size
             self._evict()
 
-    def used_order(self, entry: FolderCache, key: str) -> None:
-        """``entry``'s order ``key`` was used: it is the last to be evicted."""
+    def used_order(self, entry: FolderCache, key: Hashable, kind: Kind = "orders") -> None:
+        """``entry``'s order (or search result) ``key`` was used: it is the last to be evicted."""
         with self._lock:
-            if (id(entry), key) in self._kept:
-                self._kept.move_to_end((id(entry), key))
+            if (id(entry), kind, key) in self._kept:
+                self._kept.move_to_end((id(entry), kind, key))
+
+    def forgot(self, entry: FolderCache, key: Hashable, kind: Kind) -> None:
+        """``entry`` dropped one order or search result of its own (its per-folder limit)."""
+        with self._lock:
+            self._drop((id(entry), kind, key))
 
     def dropped(self, entry: FolderCache) -> None:
-        """``entry`` lost its orders (the folder moved on, or was forgotten)."""
+        """``entry`` lost its orders and results (the folder moved on, or was forgotten)."""
         with self._lock:
             for key in list(entry.orders):
-                self._drop((id(entry), key))
+                self._drop((id(entry), "orders", key))
+            for search in list(entry.searches):
+                self._drop((id(entry), "searches", search))
 
-    def _drop(self, token: tuple[int, str]) -> None:
+    def _drop(self, token: _Token) -> None:
         found = self._kept.pop(token, None)
         if found is not None:
             self.used -= found[1]
@@ -99,12 +115,20 @@ class OrderBudget:
 
     def _evict(self) -> None:
         while self.used > self.limit and self._kept:
-            (_id, key), (ref, size) = self._kept.popitem(last=False)
+            (_id, kind, key), (ref, size) = self._kept.popitem(last=False)
             self.used -= size
             self.evicted += 1
             entry = ref()
             if entry is not None:
-                entry.orders.pop(key, None)
+                kept: dict[Any, array[int]] = getattr(entry, kind)
+                kept.pop(key, None)
+
+
+def _trimmed(uids: array[int]) -> array[int]:
+    """``uids`` without the room an array grows with while it is read: 4 bytes a UID."""
+    if sys.getsizeof(uids) > sys.getsizeof(array(uids.typecode)) + uids.itemsize * len(uids):
+        return uids[:]
+    return uids
 
 
 #: The process's budget (one per Daphne worker).
@@ -123,8 +147,8 @@ class FolderCache:
     signature: Signature
     # sort key ("date", "arrival", ...) -> UIDs in ascending order
     orders: dict[str, array[int]] = field(default_factory=dict)
-    # (sort key, criteria on the wire) -> matching UIDs in order
-    searches: dict[tuple[str, bytes], list[int]] = field(default_factory=dict)
+    # (sort key, criteria on the wire) -> matching UIDs in order, oldest kept first
+    searches: dict[tuple[str, bytes], array[int]] = field(default_factory=dict)
     # mailview.threads: (threads as UID lists, whether the server made them)
     threads: tuple[list[list[int]], bool] | None = None
 
@@ -222,13 +246,10 @@ class ConnectionCache:
             for entry in self.folders.values():
                 if entry.orders:
                     oldest = next(iter(entry.orders))
-                    order_budget._drop((id(entry), oldest))
+                    order_budget.forgot(entry, oldest, "orders")
                     entry.orders.pop(oldest)
                     break
-        if sys.getsizeof(order) > sys.getsizeof(array(order.typecode)) + order.itemsize * len(
-            order
-        ):
-            order = order[:]  # a copy without the room the array grew with: 4 bytes a UID
+        order = _trimmed(order)
         entry = self.folder(name, signature)
         entry.orders[key] = order
         order_budget.kept(entry, key, order)
@@ -242,12 +263,26 @@ class ConnectionCache:
         return found
 
     def keep_search(
-        self, name: str, signature: Signature, key: tuple[str, bytes], uids: list[int]
+        self, name: str, signature: Signature, key: tuple[str, bytes], uids: array[int]
     ) -> None:
+        """Keep a search's hits (4 bytes each, counted in the process's budget)."""
         entry = self.folder(name, signature)
+        entry.searches.pop(key, None)
         if len(entry.searches) >= MAX_SEARCHES:
-            entry.searches.pop(next(iter(entry.searches)))
+            oldest = next(iter(entry.searches))
+            order_budget.forgot(entry, oldest, "searches")
+            entry.searches.pop(oldest)
+        uids = _trimmed(uids)
         entry.searches[key] = uids
+        order_budget.kept(entry, key, uids, "searches")
+
+    def search(self, name: str, signature: Signature, key: tuple[str, bytes]) -> array[int] | None:
+        """The kept hits of search ``key`` in ``name`` at ``signature`` (marked as used)."""
+        entry = self.peek(name, signature)
+        found = entry.searches.get(key) if entry is not None else None
+        if found is not None and entry is not None:
+            order_budget.used_order(entry, key, "searches")
+        return found
 
     def known_dates(self, name: str, uidvalidity: int) -> dict[int, int]:
         made = self.dates.get(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -23,6 +24,7 @@ from .protocol.responses import (
     esearch_all,
     fetch_dict,
     fetch_dicts,
+    number_array,
     numbers,
     parse_sequence_set,
     thread_uids,
@@ -349,34 +351,39 @@ class MessageCommands(ConnectionBase):
 
     def search_sorted(
         self, folder: str, criteria: Sequence[SearchToken], key: str = "date"
-    ) -> tuple[MailboxState, list[int], bool]:
+    ) -> tuple[MailboxState, array[int], bool]:
         """UIDs matching `criteria` in ascending `key` order (SORT), else in arrival order.
 
         Without SORT: ESEARCH (RETURN (ALL)) where offered, else SEARCH. Results are kept per
         connection while the folder's (UIDVALIDITY, UIDNEXT, EXISTS) is unchanged, so the
-        pages of one search cost one SORT.
+        pages of one search cost one SORT; 4 bytes a hit, within the process's budget for
+        orders (imap/cache.py).
         """
         state = self.select(folder)
         args = [criterion(token) for token in criteria] or [b"ALL"]
         server_sorts = self.has("SORT")
         wire = b" ".join(a if isinstance(a, bytes) else b"{%r}" % a.data for a in args)
         cache_key = (key if server_sorts else "", wire)
-        kept = self.cache.peek(folder, state.signature)
-        if kept is not None and cache_key in kept.searches:
-            return state, kept.searches[cache_key], server_sorts
+        kept = self.cache.search(folder, state.signature, cache_key)
+        if kept is not None:
+            return state, kept, server_sorts
+        uids = array("I")  # 4 bytes a hit (UIDs are 32-bit)
         with self._exchange("SEARCH") as imap:
             if server_sorts:
                 order = self._sort_criterion(key)
                 _status, untagged = imap.command(b"UID", b"SORT", order, b"UTF-8", *args)
-                uids = [n for r in _data(untagged, "SORT") for n in numbers(r)]
+                for response in _data(untagged, "SORT"):
+                    uids.extend(number_array(response))
             elif self.has("ESEARCH"):
                 _status, untagged = imap.command(
                     b"UID", b"SEARCH", b"RETURN", b"(ALL)", b"CHARSET", b"UTF-8", *args
                 )
-                uids = [n for r in _data(untagged, "ESEARCH") for n in esearch_all(r)]
+                for response in _data(untagged, "ESEARCH"):
+                    uids.extend(esearch_all(response))
             else:
                 _status, untagged = imap.command(b"UID", b"SEARCH", b"CHARSET", b"UTF-8", *args)
-                uids = sorted(n for r in _data(untagged, "SEARCH") for n in numbers(r))
+                found = [n for r in _data(untagged, "SEARCH") for n in numbers(r)]
+                uids.extend(sorted(found))
             changed = self._absorb(untagged, frozenset({"SORT", "SEARCH", "ESEARCH"}))
         if not changed:
             self.cache.keep_search(folder, state.signature, cache_key, uids)

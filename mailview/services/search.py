@@ -238,7 +238,7 @@ def run_search(
     # An all-folder page p is made of each folder's newest p * page_size hits at most: their
     # sort dates are fetched right after the folder's SORT, while it is selected.
     needed = max(1, page) * page_size
-    found: list[tuple[str, list[int]]] = []
+    found: list[tuple[str, Sequence[int]]] = []
     dated: list[list[tuple[int, int]]] = []
     messages = 0  # EXISTS of the folders searched (the tree's counts may be pending)
     for name in names:
@@ -266,10 +266,10 @@ def run_search(
     for name, uid in window:
         by_folder.setdefault(name, []).append(uid)
     fetched: dict[tuple[str, int], MessageSummary] = {}
-    for name, uids in by_folder.items():
+    for name, page_uids in by_folder.items():
         if conn.selected is None or conn.selected.name != name:
             conn.select(name)  # one folder: still selected from its SORT, no second NOOP
-        for summary in conn.fetch_summaries(uids):
+        for summary in conn.fetch_summaries(page_uids):
             fetched[(name, summary.uid)] = summary
     for name, uid in window:
         summary_of = fetched.get((name, uid))

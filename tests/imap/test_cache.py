@@ -10,6 +10,7 @@ from array import array
 import pytest
 
 from mailview.imap.cache import ConnectionCache, OrderBudget, order_budget, set_order_budget
+from mailview.services.search import SearchQuery
 from mailview.services.session import MailSession
 from webmail.devmail.factories import make_message
 
@@ -94,3 +95,55 @@ def test_an_evicted_order_is_sorted_again(alice, mail_server, budget):
     commands, evicted = mail.run(sort_twice)
     assert evicted >= 1
     assert commands >= 3  # SELECT, SORT, then SORT again (NOOPs may be between)
+
+
+def test_a_kept_search_costs_4_bytes_a_hit_and_counts_in_the_budget(budget):
+    set_order_budget(64 * 1024 * 1024)
+    start = budget.used
+    grown = array("I")
+    grown.extend(range(1, 100_001))  # as the SORT's answer is read: with room to grow
+    cache = ConnectionCache()
+    cache.keep_search("INBOX", SIG, ("date", b"SUBJECT budget"), grown)
+    kept = cache.search("INBOX", SIG, ("date", b"SUBJECT budget"))
+    assert kept is not None and len(kept) == 100_000
+    assert (sys.getsizeof(kept) - sys.getsizeof(array("I"))) / len(kept) == 4
+    assert budget.used == start + 400_000
+    cache.forget("INBOX")
+    assert budget.used == start
+
+
+def test_search_results_and_orders_share_the_budget_least_recently_used_first(budget):
+    set_order_budget(3 * 400)  # three arrays of 100 UIDs
+    cache = ConnectionCache()
+    cache.keep_order("INBOX", SIG, "date", uids(100))
+    cache.keep_search("INBOX", SIG, ("date", b"FROM ann"), uids(100))
+    cache.keep_search("INBOX", SIG, ("date", b"FROM bob"), uids(100))
+    assert cache.order("INBOX", SIG, "date") is not None  # used: now the most recent
+    cache.keep_search("INBOX", SIG, ("date", b"FROM cid"), uids(100))  # a fourth: one must go
+    assert cache.search("INBOX", SIG, ("date", b"FROM ann")) is None
+    assert cache.search("INBOX", SIG, ("date", b"FROM bob")) is not None
+    assert cache.search("INBOX", SIG, ("date", b"FROM cid")) is not None
+    assert cache.order("INBOX", SIG, "date") is not None
+    assert budget.used <= budget.limit
+
+
+def test_an_evicted_search_is_searched_again(alice, mail_server, budget):
+    for n in range(3):
+        alice.append("INBOX", make_message(subject=f"budget {n}"))
+    mail = MailSession(alice.username, mail_server, lambda: alice.password)
+    query = SearchQuery(folder="INBOX", text="budget", within="subject")
+
+    def search_three_times(conn) -> tuple[int, int, int]:
+        _s, first, _ = conn.search_sorted("INBOX", query.criteria())
+        before = conn.commands
+        _s, kept, _ = conn.search_sorted("INBOX", query.criteria())
+        from_cache = conn.commands - before  # the folder's state checked, no search
+        set_order_budget(0)  # everything kept is dropped
+        before = conn.commands
+        _s, again, _ = conn.search_sorted("INBOX", query.criteria())
+        assert list(first) == list(kept) == list(again) and len(first) == 3
+        return from_cache, conn.commands - before, budget.evicted
+
+    from_cache, searched_again, evicted = mail.run(search_three_times)
+    assert evicted >= 1
+    assert searched_again == from_cache + 1  # the SORT again

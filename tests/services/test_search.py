@@ -343,7 +343,7 @@ def test_without_sort_esearch_and_plain_search_find_the_same(alice, mail_server)
     _s, esearch, server_sorted = run({"SORT"})
     assert not server_sorted
     _s, plain, _ = run({"SORT", "ESEARCH"})
-    assert sorted(sorted_uids) == esearch == plain
+    assert sorted(sorted_uids) == list(esearch) == list(plain)
     assert len(plain) == 3
 
 
