@@ -184,7 +184,19 @@ function onExpunge(ev) {
   var removed = false;
   ev.uids.forEach(function (uid) {
     var row = rowOf(uid);
-    if (row) { row.remove(); removed = true; }
+    if (!row) return;
+    // The keyboard's row goes: the one that takes its place is the keyboard's.
+    var visible = Array.prototype.slice.call(tbody.querySelectorAll("tr.row:not([hidden])"));
+    var at = row.classList.contains("selected") ? visible.indexOf(row) : -1;
+    row.remove();
+    removed = true;
+    if (at < 0) return;
+    var rest = tbody.querySelectorAll("tr.row:not([hidden])");
+    var next = rest[Math.min(at, rest.length - 1)];
+    if (next && !next.classList.contains("selected")) {
+      next.classList.add("selected");
+      next.setAttribute("aria-selected", "true");
+    }
   });
   if (!removed) return;
   if (!tbody.querySelector("tr.row") && ev.empty) tbody.replaceChildren(fromHTML(ev.empty));

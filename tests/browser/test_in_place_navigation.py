@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.support.browser import at, fill, folder_item, log_in, subjects
 from tests.support.dovecot import MailUser
@@ -180,6 +180,36 @@ def test_deleting_the_open_message_keeps_the_place_in_the_list(
     expect(page.locator("#preview .placeholder")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/mail/INBOX/$"))
     # The row that took its place is the keyboard's: Enter opens it.
+    expect(page.locator(ROWS).filter(has_text="Message 0")).to_have_class(
+        re.compile(r"\bselected\b")
+    )
+    page.keyboard.press("Enter")
+    expect(page.locator("#preview h2.subject")).to_have_text("Message 0")
+
+
+def test_deleting_the_open_message_when_live_mail_removed_its_row_before_the_answer(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    """Live mail may remove the row of the message just moved before the action's answer comes
+    (its IDLE event is quicker on a busy machine): the preview still says the message is gone,
+    the address drops ?msg= and the row that took its place is the keyboard's."""
+    fill_inbox(alice, 3)
+    log_in(page, daphne_server.url, alice)
+    expect(page.locator("body")).to_have_attribute("data-live", "websocket")
+    page.locator(ROWS).filter(has_text="Message 1").click()
+    expect(page.locator("#preview h2.subject")).to_have_text("Message 1")
+    open_row = page.locator(ROWS).filter(has_text="Message 1")
+
+    def answer_after_the_live_event(route: Route) -> None:
+        answer = route.fetch(max_redirects=0)  # the move is done on the server
+        open_row.wait_for(state="detached")  # live mail has removed the row
+        route.fulfill(response=answer)
+
+    page.route("**/actions/", answer_after_the_live_event, times=1)
+    page.keyboard.press("#")
+    expect(page.locator(".flash")).to_contain_text("Moved 1 message to Trash.")
+    expect(page.locator("#preview .placeholder")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/mail/INBOX/$"))
     expect(page.locator(ROWS).filter(has_text="Message 0")).to_have_class(
         re.compile(r"\bselected\b")
     )

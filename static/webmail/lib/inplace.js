@@ -91,13 +91,27 @@ function updateRows(doc) {
   return openUid;
 }
 
+// The message the preview shows, as a UID of this list (null: none, or not one of this list's).
+function shownUid() {
+  const preview = previewPane();
+  const article = preview && preview.querySelector("article.message[data-url]");
+  const table = document.querySelector("table.messages[data-message-prefix]");
+  if (!article || !table) return null;
+  const prefix = table.dataset.messagePrefix;
+  const url = article.dataset.url;
+  return url.startsWith(prefix) ? url.slice(prefix.length).replace(/\/$/, "") : null;
+}
+
 // Put a fresh rendering of this list page in place.
 export function showListPage(html) {
   const doc = new DOMParser().parseFromString(html, "text/html");
   if (!doc.querySelector("table.messages")) return false;
   const before = Array.from(document.querySelectorAll("table.messages tr.row:not([hidden])"));
   const openIndex = Math.max(0, before.findIndex(function (r) { return r.classList.contains("selected"); }));
-  const openUid = updateRows(doc);
+  // The open message is the one the preview shows: its row may be gone already (live mail
+  // removes an expunged row, and its event can come before this answer).
+  const shown = shownUid();
+  const selectedUid = updateRows(doc);
   replaceOrRemove(".list-head .count", doc);
   replaceOrRemove(".list-head .pager", doc);
   // A tree drawn without counts (the server counts after the page): the badges stay until
@@ -109,15 +123,18 @@ export function showListPage(html) {
   updateUndo(doc);
   document.title = doc.title;
   const preview = previewPane();
-  const still = openUid && document.querySelector('table.messages tr.row[data-uid="' + openUid + '"]');
-  if (openUid && !still) {
+  const openGone = !!shown && !rowOf(shown);
+  if (openGone || (selectedUid && !rowOf(selectedUid))) {
     // The open message left the list (moved, deleted): the pane says so, and the row that took
     // its place is the selected one, so j/k and the shortcuts go on from there.
-    if (preview) placeholder(preview);
+    if (preview && (openGone || !shown)) placeholder(preview);
     const rows = Array.from(document.querySelectorAll("table.messages tr.row:not([hidden])"));
     const next = rows[Math.min(openIndex, rows.length - 1)];
-    if (next) { next.classList.add("selected"); next.setAttribute("aria-selected", "true"); }
-    if (new URL(window.location.href).searchParams.has("msg")) history.replaceState(history.state, "", messageAddress(null));
+    if (next && !document.querySelector("table.messages tr.row.selected")) {
+      next.classList.add("selected");
+      next.setAttribute("aria-selected", "true");
+    }
+    if (openGone && new URL(window.location.href).searchParams.has("msg")) history.replaceState(history.state, "", messageAddress(null));
   }
   return true;
 }
