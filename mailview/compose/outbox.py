@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -201,10 +201,30 @@ def visible(user: User) -> list[OutgoingMessage]:
     )
 
 
+#: States whose news a notice has told once it showed them: "sent" (its copy may still be
+#: on its way to Sent) and every end.
+TOLD = (
+    OutgoingMessage.SENT,
+    OutgoingMessage.DONE,
+    OutgoingMessage.FAILED,
+    OutgoingMessage.CANCELLED,
+)
+
+
 def mark_reported(rows: Iterable[OutgoingMessage]) -> None:
-    done = [r.pk for r in rows if r.state not in ACTIVE and not r.reported]
+    """The user was shown how ``rows`` went: pages do not say it again (a sent row stays
+    visible, without a notice, while its copy is filed: its pages still lend the secret)."""
+    done = [r.pk for r in rows if r.state in TOLD and not r.reported]
     if done:
         OutgoingMessage.objects.filter(pk__in=done).update(reported=True)
+    for row in rows:
+        if row.pk in done:
+            row.reported = True
+
+
+def has_news(row: OutgoingMessage) -> bool:
+    """Does a page have anything to say of ``row``? Not of a sent row whose "sent" was said."""
+    return not (row.reported and row.state in TOLD)
 
 
 # -- the worker's side ---------------------------------------------------------------------------
@@ -258,7 +278,12 @@ def claim_due(
 
 
 def _finish(row: OutgoingMessage, worker: str, state: str, error: str = "") -> None:
-    OutgoingMessage.objects.filter(pk=row.pk, claimed_by=worker).update(state=state, error=error)
+    """``row`` is ``state`` now; an ``error`` (a sent message whose copy could not be filed)
+    is news even where "sent" was said already."""
+    changes: dict[str, Any] = {"state": state, "error": error}
+    if error:
+        changes["reported"] = False
+    OutgoingMessage.objects.filter(pk=row.pk, claimed_by=worker).update(**changes)
     row.state, row.error = state, error
 
 

@@ -97,8 +97,7 @@ def send_status(request: AuthenticatedRequest, token: str) -> JsonResponse:
         return JsonResponse({"error": _("No such message.")}, status=404)
     lend_secret(request, [row])
     data = status_of(row)
-    if data["final"]:
-        outbox.mark_reported([row])
+    outbox.mark_reported([row])  # what it said ("sent", or how it ended) is not said again
     return JsonResponse(data)
 
 

@@ -25,8 +25,10 @@ def outbox_notices(context: dict[str, Any]) -> SafeString:
     if not rows:
         return SafeString("")
     lend_secret(request, rows)
-    notices = [{"row": row, "status": status_of(row)} for row in rows]
+    notices = [{"row": row, "status": status_of(row)} for row in rows if outbox.has_news(row)]
     outbox.mark_reported(rows)
+    if not notices:
+        return SafeString("")
     return render_to_string(
         "compose/_outbox.html", {"notices": notices, "next": request.get_full_path()}, request
     )

@@ -302,6 +302,36 @@ def test_died_after_smtp_before_filing_is_filed_and_not_sent_again(
     assert OutgoingMessage.objects.get().state == OutgoingMessage.DONE
 
 
+def test_sent_is_said_once_while_its_copy_is_still_on_its_way_to_sent(
+    compose_settings: Any,
+    worker: OutboxWorker,
+    login: Callable[..., Client],
+    alice: MailUser,
+    bob: MailUser,
+) -> None:
+    """The notice's question is answered "sent" as soon as SMTP took the message; the next page
+    does not say it again though the copy for Sent is still being filed, and still lends the
+    secret. A copy that could not be filed is news: said once."""
+    client = login(alice)
+    set_delay(alice.username, 5)
+    compose_id = start(client)
+    assert send(client, compose_id, to=bob.address, subject="Filed later").status_code == 302
+    user_id = get_user_model().objects.get().pk
+    secret = worker.held()[user_id]
+    [row] = outbox.claim_due(worker.token, [user_id], later(6))
+    outbox.submit_claimed(row, secret, worker.token)  # sent; the copy for Sent not filed yet
+    status = client.get(f"/outbox/{row.token}/").json()
+    assert status["text"] == f"Message sent to {bob.address}." and not status["final"]
+    fresh = restart()  # the secret is gone with the process; the row waits to be filed
+    assert "outbox-notice" not in client.get("/mail/INBOX/").content.decode()
+    assert user_id in fresh.held()  # the page lent the secret all the same
+    outbox.file_claimed(row, "a password changed meanwhile", worker.token)
+    assert OutgoingMessage.objects.get().state == OutgoingMessage.DONE
+    page = client.get("/mail/INBOX/").content.decode()
+    assert "its copy could not be saved in Sent" in page
+    assert "outbox-notice" not in client.get("/mail/INBOX/").content.decode()
+
+
 def test_smtp_failure_keeps_the_draft_and_tells_the_user(
     compose_settings: Any,
     settings: Any,
