@@ -19,6 +19,11 @@ def set_command_observer(observer: CommandObserver | None) -> None:
     _observer = observer
 
 
+def command_observer() -> CommandObserver | None:
+    """The observer set now (a test that listens too puts it back afterwards)."""
+    return _observer
+
+
 def observe_command(command: str, seconds: float) -> None:
     observer = _observer
     if observer is not None:

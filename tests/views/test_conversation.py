@@ -17,10 +17,19 @@ from tests.support.dovecot import MailUser
 
 @pytest.fixture
 def imap_commands() -> Iterator[list[str]]:
+    """The names of the IMAP commands sent meanwhile (the app's own observer, the metrics, still
+    hears them and is put back afterwards: later tests count commands through it)."""
     seen: list[str] = []
-    hooks.set_command_observer(lambda name, _seconds: seen.append(name))
+    before = hooks.command_observer()
+
+    def observe(name: str, seconds: float) -> None:
+        seen.append(name)
+        if before is not None:
+            before(name, seconds)
+
+    hooks.set_command_observer(observe)
     yield seen
-    hooks.set_command_observer(None)
+    hooks.set_command_observer(before)
 
 
 def test_a_thread_shows_my_reply_from_sent_in_order_older_collapsed(
