@@ -168,6 +168,19 @@ def test_opening_a_message_gives_it_an_address_that_reload_shows(
     expect(page).to_have_url(re.compile(r"/mail/INBOX/$"))
 
 
+def moved_and_its_place_kept(page: Page) -> None:
+    """After "Message 1", open in the preview, was deleted: the pane and the address say so,
+    and the row that took its place is the keyboard's (Enter opens it)."""
+    expect(page.locator(".flash")).to_contain_text("Moved 1 message to Trash.")
+    expect(page.locator("#preview .placeholder")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/mail/INBOX/$"))
+    expect(page.locator(ROWS).filter(has_text="Message 0")).to_have_class(
+        re.compile(r"\bselected\b")
+    )
+    page.keyboard.press("Enter")
+    expect(page.locator("#preview h2.subject")).to_have_text("Message 0")
+
+
 def test_deleting_the_open_message_keeps_the_place_in_the_list(
     page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
@@ -176,15 +189,7 @@ def test_deleting_the_open_message_keeps_the_place_in_the_list(
     page.locator(ROWS).filter(has_text="Message 1").click()
     expect(page.locator("#preview h2.subject")).to_have_text("Message 1")
     page.keyboard.press("#")
-    expect(page.locator(".flash")).to_contain_text("Moved 1 message to Trash.")
-    expect(page.locator("#preview .placeholder")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/mail/INBOX/$"))
-    # The row that took its place is the keyboard's: Enter opens it.
-    expect(page.locator(ROWS).filter(has_text="Message 0")).to_have_class(
-        re.compile(r"\bselected\b")
-    )
-    page.keyboard.press("Enter")
-    expect(page.locator("#preview h2.subject")).to_have_text("Message 0")
+    moved_and_its_place_kept(page)
 
 
 def test_deleting_the_open_message_when_live_mail_removed_its_row_before_the_answer(
@@ -207,14 +212,7 @@ def test_deleting_the_open_message_when_live_mail_removed_its_row_before_the_ans
 
     page.route("**/actions/", answer_after_the_live_event, times=1)
     page.keyboard.press("#")
-    expect(page.locator(".flash")).to_contain_text("Moved 1 message to Trash.")
-    expect(page.locator("#preview .placeholder")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/mail/INBOX/$"))
-    expect(page.locator(ROWS).filter(has_text="Message 0")).to_have_class(
-        re.compile(r"\bselected\b")
-    )
-    page.keyboard.press("Enter")
-    expect(page.locator("#preview h2.subject")).to_have_text("Message 0")
+    moved_and_its_place_kept(page)
 
 
 def test_without_javascript_the_links_load_pages(

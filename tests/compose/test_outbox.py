@@ -273,6 +273,21 @@ def test_a_worker_that_died_after_claiming_loses_nothing(
     assert len(folder_messages(bob, "INBOX")) == 1
 
 
+def sent_not_filed(
+    client: Client, worker: OutboxWorker, sender: MailUser, to: str, subject: str
+) -> OutgoingMessage:
+    """Send with a 5 s delay and let the worker submit it by SMTP, no further: the row is
+    sent, its copy for Sent not filed yet."""
+    set_delay(sender.username, 5)
+    compose_id = start(client)
+    assert send(client, compose_id, to=to, subject=subject).status_code == 302
+    user_id = get_user_model().objects.get(username=sender.username).pk
+    secret = worker.held()[user_id]
+    [row] = outbox.claim_due(worker.token, [user_id], later(6))
+    assert outbox.submit_claimed(row, secret, worker.token)
+    return row
+
+
 def test_died_after_smtp_before_filing_is_filed_and_not_sent_again(
     compose_settings: Any,
     settings: Any,
@@ -283,13 +298,7 @@ def test_died_after_smtp_before_filing_is_filed_and_not_sent_again(
 ) -> None:
     settings.WEBMAIL_OUTBOX_LEASE = 60
     client = login(alice)
-    set_delay(alice.username, 5)
-    compose_id = start(client)
-    assert send(client, compose_id, to=bob.address, subject="Half way").status_code == 302
-    user_id = get_user_model().objects.get().pk
-    secret = worker.held()[user_id]
-    [row] = outbox.claim_due(worker.token, [user_id], later(6))
-    outbox.submit_claimed(row, secret, worker.token)  # SMTP accepted it; then the process died
+    sent_not_filed(client, worker, alice, bob.address, "Half way")  # then the process died
     assert OutgoingMessage.objects.get().state == OutgoingMessage.SENT
     assert len(folder_messages(bob, "INBOX")) == 1
     assert folder_messages(alice, "Sent") == []
@@ -313,13 +322,8 @@ def test_sent_is_said_once_while_its_copy_is_still_on_its_way_to_sent(
     does not say it again though the copy for Sent is still being filed, and still lends the
     secret. A copy that could not be filed is news: said once."""
     client = login(alice)
-    set_delay(alice.username, 5)
-    compose_id = start(client)
-    assert send(client, compose_id, to=bob.address, subject="Filed later").status_code == 302
-    user_id = get_user_model().objects.get().pk
-    secret = worker.held()[user_id]
-    [row] = outbox.claim_due(worker.token, [user_id], later(6))
-    outbox.submit_claimed(row, secret, worker.token)  # sent; the copy for Sent not filed yet
+    row = sent_not_filed(client, worker, alice, bob.address, "Filed later")
+    user_id = row.user_id
     status = client.get(f"/outbox/{row.token}/").json()
     assert status["text"] == f"Message sent to {bob.address}." and not status["final"]
     fresh = restart()  # the secret is gone with the process; the row waits to be filed
