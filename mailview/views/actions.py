@@ -248,6 +248,7 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
         "slot_rows": render_to_string("mailview/_search_rows.html", context, request),
         "list_path": escape(request.get_full_path()),
     }
-    frame = {"tree": tree, "folder": folder, "current": current, "results": bool(results)}
-    inputs = (tree, folder, bool(results))
+    found = bool(results and results.rows)  # the toolbar and the table only with rows to act on
+    frame = {"tree": tree, "folder": folder, "current": current, "found": found}
+    inputs = (tree, folder, found)
     return kept_frame(request, "mailview/search.html", frame, inputs, slots)

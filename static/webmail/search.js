@@ -74,7 +74,7 @@ function live(input, form) {
     if (!newSummary || !newRows) { window.location.assign(url); return; }
     summary.replaceChildren(...newSummary.childNodes);
     rows.replaceChildren(...newRows.childNodes);
-    actions.hidden = !rows.querySelector("tr.row") && !summary.querySelector(".count");
+    actions.hidden = !rows.querySelector("tr.row");  // nothing found: nothing to act on
     actions.querySelectorAll("input[name=next]").forEach(function (next) {
       next.value = url.slice(url.indexOf("/", url.indexOf("//") + 2));
     });
