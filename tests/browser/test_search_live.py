@@ -55,7 +55,7 @@ def test_typing_on_the_search_page_updates_the_results_in_place(
     expect(page.locator(".flash")).to_contain_text("Flagged 1 message")
 
 
-def test_nothing_found_shows_no_toolbar_and_finding_something_brings_it_back(
+def test_nothing_found_shows_no_toolbar_nor_pager_and_finding_something_brings_them_back(
     page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     fill_invoices(alice)
@@ -63,10 +63,12 @@ def test_nothing_found_shows_no_toolbar_and_finding_something_brings_it_back(
     page.goto(f"{daphne_server.url}/search/?folder=INBOX&q=receipt")
     expect(page.locator(COUNT)).to_have_text("No messages found")
     expect(page.locator("#actions-form")).to_be_hidden()
+    expect(page.locator("#search-summary .pager")).to_have_count(0)  # no "Page 1 of 1"
     page.locator("#search-q").fill("")
     page.locator("#search-q").press_sequentially("lunch")
     expect(page.locator(COUNT)).to_have_text("1–1 of 1")
     expect(page.get_by_role("button", name="Flag", exact=True)).to_be_visible()
+    expect(page.locator("#search-summary .pager")).to_be_visible()
     page.locator("#search-q").press_sequentially("eon")
     expect(page.locator(COUNT)).to_have_text("No messages found")
     expect(page.locator("#actions-form")).to_be_hidden()
