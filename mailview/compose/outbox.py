@@ -217,9 +217,6 @@ def mark_reported(rows: Iterable[OutgoingMessage]) -> None:
     done = [r.pk for r in rows if r.state in TOLD and not r.reported]
     if done:
         OutgoingMessage.objects.filter(pk__in=done).update(reported=True)
-    for row in rows:
-        if row.pk in done:
-            row.reported = True
 
 
 def has_news(row: OutgoingMessage) -> bool:

@@ -5,7 +5,7 @@
 // mailview/live/present.py); this file only puts that HTML in place, and webmail.js and
 // actions.js handle new rows like the others through event delegation. Texts that are not
 // server HTML (notifications, notices) go in with textContent.
-import { fromHTML } from "./lib/dom.js";
+import { fromHTML, selectRowAt } from "./lib/dom.js";
 import { followLoginRedirect } from "./lib/session.js";
 
 if (document.querySelector("nav#folders")) start();  // a mail page
@@ -190,13 +190,7 @@ function onExpunge(ev) {
     var at = row.classList.contains("selected") ? visible.indexOf(row) : -1;
     row.remove();
     removed = true;
-    if (at < 0) return;
-    var rest = tbody.querySelectorAll("tr.row:not([hidden])");
-    var next = rest[Math.min(at, rest.length - 1)];
-    if (next && !next.classList.contains("selected")) {
-      next.classList.add("selected");
-      next.setAttribute("aria-selected", "true");
-    }
+    if (at >= 0) selectRowAt(at);
   });
   if (!removed) return;
   if (!tbody.querySelector("tr.row") && ev.empty) tbody.replaceChildren(fromHTML(ev.empty));

@@ -17,6 +17,15 @@ export function messageRows() {
   return Array.from(document.querySelectorAll("table.messages tr.row"));
 }
 
+// The keyboard's row left the list: the visible row now at `index` (or the last) takes its
+// place, unless another row is the keyboard's already.
+export function selectRowAt(index) {
+  if (document.querySelector("table.messages tr.row.selected")) return;
+  const rows = document.querySelectorAll("table.messages tr.row:not([hidden])");
+  const next = rows[Math.min(index, rows.length - 1)];
+  if (next) { next.classList.add("selected"); next.setAttribute("aria-selected", "true"); }
+}
+
 // Whether a keyboard or click event belongs to a form field (typing, not a shortcut).
 export function inField(target) {
   if (target && target.tagName === "INPUT" && (target.type === "checkbox" || target.type === "radio")) return false;

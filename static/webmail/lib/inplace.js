@@ -4,7 +4,7 @@
 // the count line and pager, the folders' unread badges, the notice, the toolbar's Undo, the
 // title. The open message stays open while its row is in the list. Without this file the
 // forms post and the whole page reloads, as before.
-import { fromHTML } from "./dom.js";
+import { fromHTML, selectRowAt } from "./dom.js";
 import { followLoginRedirect } from "./session.js";
 import { loadPreview, previewPane } from "./preview.js";
 
@@ -128,12 +128,7 @@ export function showListPage(html) {
     // The open message left the list (moved, deleted): the pane says so, and the row that took
     // its place is the selected one, so j/k and the shortcuts go on from there.
     if (preview && (openGone || !shown)) placeholder(preview);
-    const rows = Array.from(document.querySelectorAll("table.messages tr.row:not([hidden])"));
-    const next = rows[Math.min(openIndex, rows.length - 1)];
-    if (next && !document.querySelector("table.messages tr.row.selected")) {
-      next.classList.add("selected");
-      next.setAttribute("aria-selected", "true");
-    }
+    selectRowAt(openIndex);
     if (openGone && new URL(window.location.href).searchParams.has("msg")) history.replaceState(history.state, "", messageAddress(null));
   }
   return true;
