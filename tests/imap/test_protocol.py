@@ -24,6 +24,7 @@ from mailview.imap.protocol.commands import (
 )
 from mailview.imap.protocol.dates import internaldate, parse_datetime
 from mailview.imap.protocol.responses import (
+    WIDE_ANSWER,
     Continuation,
     Data,
     Framer,
@@ -173,6 +174,29 @@ def test_esearch_sort_search_and_thread():
     assert number_array(search) == array("I", [2, 5, 7])
     (thread,) = data(t.THREAD, "THREAD")
     assert thread_uids(thread) == [[2], [3, 6, 4, 23, 44, 7, 96]]
+
+
+def a_sort_answer(numbers: list[int] | list[int | str]) -> Data:
+    line = b"* SORT " + " ".join(map(str, numbers)).encode()
+    (sort,) = data(t.wire(line, b"A8 OK Sort completed."), "SORT")
+    return sort
+
+
+def test_a_large_folders_sort_answer_is_read_whole_and_in_order():
+    order = [(i * 7919) % 200_003 + 1 for i in range(200_003)]  # every UID once, shuffled
+    sort = a_sort_answer(order)
+    assert len(sort.line) > WIDE_ANSWER  # read by the wide (numpy) path
+    assert number_array(sort) == array("I", order)
+    assert number_array(a_sort_answer([*order, 4_294_967_295]))[-1] == 4_294_967_295
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["x", "-1", "4294967296", "99999999999999999999", "1.5", "0x10", "1,2"],
+)
+def test_a_large_sort_answer_with_a_word_that_is_no_uid_is_a_syntax_error(bad):
+    with pytest.raises(ResponseSyntaxError):
+        number_array(a_sort_answer([*range(1, 20_000), bad, 20_001]))
 
 
 def test_status_and_quota():
