@@ -443,9 +443,18 @@ class AppResult:
 
 
 def measure_app(
-    url: str, dovecot: Dovecot, folder: Folder, rounds: int, warm: int, daphne_pid: int
+    url: str,
+    dovecot: Dovecot,
+    folder: Folder,
+    rounds: int,
+    warm: int,
+    daphne_pid: int,
+    first_use: bool = True,
+    result: AppResult | None = None,
 ) -> AppResult:
-    result = AppResult()
+    """`rounds` new sessions: each logs in, opens `folder` (a cold page), then `warm` more pages,
+    and logs out. `first_use`: one session before them, not measured; `result`: add to it."""
+    result = result if result is not None else AppResult()
     rows = expected_rows(folder.count)
 
     def page(client: httpx.Client, cpu: list[float]) -> float:
@@ -454,10 +463,10 @@ def measure_app(
         cpu.append(_proc_cpu(daphne_pid)[1] - before)
         return elapsed
 
-    # One session before the measured ones: Django's and Python's first-use costs.
-    client = login(url, USER)
-    timed_page(client, folder.name, rows)
-    logout(client)
+    if first_use:  # one session before the measured ones: Django's and Python's first-use costs
+        client = login(url, USER)
+        timed_page(client, folder.name, rows)
+        logout(client)
     for _ in range(rounds):
         before = imap_connections(dovecot, USER, 0)
         if before != 0:

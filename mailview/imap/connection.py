@@ -22,7 +22,7 @@ from .errors import ConnectionDropped, MailError, ServerTimeout
 from .hooks import observe_command
 from .protocol.responses import Data, Status
 from .protocol.syntax import ResponseSyntaxError
-from .types import MailboxState, MessageSummary
+from .types import MailboxState, MessageSummary, Namespaces
 
 # Commands that leave every message's list row as it was. Any other command (STORE, MOVE, EXPUNGE,
 # APPEND, a FETCH that is not a PEEK...) forgets the rows this connection keeps.
@@ -46,7 +46,7 @@ class ConnectionBase:
         self.created = time.monotonic()
         self.last_used = self.created
         self._capabilities: frozenset[str] = imap.capabilities
-        self._namespace: tuple[str, str | None] | None = None
+        self._namespaces: Namespaces | None = None  # NAMESPACE, asked once (namespace_commands)
         # What the services and the facade keep with the connection (see cache.py).
         self.cache = ConnectionCache()
         # List rows of the selected folder by UID. Valid while the server reports no change: an

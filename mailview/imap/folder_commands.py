@@ -30,27 +30,6 @@ def _entries(untagged: list[Untagged], kind: str = "LIST") -> list[ListEntry]:
 
 
 class FolderCommands(ConnectionBase):
-    def namespace_prefix(self) -> tuple[str, str | None]:
-        """The personal namespace's prefix and delimiter (("", "/") on Dovecot); asked once."""
-        if self._namespace is None:
-            self._namespace = ("", None)
-            if self.has("NAMESPACE"):
-                with self._exchange("NAMESPACE") as imap:
-                    _status, untagged = imap.command(b"NAMESPACE")
-                    self._absorb(untagged)
-                for response in untagged:
-                    if isinstance(response, Data) and response.kind == "NAMESPACE":
-                        personal = response.values()[0]
-                        if isinstance(personal, tuple) and personal:
-                            prefix, delimiter = personal[0][:2]
-                            self._namespace = (
-                                decode_folder_name(prefix if isinstance(prefix, bytes) else b""),
-                                delimiter.decode("ascii", "replace")
-                                if isinstance(delimiter, bytes)
-                                else None,
-                            )
-        return self._namespace
-
     def list_folders(self, subscribed_only: bool = True, counts: bool = True) -> list[FolderInfo]:
         """Folders with their special-use flags and MESSAGES/UNSEEN counts.
 

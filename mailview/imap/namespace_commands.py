@@ -32,12 +32,16 @@ def _namespace_list(value: Any) -> tuple[Namespace, ...]:
 
 
 class NamespaceCommands(ConnectionBase):
+    def namespace_prefix(self) -> tuple[str, str | None]:
+        """The personal namespace's prefix and delimiter (("", "/") on Dovecot)."""
+        personal = self.namespaces().personal[0]
+        return personal.prefix, personal.delimiter
+
     def namespaces(self) -> Namespaces:
         """The three kinds of namespace; without NAMESPACE, one personal namespace "" (asked
         once per connection)."""
-        cached: Namespaces | None = getattr(self, "_namespaces", None)
-        if cached is not None:
-            return cached
+        if self._namespaces is not None:
+            return self._namespaces
         found = Namespaces(personal=(Namespace("", None),))
         if self.has("NAMESPACE"):
             with self._exchange("NAMESPACE") as imap:
