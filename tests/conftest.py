@@ -97,12 +97,15 @@ def fresh_pool() -> Iterator[None]:
 
 @pytest.fixture
 def empty_page_store() -> Iterator[None]:
-    """No kept page (mailview/render/pages.py) from an earlier test before or after this one."""
-    from mailview.render.pages import page_store
+    """No kept page or piece of one (mailview/render/pages.py) from an earlier test before or
+    after this one."""
+    from mailview.render.pages import fragment_store, page_store
 
     page_store.clear()
+    fragment_store.clear()
     yield
     page_store.clear()
+    fragment_store.clear()
 
 
 @pytest.fixture

@@ -33,9 +33,10 @@ class WebmailAdminConfig(AdminConfig):
         set_order_budget(settings.WEBMAIL_SORT_CACHE_BYTES)
 
         # Rendered pages kept to serve an unchanged page again (mailview/render/pages.py).
-        from mailview.render.pages import page_store
+        from mailview.render.pages import fragment_store, page_store
 
         page_store.set_limit(settings.WEBMAIL_PAGE_CACHE_BYTES)
+        fragment_store.set_limit(settings.WEBMAIL_PAGE_CACHE_BYTES // 8)
 
         # IMAP ID (RFC 2971): what the app says about itself after login (never the user's
         # browser); the servers' replies are listed on the admin dashboard.

@@ -3,8 +3,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import template
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from mailview.render.format import compactsize, count_line, fulldate, maildate, unseen_badge
+from mailview.render.pages import kept_fragment
 from mailview.render.rows import RECIPIENT_ROLES, render_rows
 
 register = template.Library()
@@ -49,3 +54,34 @@ def message_rows(kind: str, rows: object, message_prefix: str, role: str | None 
     `role`: the folder's special use (Sent and Drafts show the recipients)."""
     recipients = role in RECIPIENT_ROLES
     return render_rows(kind, rows, message_prefix, recipients=recipients)  # type: ignore[arg-type]
+
+
+@register.simple_tag(takes_context=True)
+def folder_tree(context: template.Context) -> SafeString:
+    """The folder tree (mailview/_folders.html), drawn once per state: the same tree, open
+    folder and language are the same HTML."""
+    names = {"tree": context.get("tree"), "folder": context.get("folder")}
+    return _fragment(context, "mailview/_folders.html", names)
+
+
+@register.simple_tag(takes_context=True)
+def list_toolbar(context: template.Context, results: bool = False) -> SafeString:
+    """The actions toolbar of a list (mailview/_toolbar.html), drawn once per state."""
+    names = {
+        "tree": context.get("tree"),
+        "folder": context.get("folder"),
+        "current": context.get("current"),
+        "rights": context.get("rights"),
+        "results": results,
+    }
+    return _fragment(context, "mailview/_toolbar.html", names)
+
+
+def _fragment(context: template.Context, name: str, names: dict[str, object]) -> SafeString:
+    """``name`` drawn from ``names`` alone (all it reads), or kept from the last time."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:  # a page drawn outside a request
+        return mark_safe(render_to_string(name, names))  # noqa: S308 - as below
+    inputs = (tuple(names.items()), get_language(), get_script_prefix())
+    html = kept_fragment(user.get_username(), name, inputs, lambda: render_to_string(name, names))
+    return mark_safe(html)  # noqa: S308 - a template's own output, escaped by it

@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from accounts.requests import AuthenticatedRequest
 from accounts.signals import mail_sessions_ended
 from mailview.compose import outbox
-from mailview.render.pages import page_store
+from mailview.render.pages import fragment_store, page_store
 from mailview.services.filters import vacation_status_known
 
 #: Bump when a change to the templates must not be served from pages kept before it (pages are
@@ -109,3 +109,4 @@ def _kept(
 def forget_pages(sender: object, login: str, **kwargs: object) -> None:
     """The login's sessions ended (logout, ended by an admin, account disabled)."""
     page_store.drop_login(login)
+    fragment_store.drop_login(login)

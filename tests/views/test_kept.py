@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from accounts.models import Preferences
-from mailview.render.pages import CSRF_PLACEHOLDER, page_store
+from mailview.render.pages import CSRF_PLACEHOLDER, fragment_store, page_store
 from mailview.views.kept import request_inputs
 from tests.support.pages import list_subjects
 from webmail.devmail.factories import make_message
@@ -140,8 +140,44 @@ def test_logging_out_forgets_the_logins_pages(alice, login):
     client = login(alice)
     client.get("/mail/INBOX/")
     assert len(page_store) == 1
+    assert len(fragment_store) == 2  # the folder tree and the toolbar
     client.post("/accounts/logout/")
     assert len(page_store) == 0
+    assert len(fragment_store) == 0
+
+
+def drawn_fragments(client: Client, path: str) -> tuple[str, int]:
+    """The page at ``path`` and how many of its shared pieces were drawn for it."""
+    misses = fragment_store.misses
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode(), fragment_store.misses - misses
+
+
+def test_the_folder_tree_and_toolbar_are_drawn_once_per_state(alice, login):
+    alice.append("INBOX", make_message(subject="first"))
+    alice.create_folder("Projects")
+    client = login(alice)
+    _page, drawn = drawn_fragments(client, "/mail/INBOX/")
+    assert drawn == 2
+    # Another page of the same folder: its own rows, the same tree and toolbar.
+    page, drawn = drawn_fragments(client, "/mail/INBOX/?sort=subject")
+    assert drawn == 0 and 'data-folder="Projects"' in page
+    # Another folder: the tree marks another folder open, the toolbar offers another target.
+    page, drawn = drawn_fragments(client, "/mail/Projects/")
+    assert drawn == 2 and 'aria-current="page"' in page.split('data-folder="Projects"')[1][:200]
+    # A new folder is a new tree.
+    assert client.post("/folders/create/", {"name": "Receipts", "parent": ""}).status_code == 302
+    client.get("/mail/INBOX/")  # shows (and so uses up) the notice "Folder created"
+    page, drawn = drawn_fragments(client, "/mail/INBOX/?sort=size")
+    assert drawn == 0 and 'data-folder="Receipts"' in page  # drawn by the request before
+
+
+def test_another_user_never_gets_my_folder_tree(alice, bob, login):
+    alice.create_folder("Alice private")
+    login(alice).get("/mail/INBOX/")
+    page, drawn = drawn_fragments(login(bob), "/mail/INBOX/")
+    assert drawn == 2 and "Alice private" not in page
 
 
 def test_the_store_stays_within_its_bytes(alice, login, settings):
