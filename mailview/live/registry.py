@@ -51,9 +51,7 @@ class WatcherRegistry:
             watcher.start()
         else:
             watcher.password = password  # the newest session's password is the likeliest valid
-        if watcher._linger is not None:
-            watcher._linger.cancel()
-            watcher._linger = None
+        watcher.keep()
         watcher.refs += 1
         return watcher
 
@@ -67,10 +65,9 @@ class WatcherRegistry:
         if linger <= 0:
             self._close(watcher)
         else:
-            watcher._linger = watcher.loop.call_later(linger, self._close_if_unused, watcher)
+            watcher.linger(linger, lambda: self._close_if_unused(watcher))
 
     def _close_if_unused(self, watcher: FolderWatcher) -> None:
-        watcher._linger = None
         if watcher.refs <= 0:
             self._close(watcher)
 

@@ -23,6 +23,7 @@ import logging
 import random
 import ssl
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -97,11 +98,25 @@ class FolderWatcher:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def stop(self) -> None:
-        """Close the connection at once (no waiting for the server)."""
+    def linger(self, seconds: float, then: Callable[[], None]) -> None:
+        """Call ``then`` in ``seconds`` unless `keep` comes first (its last page went away: a
+        page that comes back soon, a reload, finds the connection still open)."""
+        self.keep()
+        self._linger = self.loop.call_later(seconds, self._lingered, then)
+
+    def keep(self) -> None:
+        """Cancel a pending `linger`: somebody uses the watcher again."""
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
+
+    def _lingered(self, then: Callable[[], None]) -> None:
+        self._linger = None
+        then()
+
+    def stop(self) -> None:
+        """Close the connection at once (no waiting for the server)."""
+        self.keep()
         if self._conn is not None:
             self._conn.abandon()
         if self._task is not None:
