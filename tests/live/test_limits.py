@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mailview.live.registry import registry
-from tests.support.live import open_socket, receive_until, run, watching
+from tests.support.live import open_socket, receive_until, run, until, watching
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,5 +45,29 @@ def test_watchers_per_login_are_capped_and_the_page_is_told(settings, login, ali
         await receive_until(other, watching("INBOX"))
         for socket in (first, second, other):
             await socket.disconnect()
+
+    run(scenario())
+
+
+def test_a_watcher_lingers_after_its_last_page_and_a_reload_finds_it_open(settings, login, alice):
+    settings.WEBMAIL_LIVE_LINGER = 60
+    client = login(alice)
+
+    async def scenario():
+        page = await open_socket(client)
+        assert (await page.connect(timeout=10))[0]
+        await receive_until(page, watching("INBOX"))
+        (watcher,) = registry.watchers(alice.username)
+        await page.disconnect()
+        await until(lambda: watcher.refs == 0)
+        assert registry.watchers(alice.username) == [watcher]  # lingering, still open
+        reloaded = await open_socket(client)
+        assert (await reloaded.connect(timeout=10))[0]
+        await receive_until(reloaded, watching("INBOX"))
+        assert registry.watchers(alice.username) == [watcher]  # the same connection, kept
+        settings.WEBMAIL_LIVE_LINGER = 0.05
+        await reloaded.disconnect()
+        await until(lambda: not registry.watchers(alice.username))  # then closed, unused
+        await until(lambda: not watcher.running)
 
     run(scenario())
