@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.support.browser import at, log_in
 from tests.support.dovecot import MailUser
@@ -304,6 +304,39 @@ def test_kept_mail_reads_offline_and_queued_actions_reach_the_server(
         found = client.fetch(client.search("ALL"), ["ENVELOPE"])
         assert [m[b"ENVELOPE"].subject.decode() for m in found.values()] == expected
     client.logout()
+
+
+def test_back_online_the_page_keeps_asking_until_the_server_answers(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    """The browser says "online" before a request gets through (the service worker sees the
+    network after the page, or the server is still down): the offline page asks again, later,
+    until the server answers, then shows the real page."""
+    base = daphne_server.url
+    uid = alice.append("INBOX", make_message(subject="Kept", date=at(0)), when=at(0))
+    log_in(page, base, alice)
+    opt_in(page, base)
+    page.goto(f"{base}/mail/INBOX/")
+    assert wait_until(lambda: "list:/mail/INBOX/#1" in storage(page)["kept"], 30)
+    open_and_keep(page, base, uid)
+    page.context.set_offline(True)
+    page.goto(f"{base}/mail/INBOX/")
+    expect(page.locator(".offline-banner")).to_be_visible()
+
+    refused: list[str] = []
+
+    def server_down(route: Route) -> None:
+        refused.append(route.request.url)
+        route.abort("connectionrefused")
+
+    page.context.route("**/manifest.webmanifest", server_down)
+    page.context.set_offline(False)
+    # Asked, refused, asked again (page.evaluate lets Playwright run the route handler).
+    assert wait_until(lambda: page.evaluate("navigator.onLine") and len(refused) >= 2, 30)
+    expect(page.locator(".offline-banner")).to_be_visible()
+    page.context.unroute("**/manifest.webmanifest", server_down)
+    expect(page.locator(".offline-banner")).to_have_count(0)
+    expect(page.locator("table.messages tr.row")).to_have_count(1)
 
 
 def test_logout_wipes_the_mail_kept_on_the_device(

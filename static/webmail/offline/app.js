@@ -10,20 +10,29 @@ const main = document.getElementById("offline-main");
 const status = document.getElementById("offline-status");
 
 // Back online (the server answers, not only the event): load the real page, which replays
-// the queue. The service worker may see the network a moment after this page does and show
-// this page again: then it tries again, a few times, each a little later.
+// the queue. The browser may say "online" before a request gets through (the service worker
+// sees the network a moment after this page; the server may be down): then it asks the server
+// again, later and later (up to every 10 s) while the device says it is online. The service
+// worker may also show this page again after the reload: then it reloads again, each time a
+// little later, for about half a minute.
 const RELOADS = "webmail-offline-reloads";
+let asking = 0;
+let nextAsk = 1000;
 
 async function backOnline() {
+  clearTimeout(asking);
+  if (!navigator.onLine) return; // the online event will come
   try {
     await fetch("/manifest.webmanifest", { cache: "no-store" });
   } catch {
-    return; // still offline: the online event will come
+    asking = setTimeout(backOnline, nextAsk);
+    nextAsk = Math.min(nextAsk * 2, 10000);
+    return;
   }
   const tries = Number(sessionStorage.getItem(RELOADS) || 0);
-  if (tries >= 5) return;
+  if (tries >= 10) return;
   sessionStorage.setItem(RELOADS, String(tries + 1));
-  setTimeout(() => location.reload(), tries * 1000);
+  setTimeout(() => location.reload(), Math.min(tries, 5) * 1000);
 }
 
 window.addEventListener("online", () => backOnline());
