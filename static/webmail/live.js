@@ -186,8 +186,10 @@ function onExpunge(ev) {
     var row = rowOf(uid);
     if (!row) return;
     // The keyboard's row goes: the one that takes its place is the keyboard's.
-    var visible = Array.prototype.slice.call(tbody.querySelectorAll("tr.row:not([hidden])"));
-    var at = row.classList.contains("selected") ? visible.indexOf(row) : -1;
+    var at = -1;
+    if (row.classList.contains("selected")) {
+      at = Array.prototype.indexOf.call(tbody.querySelectorAll("tr.row:not([hidden])"), row);
+    }
     row.remove();
     removed = true;
     if (at >= 0) selectRowAt(at);

@@ -184,17 +184,16 @@ def _code_and_text(rest: bytes) -> tuple[ResponseCode | None, str]:
 # -- typed content of data responses ------------------------------------------------------------
 
 
-def _number_words(data: Data) -> list[bytes]:
+def _number_text(data: Data) -> bytes:
+    """The numbers of a SEARCH or SORT answer, without a trailing ``(MODSEQ n)``."""
     line = data.line
     cut = line.find(b"(")
-    if cut >= 0:
-        line = line[:cut]
-    return line.split()
+    return line[:cut] if cut >= 0 else line
 
 
 def numbers(data: Data) -> list[int]:
     """``* SEARCH 2 5 7`` -> [2, 5, 7]; ``* SORT 7 2 5`` -> [7, 2, 5] (a MODSEQ item left out)."""
-    return list(map(int, _number_words(data)))
+    return list(map(int, _number_text(data).split()))
 
 
 #: Above this many bytes (about 10,000 UIDs) a list of numbers is read by numpy's C parser.
@@ -210,13 +209,10 @@ def number_array(data: Data) -> array[int]:
     imported the first time a process reads such an answer (78 ms, 16 MB), never in a process
     that only sees small folders.
     """
-    line = data.line
-    cut = line.find(b"(")
-    if cut >= 0:
-        line = line[:cut]
-    if len(line) > WIDE_ANSWER:
-        return _wide_number_array(line)
-    return array("I", map(int, line.split()))
+    text = _number_text(data)
+    if len(text) > WIDE_ANSWER:
+        return _wide_number_array(text)
+    return array("I", map(int, text.split()))
 
 
 def _wide_number_array(text: bytes) -> array[int]:
