@@ -169,11 +169,13 @@ document.addEventListener("dragstart", function (event) {
     syncSelectAll();
   }
   dragging = true;
+  row.classList.add("dragging"); // live.js leaves this node in place until the drag ends
   event.dataTransfer.effectAllowed = "move";
   event.dataTransfer.setData("text/plain", interpolate(ngettext("%s message", "%s messages", checked().length), [checked().length]));
 });
 document.addEventListener("dragend", function () {
   dragging = false;
+  document.querySelectorAll("table.messages tr.row.dragging").forEach(function (r) { r.classList.remove("dragging"); });
   document.querySelectorAll("li.folder.drop-target").forEach(function (li) { li.classList.remove("drop-target"); });
 });
 document.querySelectorAll("nav#folders li.folder").forEach(function (li) {

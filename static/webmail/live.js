@@ -97,6 +97,15 @@ function refocus(uid) {
 }
 
 function replaceRow(old, fresh) {
+  if (old.classList.contains("dragging")) {
+    // The row being dragged (actions.js): a new node in its place would end the drag without
+    // a drop. It is replaced when the drag ends (gone by then if it was dropped on a folder).
+    old.addEventListener("dragend", function () {
+      old.classList.remove("dragging");
+      if (old.isConnected && replaceRow(old, fresh)) rowsChanged();
+    }, { once: true });
+    return false;
+  }
   if (withoutState(old).isEqualNode(fresh)) return false;
   var uid = focusedUid();
   carryState(old, fresh);

@@ -85,6 +85,37 @@ def test_drag_and_drop_moves_messages_to_a_folder(
     assert imap_subjects(alice, "Projects") == ["Message 0", "Message 1", "Message 2"]
 
 
+def test_a_row_drawn_again_live_while_it_is_dragged_still_drops_on_the_folder(
+    page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    """Another session (or opening the message) changes the row being dragged; live mail draws
+    it again once the drag is over (a new node in its place would end the drag without a drop),
+    so the drop moves the message."""
+    fill_inbox(alice, 2)
+    alice.create_folder("Projects")
+    log_in(page, daphne_server.url, alice)
+    expect(page.locator("body")).to_have_attribute("data-live", "websocket")
+    other = alice.client()
+    other.select_folder("INBOX")
+    uids = other.search(["SUBJECT", "Message 0"]) + other.search(["SUBJECT", "Message 1"])
+    other.add_flags([uids[0]], ["\\Flagged"])  # the folder is watched: this comes back live
+    expect(page.locator(ROWS).filter(has_text="Message 0").locator(".icon.flag")).to_be_visible()
+
+    row = page.locator(ROWS).filter(has_text="Message 1")
+    row.locator(".c-size").hover()
+    page.mouse.down()
+    folder_item(page, "Projects").hover()  # dragging
+    other.add_flags([uids[1]], ["\\Seen"])  # changed while it is dragged
+    expect(folder_item(page, "INBOX").locator(".unseen")).to_have_text("1")  # the change came
+    folder_item(page, "Projects").hover()
+    page.mouse.up()
+
+    expect(page.locator(".flash")).to_contain_text("Moved 1 message to Projects.")
+    assert imap_subjects(alice, "Projects") == ["Message 1"]
+    expect(page.locator(ROWS)).to_have_count(1)
+    other.logout()
+
+
 def test_delete_and_undo(page: Page, daphne_server: LiveServer, alice: MailUser) -> None:
     fill_inbox(alice, 3)
     log_in(page, daphne_server.url, alice)
