@@ -101,6 +101,8 @@ def test_a_page_is_made_in_one_thread_from_request_started_to_its_close(
     ]
 
 
+# WhiteNoise's file responses iterate synchronously; Django warns that it reads them in a thread.
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
 def test_a_streaming_response_is_closed_after_its_last_byte_is_sent(
     events: list[tuple[str, int]],
 ) -> None:
