@@ -10,7 +10,15 @@ function compose(form) {
   var htmlArea = document.getElementById("c-html");
   var editorWrap = document.getElementById("c-editor-wrap");
   var statusEl = document.getElementById("c-status");
-  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var tokenField = form.querySelector("input[name=csrfmiddlewaretoken]");
+  // The browser's CSRF token, read when it is needed: logging in again (in another tab, after
+  // the session ended) gives the browser a new one, and this page's copy would be refused; the
+  // form's own field is brought up to date before each save and the send.
+  function csrf() {
+    var found = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (found) tokenField.value = decodeURIComponent(found[1]);
+    return tokenField.value;
+  }
   var quill = null;
   var dirty = false;
   var saving = false;
@@ -115,7 +123,7 @@ function compose(form) {
   form.addEventListener("input", markDirty);
   form.addEventListener("change", markDirty);
 
-  function formData() { syncHtml(); return new FormData(form); }
+  function formData() { syncHtml(); csrf(); return new FormData(form); }
   function save(manual) {
     if (saving || leaving) return Promise.resolve();
     saving = true;
@@ -125,6 +133,10 @@ function compose(form) {
       method: "POST", body: formData(), credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
+      if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
+        // The session ended (logged out elsewhere, or expired): nothing here is lost.
+        return { ok: false, error: gettext("You are logged out, so the draft cannot be saved. Log in again in another tab: this page keeps what you wrote and saves it then.") };
+      }
       return response.json().catch(function () { return { ok: false, error: gettext("The draft could not be saved.") }; });
     }).then(function (data) {
       if (data.ok && data.skipped) {
@@ -156,7 +168,7 @@ function compose(form) {
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") saveOnLeave();
   });
-  form.addEventListener("submit", function () { syncHtml(); leaving = true; dirty = false; });
+  form.addEventListener("submit", function () { syncHtml(); csrf(); leaving = true; dirty = false; });
 
   // -- attachments ------------------------------------------------------------------------------
   var maxSize = parseInt(form.dataset.maxSize, 10);
@@ -212,7 +224,7 @@ function compose(form) {
     ok.forEach(function (file) { data.append("file", file, file.name); });
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.dataset.uploadUrl);
-    xhr.setRequestHeader("X-CSRFToken", csrf);
+    xhr.setRequestHeader("X-CSRFToken", csrf());
     uploadBox.hidden = false;
     progress.value = 0;
     uploadLabel.textContent = interpolate(gettext("Uploading %s…"), [ok.map(function (f) { return f.name; }).join(", ")]);
@@ -245,7 +257,7 @@ function compose(form) {
     var button = e.target.closest(".att-remove");
     if (!button) return;
     fetch(form.dataset.removeUrl.replace("ATTACHMENT", button.dataset.id), {
-      method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin"
+      method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin"
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (data.ok) { renderAttachments(data.attachments); markDirty(); }
       else showAttachError(data.error);
@@ -307,7 +319,7 @@ function compose(form) {
         e.preventDefault();
         e.stopPropagation();
         var url = form.dataset.recentRemoveUrl.replace("/0/", "/" + encodeURIComponent(item.id) + "/");
-        fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+        fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" })
           .then(function (r) { if (r.ok) { li.remove(); box.hidden = !box.querySelector("li"); } });
       });
       return button;

@@ -4,6 +4,7 @@ draft autosave and restore, SMTP failure, autocomplete, identities and contacts.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -211,6 +212,57 @@ def test_draft_autosaves_and_is_restored_after_closing_the_tab(
     expect(page).to_have_url(INBOX_URL)
     assert _wait_for(lambda: folder_messages(bob, "INBOX"))
     assert _wait_for(lambda: folder_messages(alice, "Drafts") == [])
+
+
+def test_after_logging_in_again_elsewhere_the_draft_is_saved_and_sent(
+    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    log_in(page, daphne_server.url, alice)
+    _compose(page, daphne_server.url)
+    page.get_by_label("To", exact=True).fill(bob.address)
+    page.get_by_label("Subject").fill("Written across two logins")
+    body = page.get_by_label("Message text", exact=True)
+    body.fill("Before.")
+    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+    # A login in another tab gives the browser a new CSRF token (Django rotates it): the token
+    # this page was drawn with is refused from then on.
+    page.context.add_cookies(
+        [{"name": "csrftoken", "value": secrets.token_hex(16), "url": daphne_server.url}]
+    )
+    body.press("End")
+    page.keyboard.type(" After.")
+
+    def saved() -> list[str]:
+        found = [text_of(m).strip() for _u, _f, m in folder_messages(alice, "Drafts")]
+        return found if found == ["Before. After."] else []
+
+    assert _wait_for(saved) == ["Before. After."]
+    expect(page.locator("#c-status")).to_contain_text("Draft saved")
+    page.get_by_role("button", name="Send").click()
+    expect(page).to_have_url(INBOX_URL)
+    assert _wait_for(lambda: folder_messages(bob, "INBOX"))
+
+
+def test_when_the_session_ended_the_compose_page_says_so_and_keeps_the_text(
+    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    log_in(page, daphne_server.url, alice)
+    _compose(page, daphne_server.url)
+    page.get_by_label("To", exact=True).fill(bob.address)
+    body = page.get_by_label("Message text", exact=True)
+    body.fill("Kept.")
+    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+    # Live mail's poll would take the whole page to the login form: here the page stays.
+    page.route("**/updates/**", lambda route: route.abort())
+    [token] = [c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"]
+    ended = page.context.request.post(
+        f"{daphne_server.url}/accounts/logout/", headers={"X-CSRFToken": token}
+    )
+    assert ended.ok
+    body.press("End")
+    page.keyboard.type(" More.")
+    expect(page.locator("#c-status")).to_contain_text("You are logged out", timeout=15_000)
+    expect(body).to_have_value("Kept. More.")
 
 
 def test_smtp_failure_keeps_the_draft_and_the_form(
