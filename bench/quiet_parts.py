@@ -12,7 +12,7 @@ import statistics
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -162,10 +162,12 @@ def quick_search(
     check: Check,
     words: int = 10,
     bound_ms: float | None = None,
+    chosen: Sequence[str] = (),
 ) -> list[Any]:
-    """The app's default quick search against the raw SORT + FETCH of the same criteria."""
+    """The app's default quick search against the raw SORT + FETCH of the same criteria: of
+    ``chosen``, else of ``words`` words of the corpus's subjects (each in about 8 % of it)."""
     search.WITHIN, search.ASK_WITHIN = within, ""
-    chosen = sorted(set(_WORDS))[:words]
+    chosen = list(chosen) or sorted(set(_WORDS))[:words]
     imap = wire_connect(dovecot, USER, PASSWORD)
     wire(imap, b"SELECT", b"INBOX")
     hits = {word: search.raw_search(imap, word)[2] for word in chosen}  # warm-up pass
@@ -192,11 +194,13 @@ def quick_search(
         )
     ]
     if bound_ms is not None:
+        found = sorted(hits.values())[len(hits) // 2]
         rows.append(
             check(
                 f"quick search ({label}), answer",
                 f"≤ {bound_ms:.0f} ms",
-                f"app {ms(app.median)} ms (p95 {ms(app.p95)})",
+                f"app {ms(app.median)} ms (p95 {ms(app.p95)}); a word matched {found:,} messages "
+                "(median)",
                 app.median <= bound_ms / 1000,
             )
         )

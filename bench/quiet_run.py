@@ -74,6 +74,11 @@ def step(name: str, rows: list[Row]) -> Iterator[None]:
     log(f"-- {name}: {time.monotonic() - t0:.0f} s")
 
 
+#: Words of the corpus in under 1 % of its messages (two subjects of its Unicode set, two
+#: senders' names): about 300 to 900 matches in the 100k INBOX.
+SELECTIVE_WORDS = ("Überweisung", "München", "calendar", "digest")
+
+
 def run(data_dir: Path, only: set[str]) -> list[Row]:
     rows: list[Row] = []
     wanted: Callable[[str], bool] = lambda name: not only or name in only  # noqa: E731
@@ -115,6 +120,15 @@ def run(data_dir: Path, only: set[str]) -> list[Row]:
             with data.running(data_dir, "fts") as dovecot:
                 with step("Xapian search", rows):
                     rows += quick_search(dovecot, "100k, Xapian", "all", check, bound_ms=150)
+                    # The server's time grows with the matches: words of under 1 % of the mail.
+                    rows += quick_search(
+                        dovecot,
+                        "100k, Xapian, rarer words",
+                        "all",
+                        check,
+                        bound_ms=150,
+                        chosen=SELECTIVE_WORDS,
+                    )
         else:
             rows.append(Row("Xapian", "search 100k ≤ 150 ms", "not seeded", "SKIP"))
     return rows
