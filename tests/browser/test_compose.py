@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from typing import TypeVar
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.support.browser import INBOX_URL, log_in
 from tests.support.compose import folder_messages, text_of
@@ -171,17 +171,28 @@ def test_forward_keeps_the_attachments(
     assert "$Forwarded" in flags
 
 
+def _draft_saved(
+    page: Page, base_url: str, user: MailUser, to: str, text: str, subject: str = ""
+) -> Locator:
+    """Log in, write to ``to`` and wait until the page says the draft is saved: the body field."""
+    log_in(page, base_url, user)
+    _compose(page, base_url)
+    page.get_by_label("To", exact=True).fill(to)
+    if subject:
+        page.get_by_label("Subject").fill(subject)
+    body = page.get_by_label("Message text", exact=True)
+    body.fill(text)
+    # Autosave after a few seconds of change, without any click.
+    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+    return body
+
+
 def test_draft_autosaves_and_is_restored_after_closing_the_tab(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
-    log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
-    page.get_by_label("To", exact=True).fill(bob.address)
-    page.get_by_label("Subject").fill("Unfinished thoughts")
-    body = page.get_by_label("Message text", exact=True)
-    body.fill("First paragraph.")
-    # Autosave after a few seconds of change, without any click.
-    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+    body = _draft_saved(
+        page, daphne_server.url, alice, bob.address, "First paragraph.", "Unfinished thoughts"
+    )
     drafts = folder_messages(alice, "Drafts")
     assert [text_of(m).strip() for _u, _f, m in drafts] == ["First paragraph."]
 
@@ -217,13 +228,9 @@ def test_draft_autosaves_and_is_restored_after_closing_the_tab(
 def test_after_logging_in_again_elsewhere_the_draft_is_saved_and_sent(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
-    log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
-    page.get_by_label("To", exact=True).fill(bob.address)
-    page.get_by_label("Subject").fill("Written across two logins")
-    body = page.get_by_label("Message text", exact=True)
-    body.fill("Before.")
-    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+    body = _draft_saved(
+        page, daphne_server.url, alice, bob.address, "Before.", "Written across two logins"
+    )
     # A login in another tab gives the browser a new CSRF token (Django rotates it): the token
     # this page was drawn with is refused from then on.
     page.context.add_cookies(
@@ -246,12 +253,7 @@ def test_after_logging_in_again_elsewhere_the_draft_is_saved_and_sent(
 def test_when_the_session_ended_the_compose_page_says_so_and_keeps_the_text(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
-    log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
-    page.get_by_label("To", exact=True).fill(bob.address)
-    body = page.get_by_label("Message text", exact=True)
-    body.fill("Kept.")
-    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+    body = _draft_saved(page, daphne_server.url, alice, bob.address, "Kept.")
     # Live mail's poll would take the whole page to the login form: here the page stays.
     page.route("**/updates/**", lambda route: route.abort())
     [token] = [c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"]
