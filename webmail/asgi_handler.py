@@ -19,10 +19,10 @@ That one hand-off carries the whole request: Django's handler also sent ``reques
 from the loop (its sync receivers in a hand-off of their own) and closed the response in a third
 (``request_finished``: database connections, caches). Here the thread sends ``request_started``,
 builds the request, runs the chain and, when the body is already in memory (every response but a
-streaming one), closes the response before the loop writes it out, as a WSGI server closes it
-once it has the bytes. A streaming response (a download) is still closed after it is sent. The
-rest is Django's: the body read before, the client's disconnect watched while the response is
-made and sent.
+streaming one), closes the response before the loop writes out its bytes (closing frees what
+the request held; the bytes are kept). A streaming response (a download) is still closed after
+it is sent. The rest is Django's: the body read before, the client's disconnect watched while
+the response is made and sent.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
 from webmail.gcfreeze import FREEZE_AGAIN_AFTER, freeze_long_lived
@@ -51,12 +51,6 @@ class PooledThreadsASGIHandler(ASGIHandler):
         self._executors: deque[ThreadPoolExecutor] = deque()
         self.made = 0
         self.served = 0
-
-    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        response: HttpResponseBase = await sync_to_async(self.get_response, thread_sensitive=True)(
-            request
-        )
-        return response
 
     def respond(self, scope: Any, body_file: Any) -> HttpResponseBase:
         """The whole sync part of a request, in its thread: signal, request, chain, close."""
