@@ -12,7 +12,6 @@ refuses as a whole if it finds an error: the previous script stays in place.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from accounts.servers import domain_of, external_forwarding_allowed, sieve_server_for_login
 from mailview.imap.client import IMAPConnection
-from mailview.imap.errors import MailError
 from mailview.services.session import MailSession
 from mailview.sieve.client import Capabilities, ManageSieve, ScriptInfo
 from mailview.sieve.errors import ScriptRejected, SieveCommandFailed
@@ -57,11 +55,8 @@ __all__ = [
     "save_filters",
     "save_raw_script",
     "script_version",
-    "vacation_state",
     "vacation_status",
 ]
-
-log = logging.getLogger(__name__)
 
 #: The name of the script the webmail writes.
 OWNED_SCRIPT = "webmail"
@@ -405,8 +400,7 @@ def _known(key: str | None) -> list[object] | None:
 
 def vacation_status(mail: MailSession, session: SessionBase, today: date) -> VacationStatus:
     """Whether the out-of-office reply runs today (for the mailbox banner), read from the
-    server at most every VACATION_STATUS_TTL seconds per login session; "off" when the server
-    cannot be asked (no ManageSieve, or it is down): the mailbox works without the banner."""
+    server at most every VACATION_STATUS_TTL seconds per login session."""
     key = _vacation_key(session)
     cached = _known(key)
     if cached is None:
@@ -414,11 +408,7 @@ def vacation_status(mail: MailSession, session: SessionBase, today: date) -> Vac
         # ManageSieve, or it is down), so that it is not asked again at once.
         if key:
             cache.set(key, [False, "", ""], VACATION_STATUS_TTL)
-        try:
-            overview = filters_overview(mail, with_folders=False, timeout=5.0)
-        except MailError as exc:
-            log.info("out-of-office state unavailable: %s", exc.detail or exc)
-            return VacationStatus(False)
+        overview = filters_overview(mail, with_folders=False, timeout=5.0)
         vac = overview.filters.vacation
         cached = [
             vac.enabled and overview.owned_active,
@@ -439,6 +429,11 @@ def forget_vacation_status(session: SessionBase) -> None:
     key = _vacation_key(session)
     if key:
         cache.delete(key)
+
+
+def vacation_status_known(session: SessionBase) -> bool:
+    """Is the out-of-office state of this login session known (see vacation_status)?"""
+    return _known(_vacation_key(session)) is not None
 
 
 def vacation_state(session: SessionBase) -> tuple[object, ...] | None:

@@ -3,6 +3,7 @@ the webmail's Sieve script, saved through the filters service)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from django.contrib import messages
@@ -17,11 +18,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Identity
 from accounts.requests import AuthenticatedRequest
+from mailview.imap.errors import MailError
 from mailview.services import filters as service
 from mailview.services.filter_forms import ForwardingForm, VacationForm
 from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
 from mailview.sieve.rules import FilterSet
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -29,11 +33,18 @@ from mailview.sieve.rules import FilterSet
 def banner(request: AuthenticatedRequest) -> HttpResponse:
     """GET: the mailbox's out-of-office banner, empty while the reply is off; asked by a page
     drawn before the state was known (templatetags/filters.py), which then keeps it."""
-    status = service.vacation_status(
-        MailSession.for_request(request), request.session, timezone.localdate()
-    )
+    try:
+        status = service.vacation_status(
+            MailSession.for_request(request), request.session, timezone.localdate()
+        )
+    except MailError as exc:
+        # No ManageSieve (or it is down): the mailbox works without the banner.
+        log.info("out-of-office state unavailable: %s", exc.detail or exc)
+        status = None
     html = (
-        render_to_string("mailview/filters/_banner.html", {"status": status}) if status.on else ""
+        render_to_string("mailview/filters/_banner.html", {"status": status})
+        if status is not None and status.on
+        else ""
     )
     response = HttpResponse(html)
     add_never_cache_headers(response)
