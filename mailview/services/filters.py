@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TypeVar
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.cache import cache
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -375,6 +375,7 @@ def delete_script(mail: MailSession, name: str, *, switch_off: bool = False) -> 
 #: How long the mailbox banner trusts what it last read of the out-of-office state (seconds);
 #: a save through the webmail updates it at once.
 VACATION_STATUS_TTL = 300.0
+_VACATION_KEY = "webmail_vacation"
 
 
 @dataclass(frozen=True)
@@ -383,61 +384,37 @@ class VacationStatus:
     end: date | None = None
 
 
-def _vacation_key(session: SessionBase) -> str | None:
-    """Where a login session's out-of-office state is kept: the cache (shared by the workers
-    when REDIS_URL is set), under a hash of the session key. Not the session itself: the banner
-    is asked by a request of its own beside the page's others, and a session saved by it would
-    overwrite what a concurrent request saved (a refreshed single sign-on token)."""
-    if not session.session_key:
-        return None
-    return "webmail:vacation:" + hashlib.sha256(session.session_key.encode()).hexdigest()[:32]
-
-
-def _known(key: str | None) -> list[object] | None:
-    cached = cache.get(key) if key else None
-    return cached if isinstance(cached, list) and len(cached) == 3 else None
-
-
 def vacation_status(mail: MailSession, session: SessionBase, today: date) -> VacationStatus:
     """Whether the out-of-office reply runs today (for the mailbox banner), read from the
     server at most every VACATION_STATUS_TTL seconds per login session."""
-    key = _vacation_key(session)
-    cached = _known(key)
-    if cached is None:
+    cached = session.get(_VACATION_KEY)
+    now = time.time()
+    if not (isinstance(cached, list) and len(cached) == 4 and cached[0] > now):
         # Not known: say "off" for the TTL, also when the server cannot be asked (no
-        # ManageSieve, or it is down), so that it is not asked again at once.
-        if key:
-            cache.set(key, [False, "", ""], VACATION_STATUS_TTL)
+        # ManageSieve, or it is down), so a mailbox page never waits on it twice.
+        session[_VACATION_KEY] = cached = [now + VACATION_STATUS_TTL, False, "", ""]
         overview = filters_overview(mail, with_folders=False, timeout=5.0)
         vac = overview.filters.vacation
         cached = [
+            now + VACATION_STATUS_TTL,
             vac.enabled and overview.owned_active,
             vac.start.isoformat() if vac.start else "",
             vac.end.isoformat() if vac.end else "",
         ]
-        if key:
-            cache.set(key, cached, VACATION_STATUS_TTL)
-    running, start, end = cached
-    start_day = date.fromisoformat(str(start)) if start else None
-    end_day = date.fromisoformat(str(end)) if end else None
+        session[_VACATION_KEY] = cached
+    _expires, running, start, end = cached
+    start_day = date.fromisoformat(start) if start else None
+    end_day = date.fromisoformat(end) if end else None
     on = bool(running) and (start_day is None or start_day <= today)
     on = on and (end_day is None or today <= end_day)
     return VacationStatus(on, end_day)
 
 
 def forget_vacation_status(session: SessionBase) -> None:
-    key = _vacation_key(session)
-    if key:
-        cache.delete(key)
+    session.pop(_VACATION_KEY, None)
 
 
 def vacation_status_known(session: SessionBase) -> bool:
-    """Is the out-of-office state of this login session known (see vacation_status)?"""
-    return _known(_vacation_key(session)) is not None
-
-
-def vacation_state(session: SessionBase) -> tuple[object, ...] | None:
-    """What is known of this login session's out-of-office state (None: nothing), as a page's
-    input: a page drawn with it is stale once it changes (views/kept.py)."""
-    known = _known(_vacation_key(session))
-    return None if known is None else tuple(known)
+    """Is the out-of-office state kept in ``session`` still good (see vacation_status)?"""
+    cached = session.get(_VACATION_KEY)
+    return isinstance(cached, list) and len(cached) == 4 and cached[0] > time.time()

@@ -26,7 +26,7 @@ from accounts.requests import AuthenticatedRequest
 from accounts.signals import mail_sessions_ended
 from mailview.compose import outbox
 from mailview.render.pages import fragment_store, page_store
-from mailview.services.filters import vacation_state
+from mailview.services.filters import vacation_status_known
 
 #: Bump when a change to the templates must not be served from pages kept before it (pages are
 #: kept in memory only, so a restart forgets them anyway).
@@ -45,8 +45,8 @@ def request_inputs(request: AuthenticatedRequest) -> tuple[object, ...]:
         timezone.localdate(),
         tuple(getattr(prefs, f.attname) for f in prefs._meta.concrete_fields),
         repr(sorted(request.session.items())),
-        # The out-of-office banner: drawn from what is known, a slot while nothing is.
-        vacation_state(request.session),
+        # The out-of-office banner asks the server again once the session's copy is too old.
+        vacation_status_known(request.session),
     )
 
 

@@ -254,6 +254,8 @@ def test_when_the_session_ended_the_compose_page_says_so_and_keeps_the_text(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     body = _draft_saved(page, daphne_server.url, alice, bob.address, "Kept.")
+    # Live mail's poll would take the whole page to the login form: here the page stays.
+    page.route("**/updates/**", lambda route: route.abort())
     [token] = [c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"]
     ended = page.context.request.post(
         f"{daphne_server.url}/accounts/logout/", headers={"X-CSRFToken": token}

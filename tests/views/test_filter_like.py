@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from accounts.models import Domain
@@ -133,21 +132,6 @@ def test_the_first_page_of_a_session_does_not_wait_for_the_filter_server(
         assert client.get("/mail/INBOX/").status_code == 200
         with pytest.raises(BlockingIOError):
             silent.accept()  # nobody knocked
-
-
-def test_asking_for_the_banner_leaves_the_session_alone(
-    sieve_stack: SieveStack, sieve_alice: MailUser, sieve_login: Callable[[MailUser], Client]
-) -> None:
-    # It runs beside the page's other requests: a session saved by it would overwrite what
-    # they saved meanwhile (a refreshed single sign-on token).
-    client = sieve_login(sieve_alice)
-    client.post("/accounts/settings/out-of-office/", VACATION_ON)
-    client.get("/mail/INBOX/")
-    before = dict(client.session.items())
-    response = client.get("/vacation-banner/")
-    assert b'id="vacation-banner"' in response.content
-    assert settings.SESSION_COOKIE_NAME not in response.cookies
-    assert dict(client.session.items()) == before
 
 
 def test_banner_is_the_users_own(
