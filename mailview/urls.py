@@ -74,8 +74,6 @@ urlpatterns = [
     path("updates/<path:folder>/", live.updates, name="updates"),
     # The folder tree's counts, asked by a page that was shown without them (issue 14).
     path("folder-counts/", live.counts, name="folder_counts"),
-    # The out-of-office banner, asked by a page drawn before its state was known.
-    path("vacation-banner/", vacation.banner, name="vacation_banner"),
 ]
 
 # Log in and out, settings and two-factor authentication (namespace accounts).

@@ -3,52 +3,21 @@ the webmail's Sieve script, saved through the filters service)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from accounts.models import Identity
 from accounts.requests import AuthenticatedRequest
-from mailview.imap.errors import MailError
 from mailview.services import filters as service
 from mailview.services.filter_forms import ForwardingForm, VacationForm
 from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
 from mailview.sieve.rules import FilterSet
-
-log = logging.getLogger(__name__)
-
-
-@login_required
-@require_GET
-def banner(request: AuthenticatedRequest) -> HttpResponse:
-    """GET: the mailbox's out-of-office banner, empty while the reply is off; asked by a page
-    drawn before the state was known (templatetags/filters.py), which then keeps it."""
-    try:
-        status = service.vacation_status(
-            MailSession.for_request(request), request.session, timezone.localdate()
-        )
-    except MailError as exc:
-        # No ManageSieve (or it is down): the mailbox works without the banner.
-        log.info("out-of-office state unavailable: %s", exc.detail or exc)
-        status = None
-    html = (
-        render_to_string("mailview/filters/_banner.html", {"status": status})
-        if status is not None and status.on
-        else ""
-    )
-    response = HttpResponse(html)
-    add_never_cache_headers(response)
-    return response
 
 
 @login_required

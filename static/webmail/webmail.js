@@ -5,7 +5,6 @@ import { messageRows, messageTable, plainClick } from "./lib/dom.js";
 import { onKey } from "./lib/keyboard.js";
 import { loadPreview, previewPane } from "./lib/preview.js";
 import { messageAddress, navigate } from "./lib/inplace.js";
-import { followLoginRedirect } from "./lib/session.js";
 
 // Log-in form: tell the server the browser's time zone (used as the default preference).
 const tz = document.getElementById("id_time_zone");
@@ -23,30 +22,6 @@ if (toggle) {
 }
 
 if (messageTable()) list();
-
-// Parts the server left out of the page so as not to wait for them (the out-of-office banner:
-// its state comes from the filter server): an empty element with data-fragment="URL" is
-// replaced by what the URL answers, our own HTML. Again when a list is drawn in place.
-function fillFragments() {
-  document.querySelectorAll("[data-fragment]").forEach(function (slot) {
-    const url = slot.getAttribute("data-fragment");
-    slot.removeAttribute("data-fragment");
-    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) {
-        if (followLoginRedirect(response) || !response.ok) return null;
-        return response.text();
-      })
-      .then(function (html) {
-        if (html === null || !slot.isConnected) return;
-        const part = document.createElement("template");
-        part.innerHTML = html;
-        slot.replaceWith(part.content);
-      })
-      .catch(function () { /* without it: the page works, the next one asks again */ });
-  });
-}
-fillFragments();
-document.addEventListener("webmail:page-changed", fillFragments);
 
 function list() {
   const preview = previewPane();
