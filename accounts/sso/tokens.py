@@ -139,11 +139,14 @@ def seal_tokens(
     user_id: int,
     domain: str,
     tokens: Mapping[str, Any],
-) -> None:
-    """Seal a new login's access token (as the session's secret) and its token record."""
-    cookie = seal_password(request, response, bearer_secret(str(tokens["access_token"])), user_id)
+) -> str:
+    """Seal a new login's access token (as the session's secret) and its token record; the
+    secret."""
+    secret = bearer_secret(str(tokens["access_token"]))
+    cookie = seal_password(request, response, secret, user_id)
     record = _record(domain, tokens, None)
     seal_with(request.session, cookie, TOKENS_FIELD, json.dumps(asdict(record)), user_id)
+    return secret
 
 
 def is_sso(session: Any) -> bool:

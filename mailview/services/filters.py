@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import TypeVar
 
-from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from accounts.servers import domain_of, external_forwarding_allowed, sieve_server_for_login
+from accounts.servers import (
+    MailServer,
+    domain_of,
+    external_forwarding_allowed,
+    sieve_server_for_login,
+)
 from mailview.imap.client import IMAPConnection
 from mailview.services.session import MailSession
 from mailview.sieve.client import Capabilities, ManageSieve, ScriptInfo
@@ -43,19 +45,17 @@ __all__ = [
     "FiltersConflict",
     "FiltersOverview",
     "FiltersRefused",
-    "VacationStatus",
     "activate_script",
     "check_raw_script",
     "delete_script",
     "filters_overview",
     "folder_names",
-    "forget_vacation_status",
+    "read_overview",
     "read_script",
     "read_script_or_none",
     "save_filters",
     "save_raw_script",
     "script_version",
-    "vacation_status",
 ]
 
 #: The name of the script the webmail writes.
@@ -138,8 +138,13 @@ class CheckedLine:
 
 def with_sieve(mail: MailSession, fn: Callable[[ManageSieve], T], timeout: float = 20.0) -> T:
     """Run ``fn`` on a ManageSieve connection logged in with the session's credentials."""
-    server = sieve_server_for_login(mail.login)
-    conn = ManageSieve.open(server, mail.login, mail.password(), timeout)
+    return _on_sieve(sieve_server_for_login(mail.login), mail.login, mail.password(), fn, timeout)
+
+
+def _on_sieve(
+    server: MailServer, login: str, password: str, fn: Callable[[ManageSieve], T], timeout: float
+) -> T:
+    conn = ManageSieve.open(server, login, password, timeout)
     try:
         return fn(conn)
     finally:
@@ -182,24 +187,31 @@ def _read_owned(
         return FilterSet(), True, text
 
 
+def _overview(sieve: ManageSieve) -> FiltersOverview:
+    scripts = sieve.list_scripts()
+    filters, unreadable, text = _read_owned(sieve, scripts)
+    owned = next((s for s in scripts if s.name == OWNED_SCRIPT), None)
+    return FiltersOverview(
+        filters=filters,
+        owned_unreadable=unreadable,
+        owned_exists=owned is not None,
+        owned_active=owned is not None and owned.active,
+        scripts=scripts,
+        capabilities=sieve.capabilities,
+        version=script_version(text),
+    )
+
+
+def read_overview(server: MailServer, login: str, secret: str, timeout: float) -> FiltersOverview:
+    """The overview's ManageSieve part, with given credentials (the out-of-office read, which
+    runs off the request's thread: out_of_office.py)."""
+    return _on_sieve(server, login, secret, _overview, timeout)
+
+
 def filters_overview(
     mail: MailSession, *, with_folders: bool = True, timeout: float = 20.0
 ) -> FiltersOverview:
-    def read(sieve: ManageSieve) -> FiltersOverview:
-        scripts = sieve.list_scripts()
-        filters, unreadable, text = _read_owned(sieve, scripts)
-        owned = next((s for s in scripts if s.name == OWNED_SCRIPT), None)
-        return FiltersOverview(
-            filters=filters,
-            owned_unreadable=unreadable,
-            owned_exists=owned is not None,
-            owned_active=owned is not None and owned.active,
-            scripts=scripts,
-            capabilities=sieve.capabilities,
-            version=script_version(text),
-        )
-
-    overview = with_sieve(mail, read, timeout)
+    overview = with_sieve(mail, _overview, timeout)
     folders = folder_names(mail) if with_folders else []
     return replace(
         overview, folders=folders, external_forwarding=external_forwarding_allowed(mail.login)
@@ -370,51 +382,3 @@ def delete_script(mail: MailSession, name: str, *, switch_off: bool = False) -> 
         sieve.delete_script(name)
 
     with_sieve(mail, delete)
-
-
-#: How long the mailbox banner trusts what it last read of the out-of-office state (seconds);
-#: a save through the webmail updates it at once.
-VACATION_STATUS_TTL = 300.0
-_VACATION_KEY = "webmail_vacation"
-
-
-@dataclass(frozen=True)
-class VacationStatus:
-    on: bool
-    end: date | None = None
-
-
-def vacation_status(mail: MailSession, session: SessionBase, today: date) -> VacationStatus:
-    """Whether the out-of-office reply runs today (for the mailbox banner), read from the
-    server at most every VACATION_STATUS_TTL seconds per login session."""
-    cached = session.get(_VACATION_KEY)
-    now = time.time()
-    if not (isinstance(cached, list) and len(cached) == 4 and cached[0] > now):
-        # Not known: say "off" for the TTL, also when the server cannot be asked (no
-        # ManageSieve, or it is down), so a mailbox page never waits on it twice.
-        session[_VACATION_KEY] = cached = [now + VACATION_STATUS_TTL, False, "", ""]
-        overview = filters_overview(mail, with_folders=False, timeout=5.0)
-        vac = overview.filters.vacation
-        cached = [
-            now + VACATION_STATUS_TTL,
-            vac.enabled and overview.owned_active,
-            vac.start.isoformat() if vac.start else "",
-            vac.end.isoformat() if vac.end else "",
-        ]
-        session[_VACATION_KEY] = cached
-    _expires, running, start, end = cached
-    start_day = date.fromisoformat(start) if start else None
-    end_day = date.fromisoformat(end) if end else None
-    on = bool(running) and (start_day is None or start_day <= today)
-    on = on and (end_day is None or today <= end_day)
-    return VacationStatus(on, end_day)
-
-
-def forget_vacation_status(session: SessionBase) -> None:
-    session.pop(_VACATION_KEY, None)
-
-
-def vacation_status_known(session: SessionBase) -> bool:
-    """Is the out-of-office state kept in ``session`` still good (see vacation_status)?"""
-    cached = session.get(_VACATION_KEY)
-    return isinstance(cached, list) and len(cached) == 4 and cached[0] > time.time()

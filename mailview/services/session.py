@@ -9,6 +9,7 @@ way, retries once on a fresh one (reconnecting with the session's credentials).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
@@ -36,6 +37,9 @@ class MailSession:
         self._password: str | None = None
         self._key: PoolKey | None = None
         self.pool = pool or get_pool()
+        #: Work begun on another thread for this request, by name, taken by whoever needs its
+        #: result (e.g. the out-of-office read that runs beside a page's IMAP work).
+        self.begun: dict[str, Future[Any]] = {}
 
     @classmethod
     def for_user(

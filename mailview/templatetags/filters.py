@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from mailview.imap.errors import MailError
-from mailview.services.filters import vacation_status
+from mailview.services.out_of_office import vacation_status
 from mailview.services.session import MailSession
 
 register = template.Library()

@@ -19,6 +19,7 @@ from accounts.requests import AuthenticatedRequest
 from accounts.sso.logout import provider_logout_url
 from accounts.sso.providers import login_page_providers, password_login_allowed, provider_for_login
 from accounts.sso.tokens import reauth_domain
+from mailview.services.out_of_office import begin_vacation_status_at_login
 from mailview.views import settings
 
 #: Addresses that answer scripts, not people (JSON, fragments, POST-only actions): a login that
@@ -102,6 +103,9 @@ class LoginView(auth_views.LoginView):
         else:
             response = super().form_valid(form)
             seal_password(self.request, response, form.cleaned_data["password"], user.pk)
+            begin_vacation_status_at_login(
+                self.request.session, user.get_username(), form.cleaned_data["password"]
+            )
         prefs = Preferences.for_user(user)
         browser_zone = form.cleaned_data.get("time_zone") or ""
         if prefs.time_zone == "UTC" and browser_zone in zoneinfo.available_timezones():

@@ -17,6 +17,7 @@ from accounts.requests import AuthenticatedRequest
 from mailview.imap.client import check_folder_name
 from mailview.services import filter_like as like
 from mailview.services import filters as service
+from mailview.services import out_of_office
 from mailview.services.filter_forms import RuleForm
 from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
@@ -55,7 +56,7 @@ def _save(request: AuthenticatedRequest, change: service.Change, done: str) -> b
         for problem in exc.problems:
             messages.error(request, problem)
         return False
-    service.forget_vacation_status(request.session)
+    out_of_office.forget_vacation_status(request.session)
     messages.success(request, done)
     return True
 
@@ -90,7 +91,7 @@ def rule_edit(request: AuthenticatedRequest, index: int | None = None) -> HttpRe
                 for problem in exc.problems:
                     form.add_error(None, problem)
             else:
-                service.forget_vacation_status(request.session)
+                out_of_office.forget_vacation_status(request.session)
                 messages.success(request, _("Rule %(name)s saved.") % {"name": new.name})
                 return redirect("accounts:filters")
     else:
@@ -170,7 +171,7 @@ def rule_order(request: AuthenticatedRequest) -> HttpResponse:
 def script_activate(request: AuthenticatedRequest) -> HttpResponse:
     name = request.POST.get("name", "")
     service.activate_script(MailSession.for_request(request), name)
-    service.forget_vacation_status(request.session)
+    out_of_office.forget_vacation_status(request.session)
     if name:
         messages.success(request, _("Script %(name)s is now active.") % {"name": name})
     else:
@@ -200,7 +201,7 @@ def script_edit(request: AuthenticatedRequest) -> HttpResponse:
         except service.FiltersRefused as exc:
             valid, verdict = False, exc.message
         if saved:
-            service.forget_vacation_status(request.session)
+            out_of_office.forget_vacation_status(request.session)
             messages.success(request, _("Script %(name)s saved.") % {"name": name})
             version = service.script_version(text)
     else:
@@ -241,7 +242,7 @@ def script_delete(request: AuthenticatedRequest) -> HttpResponse:
             for problem in exc.problems:
                 messages.error(request, problem)
         else:
-            service.forget_vacation_status(request.session)
+            out_of_office.forget_vacation_status(request.session)
             messages.success(request, _("Script %(name)s deleted.") % {"name": name})
         return redirect("accounts:filters")
     return render(
@@ -282,7 +283,7 @@ def filter_like(request: AuthenticatedRequest) -> HttpResponse:
             for problem in exc.problems:
                 form.add_error(None, problem)
         else:
-            service.forget_vacation_status(request.session)
+            out_of_office.forget_vacation_status(request.session)
             done = _("Rule %(name)s saved.") % {"name": new.name}
             if action == "apply":
                 applied = like.apply_to_existing(mail, folder, new, uids)

@@ -26,7 +26,7 @@ from accounts.requests import AuthenticatedRequest
 from accounts.signals import mail_sessions_ended
 from mailview.compose import outbox
 from mailview.render.pages import fragment_store, page_store
-from mailview.services.filters import vacation_status_known
+from mailview.services.out_of_office import vacation_status_known
 
 #: Bump when a change to the templates must not be served from pages kept before it (pages are
 #: kept in memory only, so a restart forgets them anyway).

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.requests import AuthenticatedRequest
 from mailview.services import mailbox as services
+from mailview.services import out_of_office
 from mailview.services.session import MailSession
 from mailview.views import actions as views_actions
 from mailview.views.kept import kept_or_rendered
@@ -23,6 +24,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def mailbox(request: AuthenticatedRequest, folder: str) -> HttpResponse:
+    # The out-of-office banner's state, when it must be read, is read beside the list's IMAP.
+    out_of_office.begin_vacation_status(MailSession.for_request(request), request.session)
     if conversation_view(request):
         return views_actions.thread_list(request, folder)
     req = services.ListRequest.from_query(

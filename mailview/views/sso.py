@@ -18,6 +18,7 @@ from accounts.sso.client import SSOError
 from accounts.sso.providers import local_2fa_required, provider_for_domain, provider_for_login
 from accounts.sso.tokens import forget_reauth, seal_tokens
 from mailview.imap.errors import MailError
+from mailview.services.out_of_office import begin_vacation_status_at_login
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     else:
         auth_login(request, user, backend=BACKEND)
         response = redirect(done.next_url)
-        seal_tokens(request, response, user.pk, done.provider.domain, done.tokens)
+        secret = seal_tokens(request, response, user.pk, done.provider.domain, done.tokens)
+        begin_vacation_status_at_login(request.session, user.get_username(), secret)
     forget_reauth(request, response)
     return response

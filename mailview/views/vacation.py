@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Identity
 from accounts.requests import AuthenticatedRequest
 from mailview.services import filters as service
+from mailview.services import out_of_office
 from mailview.services.filter_forms import ForwardingForm, VacationForm
 from mailview.services.mailbox import folder_tree
 from mailview.services.session import MailSession
@@ -69,7 +70,7 @@ def vacation_page(request: AuthenticatedRequest) -> HttpResponse:
             for problem in exc.problems:
                 form.add_error(None, problem)
         else:
-            service.forget_vacation_status(request.session)
+            out_of_office.forget_vacation_status(request.session)
             messages.success(request, done)
             return redirect("accounts:vacation")
     return render(

@@ -1,4 +1,5 @@
-"""A loopback TCP relay in front of a test server whose network can be cut and restored.
+"""Loopback TCP relays in front of a test server: one whose network can be cut and restored,
+one that holds the server's answers back until something else happened.
 
 Playwright's offline emulation covers the page but not always its service worker (a worker
 started again after a restart fetches from the network): a test of offline use after a
@@ -67,18 +68,58 @@ class Cutoff:
                     server.close()
                     return
                 self._open |= {client, server}
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            self._connected()
+            for a, b, from_server in ((client, server, False), (server, client, True)):
+                threading.Thread(target=self._pipe, args=(a, b, from_server), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def _connected(self) -> None:
+        """A connection is made (a hook for subclasses)."""
+
+    def _passing(self, from_server: bool) -> None:
+        """Data is about to be passed on (a hook for subclasses: it may wait)."""
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, from_server: bool) -> None:
         try:
             while data := source.recv(65536):
+                self._passing(from_server)
                 sink.sendall(data)
         except OSError:
             pass
         finally:
             with suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
+
+
+class Gate(Cutoff):
+    """A relay that notes the connections made through it (``connected``, ``connections``) and
+    can hold back
+    what the server sends until something else happened (``hold_answers_until``)."""
+
+    #: How long answers are held at most (seconds): a wait that ends so is a failed test. Below
+    #: the app's IMAP timeout (20 s), so that the app does not give up first.
+    LIMIT = 10.0
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.connected = threading.Event()
+        self.connections = 0
+        self.held_in_vain = False
+        self._until: threading.Event | None = None
+        super().__init__(upstream)
+
+    def hold_answers_until(self, event: threading.Event) -> None:
+        """The server's next data waits until ``event`` is set (or LIMIT: ``held_in_vain``)."""
+        self._until = event
+
+    def _connected(self) -> None:
+        self.connections += 1
+        self.connected.set()
+
+    def _passing(self, from_server: bool) -> None:
+        until = self._until
+        if from_server and until is not None:
+            if not until.wait(self.LIMIT):
+                self.held_in_vain = True
+            self._until = None
 
 
 @contextmanager

@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import Domain
-from mailview.sieve.rules import parse_script
+from mailview.sieve.rules import FilterSet, Vacation, parse_script, render_script
 from tests.support.compose import folder_messages
+from tests.support.cutoff import Gate
 from tests.support.dovecot import MailUser
 from tests.support.sieve import SieveStack, rule_post
 from webmail.devmail.factories import make_message
@@ -102,6 +103,70 @@ def test_banner_shows_while_out_of_office_is_on(
     assert 'id="vacation-banner"' in page and "until 31 January 2099" in page
     client.post("/accounts/settings/out-of-office/", {**vacation, "vacation-enabled": ""})
     assert 'id="vacation-banner"' not in client.get("/mail/INBOX/").content.decode()
+
+
+def test_the_banner_state_is_read_beside_the_pages_imap_work(
+    sieve_stack: SieveStack,
+    sieve_alice: MailUser,
+    sieve_bob: MailUser,
+    sieve_login: Callable[[MailUser], Client],
+    settings: object,
+) -> None:
+    """A page that must read the out-of-office state opens its ManageSieve connection while
+    the page's IMAP answers are still on the way. Here the IMAP server's answers to the page
+    wait until that connection is made: a page that asked ManageSieve only after its IMAP
+    work would wait for them in vain."""
+    host = sieve_stack.dovecot.host
+    imap = Gate((host, sieve_stack.dovecot.imap_port))
+    sieve = Gate((host, sieve_stack.managesieve_port))
+    settings.IMAP_PORT = imap.port  # type: ignore[attr-defined]
+    settings.SIEVE_PORT = sieve.port  # type: ignore[attr-defined]
+    try:
+        client = sieve_login(sieve_alice)
+        saved = client.post(
+            "/accounts/settings/out-of-office/",
+            {
+                "form": "vacation",
+                "vacation-enabled": "on",
+                "vacation-text": "Away.",
+                "vacation-days": "7",
+            },
+        )
+        assert saved.status_code == 302
+        # The save forgot the state (the read begun at login with it): the page reads it.
+        sieve.connected.clear()
+        imap.hold_answers_until(sieve.connected)
+        page = client.get("/mail/INBOX/").content.decode()
+        assert not imap.held_in_vain
+        assert 'id="vacation-banner"' in page
+        # The state read is the user's own: Bob, logged in beside her, has no banner.
+        bob_page = sieve_login(sieve_bob).get("/mail/INBOX/").content.decode()
+        assert 'id="vacation-banner"' not in bob_page and "INBOX" in bob_page
+    finally:
+        imap.cut()
+        sieve.cut()
+
+
+def test_the_banner_state_is_read_as_the_session_logs_in(
+    sieve_stack: SieveStack,
+    sieve_alice: MailUser,
+    sieve_login: Callable[[MailUser], Client],
+    settings: object,
+) -> None:
+    """Logging in starts the out-of-office read, which then runs while the browser follows the
+    login's redirect: the first page takes its answer and connects to ManageSieve no more."""
+    with sieve_stack.connect(sieve_alice) as sieve:
+        sieve.put_script("webmail", render_script(FilterSet(vacation=Vacation(True, text="Away."))))
+        sieve.set_active("webmail")
+    gate = Gate((sieve_stack.dovecot.host, sieve_stack.managesieve_port))
+    settings.SIEVE_PORT = gate.port  # type: ignore[attr-defined]
+    try:
+        client = sieve_login(sieve_alice)
+        assert gate.connected.wait(Gate.LIMIT)
+        assert 'id="vacation-banner"' in client.get("/mail/INBOX/").content.decode()
+        assert gate.connections == 1
+    finally:
+        gate.cut()
 
 
 def test_mailbox_works_without_managesieve(
