@@ -1,4 +1,4 @@
-"""Where Daphne's CPU goes while it serves warm message-list pages (py-spy, sampling).
+"""Where Daphne's CPU goes while it serves warm message-list pages, or fresh searches (py-spy).
 
     .venv/bin/pip install py-spy          # once
     .venv/bin/python -m bench.profile_server [--messages 10000] [--seconds 15]
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -26,7 +27,20 @@ import time
 from pathlib import Path
 
 from bench import data
-from bench.list_pages import USER, Folder, expected_rows, login, logout, seed, timed_page
+from bench.corpus import _WORDS
+from bench.list_pages import (
+    PASSWORD,
+    USER,
+    Folder,
+    expected_rows,
+    login,
+    logout,
+    seed,
+    timed_page,
+    wire,
+    wire_connect,
+)
+from bench.quiet_parts import forget_rows, spellings
 from tests.support.liveserver import mail_env, run_daphne
 from webmail.devmail.dovecot import Dovecot
 
@@ -41,6 +55,13 @@ PARTS = [
     ("  kept page (lookup, inputs)", "kept_or_rendered (mailview/views/kept.py"),
     ("    request inputs", "request_inputs (mailview/views/kept.py"),
     ("  render (template)", "render (django/shortcuts.py"),
+    ("search view (everything below)", "search_results (mailview/views/actions.py"),
+    ("  run_search (IMAP work)", "run_search (mailview/services/search.py"),
+    ("    SORT answer", "search_sorted (mailview/imap/message_commands.py"),
+    ("    rows fetched and parsed", "fetch_summaries (mailview/imap/client.py"),
+    ("  rows drawn (Jinja2)", "render_rows (mailview/render/rows.py"),
+    ("  the page's other parts", "render_to_string (django/template/loader.py"),
+    ("  kept frame", "kept_frame (mailview/views/kept.py"),
     ("session load (DB)", "load (django/contrib/sessions/backends/db.py"),
     ("auth user (DB)", "get_user (django/contrib/auth/__init__.py"),
     ("CSRF middleware", "django/middleware/csrf.py"),
@@ -70,6 +91,12 @@ def main() -> int:
         help="profile the first page of a new session instead: each round logs in, opens FOLDER "
         "(of --data-dir), logs out; the samples include the logins, the mailbox view's share is "
         "the page",
+    )
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="profile fresh quick searches instead: the corpus's words in several spellings, "
+        "each a new search to the app, its kept rows forgotten before each (as bench.quiet_run)",
     )
     parser.add_argument(
         "--data-dir", type=Path, help="use the seeded bench.data set 'lists' (its 100k INBOX)"
@@ -107,8 +134,19 @@ def main() -> int:
                 args.messages = sizes[args.cold]  # the folder profiled, for the report
             cold_size = args.messages
 
+            searches = itertools.cycle(
+                [form for word in sorted(set(_WORDS)) for form in spellings(word, 6)]
+            )
+            raw = wire_connect(dovecot, USER, PASSWORD) if args.search else None
+            if raw is not None:
+                wire(raw, b"SELECT", b"INBOX")
+
             def one() -> None:
-                if args.cold:
+                if raw is not None:
+                    forget_rows(raw, count)
+                    response = client.get("/search/", params={"q": next(searches)})
+                    response.raise_for_status()
+                elif args.cold:
                     session = login(server.url, USER)
                     timed_page(session, args.cold, expected_rows(cold_size))
                     logout(session)
@@ -170,7 +208,11 @@ def report(raw: str, requests: int, elapsed: float, args: argparse.Namespace) ->
             stacks.append((stack.split(";"), int(n)))
     total = sum(n for _, n in stacks)
     seconds = total / args.rate
-    path = args.path or f"/mail/{args.cold or 'INBOX'}/"
+    path = (
+        "/search/ (fresh searches)"
+        if args.search
+        else args.path or f"/mail/{args.cold or 'INBOX'}/"
+    )
     print(
         f"\n{requests} {'cold' if args.cold else 'warm'} requests of {path} "
         f"({args.messages:,} messages) in "

@@ -155,6 +155,31 @@ def warm_cpu(dovecot: Dovecot, check: Check) -> list[Any]:
     return rows
 
 
+def spellings(word: str, count: int) -> list[str]:
+    """Up to ``count`` spellings of ``word`` that differ only in case: IMAP SEARCH matches
+    case-insensitively, so each is the same search to the server, while the app's per-criteria
+    cache of results (and its kept page) sees a new search. More samples a word, without the
+    cache's help."""
+    forms = [
+        word,
+        word.lower(),
+        word.upper(),
+        word.capitalize(),
+        "".join(c.upper() if i % 2 else c.lower() for i, c in enumerate(word)),
+        "".join(c.lower() if i % 2 else c.upper() for i, c in enumerate(word)),
+    ]
+    return list(dict.fromkeys(forms))[:count]
+
+
+def forget_rows(imap: Any, turn: int) -> None:
+    """A keyword set (even ``turn``) or cleared on message 1 by the raw connection: the app's
+    connection hears of it at its next command and forgets the rows it fetched, so each search
+    fetches its 50 rows as the raw one does (a search for the same hits in another spelling
+    would take them from the app's cache). Search results, and the app's cache of them, keep."""
+    change = b"+FLAGS.SILENT" if turn % 2 == 0 else b"-FLAGS.SILENT"
+    wire(imap, b"UID", b"STORE", b"1", change, b"($BenchTouched)")
+
+
 def quick_search(
     dovecot: Dovecot,
     label: str,
@@ -163,11 +188,17 @@ def quick_search(
     words: int = 10,
     bound_ms: float | None = None,
     chosen: Sequence[str] = (),
+    cases: int = 4,
 ) -> list[Any]:
     """The app's default quick search against the raw SORT + FETCH of the same criteria: of
-    ``chosen``, else of ``words`` words of the corpus's subjects (each in about 8 % of it)."""
+    ``chosen``, else of ``words`` words of the corpus's subjects (each in about 8 % of it),
+    each in ``cases`` spellings (`spellings`), app and raw in turn."""
     search.WITHIN, search.ASK_WITHIN = within, ""
-    chosen = list(chosen) or sorted(set(_WORDS))[:words]
+    chosen = [
+        form
+        for word in (list(chosen) or sorted(set(_WORDS))[:words])
+        for form in spellings(word, cases)
+    ]
     imap = wire_connect(dovecot, USER, PASSWORD)
     wire(imap, b"SELECT", b"INBOX")
     hits = {word: search.raw_search(imap, word)[2] for word in chosen}  # warm-up pass
@@ -177,12 +208,14 @@ def quick_search(
         client.get("/mail/INBOX/").raise_for_status()
         client.get("/search/", params={"q": "warm-up-word", "folder": "INBOX"})
         for i, word in enumerate(chosen):
+            forget_rows(imap, i)
             if i % 2:
                 app.add(search.app_search(client, word, hits[word]))
             raw.add(search.raw_search(imap, word)[0])
             if not i % 2:
                 app.add(search.app_search(client, word, hits[word]))
         logout(client)
+        forget_rows(imap, 1)
     imap.close()
     extra = app.median - raw.median
     rows = [
@@ -200,7 +233,7 @@ def quick_search(
                 f"quick search ({label}), answer",
                 f"≤ {bound_ms:.0f} ms",
                 f"app {ms(app.median)} ms (p95 {ms(app.p95)}); a word matched {found:,} messages "
-                "(median)",
+                f"(median); {len(chosen)} searches",
                 app.median <= bound_ms / 1000,
             )
         )
@@ -371,7 +404,7 @@ def million_parts(dovecot: Dovecot, check: Check) -> list[Any]:
                 ratio <= 1.2,
             )
         )
-    rows += quick_search(dovecot, "1M, no index", "sender", check, words=6)
+    rows += quick_search(dovecot, "1M, no index", "sender", check, words=6, cases=2)
     rows += open_message(dovecot, "1M", check, rounds=10)
     rows += order_memory(dovecot, check)
     return rows

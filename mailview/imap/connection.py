@@ -54,6 +54,10 @@ class ConnectionBase:
         # removed mail) or any command of ours that may change a message forgets them all.
         self._rows: dict[int, MessageSummary] = {}
         self._read_only = False
+        # The selected folder's messages changed in an answer to some other command than the
+        # NOOP of `select` (new mail with our FETCH, say): the server reports a change once, so
+        # the next `select` opens the folder afresh instead of asking NOOP.
+        self._stale = False
 
     # -- plumbing -----------------------------------------------------------
 
@@ -106,7 +110,9 @@ class ConnectionBase:
             self._rows.clear()
         if self.selected is None:
             return False
-        return changed or (exists is not None and exists != self.selected.exists)
+        changed = changed or (exists is not None and exists != self.selected.exists)
+        self._stale = self._stale or changed
+        return changed
 
     def close(self) -> None:
         """Close the socket without a word to the server; never raises."""
@@ -142,11 +148,13 @@ class ConnectionBase:
         # PERMANENTFLAGS: e.g. shared with read rights only) is opened again each time: the
         # server checks rights when a folder is opened, and its owner may have granted more
         # since (RFC 4314).
-        if self.selected is not None and self.selected.name == folder and not self._read_only:
+        fresh = not self._read_only and not self._stale
+        if self.selected is not None and self.selected.name == folder and fresh:
             if not self.noop():
                 return self.selected
         with self._exchange("SELECT") as imap:
             self.selected = None
+            self._stale = False
             self._rows.clear()
             status, untagged = imap.command(b"SELECT", argument)
         limited = status.code is not None and status.code.name == "READ-ONLY"

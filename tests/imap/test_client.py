@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accounts.servers import MailServer
-from mailview.imap.client import IMAPConnection, check_folder_name
+from mailview.imap.client import Atom, IMAPConnection, check_folder_name
 from mailview.imap.errors import (
     AuthenticationFailed,
     ConnectionDropped,
@@ -146,6 +146,37 @@ def test_new_mail_from_another_connection_invalidates_the_order(alice):
     _, after, _ = conn.sorted_uids("INBOX", "date")
     assert len(after) == len(before) + 1
     assert after[-1] == newest
+    conn.logout()
+
+
+def test_new_mail_reported_with_another_command_invalidates_the_order(alice):
+    # No NOOP in between: Dovecot reports the new message as an untagged EXISTS inside the
+    # answer to our next command (here a FETCH of rows); the NOOP after it has nothing more to
+    # report, so the change must not be lost with that answer.
+    uids = [
+        alice.append("INBOX", make_message(subject=f"m{i}", date=T0 + timedelta(days=i)))
+        for i in range(3)
+    ]
+    conn = open_as(alice)
+    _, before, _ = conn.sorted_uids("INBOX", "date")
+    newest = alice.append("INBOX", make_message(subject="new", date=T0 + timedelta(days=30)))
+    conn.fetch_summaries(uids[:1])
+    state, after, _ = conn.sorted_uids("INBOX", "date")
+    assert list(after) == [*before, newest]
+    assert state.exists == 4
+    conn.logout()
+
+
+def test_a_new_search_finds_mail_that_arrived_just_before_it(alice):
+    # Dovecot runs a SORT on the folder as this session last saw it and reports the new mail
+    # after it: the NOOP before a search is what lets the search see it.
+    uids = [alice.append("INBOX", make_message(subject=f"budget {i}")) for i in range(2)]
+    conn = open_as(alice)
+    conn.select("INBOX")
+    newest = alice.append("INBOX", make_message(subject="budget new"))
+    state, found, _ = conn.search_sorted("INBOX", [Atom("SUBJECT"), "budget"], "arrival")
+    assert list(found) == [*uids, newest]
+    assert state.exists == 3
     conn.logout()
 
 
