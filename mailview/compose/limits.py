@@ -10,8 +10,10 @@ from django.core.cache import cache
 from accounts.servers import smtp_server_for_login
 from mailview.compose import smtp
 
-# The announced SIZE is asked once an hour per server (one EHLO, no login).
+# The announced SIZE is asked once an hour per server (one EHLO, no login); a server that could
+# not be asked is asked again a minute later, not an hour.
 SIZE_CACHE_SECONDS = 3600
+UNREACHABLE_CACHE_SECONDS = 60
 PROBE_TIMEOUT = 5.0
 # Headers, the text and the MIME framing of a message with attachments.
 MESSAGE_OVERHEAD = 64 * 1024
@@ -23,8 +25,11 @@ def message_size_limit(login: str) -> int:
     key = f"webmail:smtp-size:{server.host}:{server.port}:{server.security}"
     announced = cache.get(key)
     if announced is None:
-        announced = smtp.announced_size(server, PROBE_TIMEOUT) or 0
-        cache.set(key, announced, SIZE_CACHE_SECONDS)
+        answer = smtp.announced_size(server, PROBE_TIMEOUT)
+        announced = answer or 0
+        cache.set(
+            key, announced, UNREACHABLE_CACHE_SECONDS if answer is None else SIZE_CACHE_SECONDS
+        )
     return int(announced) or int(settings.WEBMAIL_MAX_MESSAGE_SIZE)
 
 

@@ -51,8 +51,8 @@ def _connect(server: MailServer, timeout: float) -> smtplib.SMTP:
 
 
 def announced_size(server: MailServer, timeout: float) -> int | None:
-    """The largest message the server takes (its EHLO SIZE, RFC 1870); None if it announces
-    no limit or cannot be asked."""
+    """The largest message the server takes (its EHLO SIZE, RFC 1870); 0 if it announces no
+    limit, None if it cannot be asked."""
     try:
         client = _connect(server, timeout)
     except (OSError, smtplib.SMTPException, SendFailed):
@@ -67,7 +67,7 @@ def announced_size(server: MailServer, timeout: float) -> int | None:
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    return int(value) if value.isdigit() else 0
 
 
 def submit(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from mailview.compose import limits
 from mailview.compose.limits import MESSAGE_OVERHEAD
 from mailview.compose.store import human_size
 from tests.support.compose import start
@@ -53,3 +54,19 @@ def test_without_an_announced_size_the_setting_applies(settings, login, alice):
     compose_id = start(client)
     assert f'data-max-total="{allowed}"' in client.get(f"/compose/{compose_id}/").content.decode()
     assert upload(client, compose_id, "big.bin", allowed + 1).status_code == 400
+
+
+def test_an_announced_size_is_remembered_and_an_unreachable_server_asked_again(
+    settings, smtp_server_factory, login, alice, monkeypatch
+):
+    settings.WEBMAIL_MAX_MESSAGE_SIZE = 1_000_000
+    port = free_port()
+    settings.SMTP_HOST, settings.SMTP_PORT, settings.SMTP_SECURITY = "127.0.0.1", port, "none"
+    # The unreachable server is remembered for a while only: here for no time at all.
+    monkeypatch.setattr(limits, "UNREACHABLE_CACHE_SECONDS", 0)
+    assert limits.message_size_limit(alice.username) == 1_000_000
+    server = smtp_server_factory(port=port, max_size=400_000, security="none")
+    assert limits.message_size_limit(alice.username) == 400_000
+    # What the server announced is remembered: it is not asked at every compose.
+    server.stop()
+    assert limits.message_size_limit(alice.username) == 400_000
