@@ -68,6 +68,11 @@ if (actionsForm()) {
   });
   // Rows added, replaced or removed live.
   document.addEventListener("webmail:rows-changed", syncSelectAll);
+  // Ticked before this script ran (a slow connection): "select all" selects every row, and a
+  // row ticked by hand is marked as one.
+  const early = document.getElementById("select-all");
+  boxes().forEach(function (b) { setChecked(b, b.checked || Boolean(early && early.checked)); });
+  syncSelectAll();
 
   // Nothing ticked: the toolbar acts on the message open in the preview.
   document.addEventListener("submit", function (event) {

@@ -80,7 +80,15 @@ function compose(form) {
       markDirty();
     });
   });
-  if (htmlMode()) { loadHtml(htmlArea.value); showMode(true); }
+  // The format the page was drawn in; switched before this script ran (a slow connection), the
+  // editor starts from the text written so far.
+  var drawnHtml = form.querySelector("input[name=format][value=html]").defaultChecked;
+  if (htmlMode()) {
+    loadHtml(drawnHtml ? htmlArea.value : textToHtml(textArea.value));
+    showMode(true);
+  } else if (drawnHtml) {
+    showMode(false);
+  }
 
   // -- the question before sending (no subject, a mentioned attachment missing) ---------------
   var sendCheck = document.getElementById("c-send-check");
@@ -97,7 +105,11 @@ function compose(form) {
   var toField = document.getElementById("c-to");
   var kind = form.dataset.kind;
   var userMovedFirst = document.activeElement && document.activeElement !== document.body;
-  if (userMovedFirst) {
+  if (sendCheck && location.hash === "#c-subject") {
+    // "Keep editing" was chosen before this script ran (its link goes to the subject).
+    sendCheck.hidden = true;
+    document.getElementById("c-subject").focus();
+  } else if (userMovedFirst) {
     // The person already clicked or typed into a field while the page loaded: leave them there.
   } else if (sendCheck) {
     document.getElementById("c-send-anyway").focus();
@@ -124,13 +136,30 @@ function compose(form) {
   form.addEventListener("change", markDirty);
 
   function formData() { syncHtml(); csrf(); return new FormData(form); }
+  // What a save writes (the fields and the attachments), to compare with what was saved: an
+  // event without a change (a field's "change" when it loses focus, as the page is left) saves
+  // nothing, and "Draft saved" is shown only once what the page shows is saved.
+  var savedState = null;  // the page's content as it was loaded, then as last saved
+  var sendingState = null;  // what the save on its way writes
+  function snapshot(data) {
+    var parts = [];
+    data.forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && typeof value === "string") parts.push(name + "=" + value);
+    });
+    list.querySelectorAll("li[data-id]").forEach(function (li) { parts.push("attachment=" + li.dataset.id); });
+    return parts.join("\n");
+  }
   function save(manual) {
     if (saving || leaving) return Promise.resolve();
-    saving = true;
     dirty = false;
+    var body = formData();
+    var state = snapshot(body);
+    if (!manual && state === savedState) return Promise.resolve();
+    saving = true;
+    sendingState = state;
     setStatus(gettext("Saving draft…"));
     return fetch(form.dataset.saveUrl, {
-      method: "POST", body: formData(), credentials: "same-origin",
+      method: "POST", body: body, credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
       if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
@@ -139,10 +168,13 @@ function compose(form) {
       }
       return response.json().catch(function () { return { ok: false, error: gettext("The draft could not be saved.") }; });
     }).then(function (data) {
-      if (data.ok && data.skipped) {
+      if (data.ok) savedState = state;
+      if (data.ok && data.uid) form.dataset.draftUid = data.uid;
+      if (data.ok && snapshot(formData()) !== state) {
+        dirty = true;  // changed while it was saved: still "Saving…" until the next autosave
+      } else if (data.ok && data.skipped) {
         setStatus("");  // nothing but recipients yet: not worth a draft
       } else if (data.ok) {
-        form.dataset.draftUid = data.uid;
         setStatus(interpolate(gettext("Draft saved at %s"), [clockTime(new Date())]));
       } else {
         dirty = true;
@@ -151,7 +183,10 @@ function compose(form) {
     }).catch(function () {
       dirty = true;
       setStatus(gettext("The draft could not be saved (no connection); retrying."));
-    }).finally(function () { saving = false; });
+    }).finally(function () {
+      saving = false;
+      sendingState = null;
+    });
   }
   setInterval(function () { if (dirty) save(false); }, AUTOSAVE_MS);
   document.getElementById("c-save").addEventListener("click", function () { save(true); });
@@ -160,6 +195,8 @@ function compose(form) {
     if (!dirty || leaving) return;
     dirty = false;
     var data = formData();
+    var state = snapshot(data);
+    if (state === savedState || state === sendingState) return;
     if (!(navigator.sendBeacon && navigator.sendBeacon(form.dataset.saveUrl, data))) {
       fetch(form.dataset.saveUrl, { method: "POST", body: data, keepalive: true, credentials: "same-origin" });
     }
@@ -329,7 +366,7 @@ function compose(form) {
       items.forEach(function (li, n) { li.setAttribute("aria-selected", n === i ? "true" : "false"); });
       active = i;
     }
-    input.addEventListener("input", function () {
+    function lookup() {
       clearTimeout(timer);
       var q = lastToken();
       if (q.length < 2) { box.hidden = true; return; }
@@ -354,7 +391,10 @@ function compose(form) {
             highlight(-1);
           });
       }, 150);
-    });
+    }
+    input.addEventListener("input", lookup);
+    // An address begun before this script ran (a slow connection) is looked up now.
+    if (document.activeElement === input && input.value !== input.defaultValue) lookup();
     input.addEventListener("keydown", function (e) {
       if (box.hidden) return;
       var items = box.querySelectorAll("li");
@@ -370,4 +410,24 @@ function compose(form) {
     });
     input.addEventListener("blur", function () { setTimeout(function () { box.hidden = true; }, 150); });
   });
+
+  // What the page was drawn with is what is saved (an opened draft; a new message, a reply or a
+  // forward is saved once it is changed). Fields written in before this script ran (a slow
+  // connection) hold more than that: unsaved, as if typed now.
+  if (changedBeforeScript()) {
+    markDirty();
+  } else {
+    savedState = snapshot(formData());
+  }
+  function changedBeforeScript() {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (!field.name || field.type === "hidden" || field.type === "file") return false;
+      if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+      if (field.tagName === "SELECT") {
+        var drawn = Array.prototype.findIndex.call(field.options, function (o) { return o.defaultSelected; });
+        return field.selectedIndex !== Math.max(drawn, 0);
+      }
+      return typeof field.defaultValue === "string" && field.value !== field.defaultValue;
+    });
+  }
 }

@@ -23,7 +23,7 @@ function live(input, form) {
   let timer = 0;
   let latest = 0;
   let controller = null;
-  let asked = input.value.trim();
+  let asked = input.defaultValue.trim(); // what the page was drawn for
 
   if (results && sessionStorage.getItem(FOCUS_KEY)) {
     sessionStorage.removeItem(FOCUS_KEY);
@@ -82,10 +82,13 @@ function live(input, form) {
     document.dispatchEvent(new CustomEvent("webmail:rows-changed"));
   }
 
-  input.addEventListener("input", function () {
+  function typed() {
     window.clearTimeout(timer);
     timer = window.setTimeout(search, PAUSE_MS);
-  });
+  }
+  input.addEventListener("input", typed);
+  // Text typed before this script ran (a slow connection) is searched for as if typed now.
+  if (document.activeElement === input && input.value.trim() !== asked) typed();
   const within = form.elements.namedItem("within");
   if (within && results) {
     within.addEventListener("change", function () {

@@ -1,44 +1,31 @@
 """Writing mail in Chromium: compose and send through the real SMTP server, reply all, forward,
-draft autosave and restore, SMTP failure, autocomplete, identities and contacts."""
+typing before the page's script, autocomplete, identities and contacts (drafts:
+test_compose_drafts.py)."""
 
 from __future__ import annotations
 
 import re
-import secrets
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import TypeVar
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import INBOX_URL, log_in
+from tests.support.browser import (
+    INBOX_URL,
+    add_contact,
+    log_in,
+    open_compose,
+    script_held_back,
+)
 from tests.support.compose import folder_messages, text_of
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
+from tests.support.waiting import wait_for
 from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.browser
-
-
-T = TypeVar("T")
-
-
-def _wait_for(fn: Callable[[], T], timeout: float = 30.0) -> T:
-    """Poll ``fn`` until it returns something truthy (mail arrives asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fn()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
-def _compose(page: Page, base_url: str) -> None:
-    page.get_by_role("link", name="Compose").click()
-    expect(page).to_have_url(re.compile(r"/compose/[0-9a-f]{32}/$"))
 
 
 def test_compose_and_send_with_an_attachment(
@@ -47,7 +34,7 @@ def test_compose_and_send_with_an_attachment(
     report = tmp_path / "Bericht für Bob.pdf"
     report.write_bytes(b"%PDF-1.4\n" + b"0123456789" * 3000)
     log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
+    open_compose(page)
     page.get_by_label("To", exact=True).fill(f"Bob Bäcker <{bob.address}>")
     page.get_by_label("Subject").fill("Der Bericht")
     page.get_by_label("Message text", exact=True).fill("Hallo Bob,\n\nanbei der Bericht.\n")
@@ -58,7 +45,7 @@ def test_compose_and_send_with_an_attachment(
     expect(page).to_have_url(INBOX_URL)
     expect(page.locator(".flash")).to_contain_text("Message sent to Bob Bäcker")
 
-    received = _wait_for(lambda: folder_messages(bob, "INBOX"))
+    received = wait_for(lambda: folder_messages(bob, "INBOX"))
     [(_uid, _flags, msg)] = received
     assert str(msg["Subject"]) == "Der Bericht"
     assert text_of(msg) == "Hallo Bob,\n\nanbei der Bericht.\n"
@@ -75,7 +62,7 @@ def test_attachment_removed_before_sending_is_not_sent(
     one.write_text("one")
     two.write_text("two")
     log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
+    open_compose(page)
     page.locator("#c-files").set_input_files([str(one), str(two)])
     expect(page.locator("#c-attachments li .att-name")).to_have_text(["one.txt", "two.txt"])
     page.locator("#c-attachments li", has_text="one.txt").get_by_role(
@@ -86,7 +73,7 @@ def test_attachment_removed_before_sending_is_not_sent(
     page.get_by_label("Subject").fill("Two only")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(INBOX_URL)
-    [(_uid, _flags, msg)] = _wait_for(lambda: folder_messages(bob, "INBOX"))
+    [(_uid, _flags, msg)] = wait_for(lambda: folder_messages(bob, "INBOX"))
     assert [a.get_filename() for a in msg.iter_attachments()] == ["two.txt"]
 
 
@@ -127,7 +114,7 @@ def test_reply_all_quotes_and_threads(
         def inbox(user: MailUser = user) -> list[tuple[int, set[str], EmailMessage]]:
             return folder_messages(user, "INBOX")
 
-        [(_uid, _flags, msg)] = _wait_for(inbox)
+        [(_uid, _flags, msg)] = wait_for(inbox)
         assert msg["In-Reply-To"] == "<lunch-1@example.org>"
         assert text_of(msg).startswith("Count me in.")
         assert "> Friday at noon?" in text_of(msg)
@@ -162,7 +149,7 @@ def test_forward_keeps_the_attachments(
     page.get_by_label("To", exact=True).fill(bob.address)
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(INBOX_URL)
-    [(_uid, _flags, msg)] = _wait_for(lambda: folder_messages(bob, "INBOX"))
+    [(_uid, _flags, msg)] = wait_for(lambda: folder_messages(bob, "INBOX"))
     assert [(a.get_filename(), a.get_content()) for a in msg.iter_attachments()] == [
         ("strand.png", b"\x89PNG\r\n\x1a\nbeach"),
         ("berge.png", b"\x89PNG\r\n\x1a\nhills"),
@@ -171,125 +158,9 @@ def test_forward_keeps_the_attachments(
     assert "$Forwarded" in flags
 
 
-def _draft_saved(
-    page: Page, base_url: str, user: MailUser, to: str, text: str, subject: str = ""
-) -> Locator:
-    """Log in, write to ``to`` and wait until the page says the draft is saved: the body field."""
-    log_in(page, base_url, user)
-    _compose(page, base_url)
-    page.get_by_label("To", exact=True).fill(to)
-    if subject:
-        page.get_by_label("Subject").fill(subject)
-    body = page.get_by_label("Message text", exact=True)
-    body.fill(text)
-    # Autosave after a few seconds of change, without any click.
-    expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
-    return body
-
-
-def test_draft_autosaves_and_is_restored_after_closing_the_tab(
-    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
-) -> None:
-    body = _draft_saved(
-        page, daphne_server.url, alice, bob.address, "First paragraph.", "Unfinished thoughts"
-    )
-    drafts = folder_messages(alice, "Drafts")
-    assert [text_of(m).strip() for _u, _f, m in drafts] == ["First paragraph."]
-
-    # More typing, then the tab is closed at once: the page saves on its way out.
-    body.press("End")
-    page.keyboard.type(" Second sentence.")
-    context = page.context
-    page.close(run_before_unload=True)
-
-    def latest() -> list[str]:
-        found = [text_of(m).strip() for _u, _f, m in folder_messages(alice, "Drafts")]
-        return found if found == ["First paragraph. Second sentence."] else []
-
-    assert _wait_for(latest) == ["First paragraph. Second sentence."]
-
-    # A new tab: the draft is in the Drafts folder, and opening it continues it.
-    page = context.new_page()
-    page.goto(f"{daphne_server.url}/mail/Drafts/")
-    page.locator("table.messages tr.row .c-subject a", has_text="Unfinished thoughts").click()
-    page.get_by_role("link", name="Edit draft").first.click()
-    expect(page).to_have_url(re.compile(r"/compose/[0-9a-f]{32}/$"))
-    expect(page.get_by_label("To", exact=True)).to_have_value(bob.address)
-    expect(page.get_by_label("Subject")).to_have_value("Unfinished thoughts")
-    expect(page.get_by_label("Message text", exact=True)).to_have_value(
-        re.compile(r"^First paragraph\. Second sentence\.")
-    )
-    page.get_by_role("button", name="Send").click()
-    expect(page).to_have_url(INBOX_URL)
-    assert _wait_for(lambda: folder_messages(bob, "INBOX"))
-    assert _wait_for(lambda: folder_messages(alice, "Drafts") == [])
-
-
-def test_after_logging_in_again_elsewhere_the_draft_is_saved_and_sent(
-    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
-) -> None:
-    body = _draft_saved(
-        page, daphne_server.url, alice, bob.address, "Before.", "Written across two logins"
-    )
-    # A login in another tab gives the browser a new CSRF token (Django rotates it): the token
-    # this page was drawn with is refused from then on.
-    page.context.add_cookies(
-        [{"name": "csrftoken", "value": secrets.token_hex(16), "url": daphne_server.url}]
-    )
-    body.press("End")
-    page.keyboard.type(" After.")
-
-    def saved() -> list[str]:
-        found = [text_of(m).strip() for _u, _f, m in folder_messages(alice, "Drafts")]
-        return found if found == ["Before. After."] else []
-
-    assert _wait_for(saved) == ["Before. After."]
-    expect(page.locator("#c-status")).to_contain_text("Draft saved")
-    page.get_by_role("button", name="Send").click()
-    expect(page).to_have_url(INBOX_URL)
-    assert _wait_for(lambda: folder_messages(bob, "INBOX"))
-
-
-def test_when_the_session_ended_the_compose_page_says_so_and_keeps_the_text(
-    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
-) -> None:
-    body = _draft_saved(page, daphne_server.url, alice, bob.address, "Kept.")
-    # Live mail's poll would take the whole page to the login form: here the page stays.
-    page.route("**/updates/**", lambda route: route.abort())
-    [token] = [c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"]
-    ended = page.context.request.post(
-        f"{daphne_server.url}/accounts/logout/", headers={"X-CSRFToken": token}
-    )
-    assert ended.ok
-    body.press("End")
-    page.keyboard.type(" More.")
-    expect(page.locator("#c-status")).to_contain_text("You are logged out", timeout=15_000)
-    expect(body).to_have_value("Kept. More.")
-
-
-def test_smtp_failure_keeps_the_draft_and_the_form(
-    page: Page, daphne_server: LiveServer, alice: MailUser
-) -> None:
-    log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
-    page.get_by_label("To", exact=True).fill("no-such-user@example.org")
-    page.get_by_label("Subject").fill("Into the void")
-    page.get_by_label("Message text", exact=True).fill("Words I do not want to lose.")
-    page.get_by_role("button", name="Send").click()
-    alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("refused no-such-user@example.org")
-    expect(alert).to_contain_text("Your message is kept in Drafts.")
-    expect(page.get_by_label("Subject")).to_have_value("Into the void")
-    expect(page.get_by_label("Message text", exact=True)).to_have_value(
-        "Words I do not want to lose."
-    )
-    [(_uid, _flags, draft)] = folder_messages(alice, "Drafts")
-    assert str(draft["Subject"]) == "Into the void"
-
-
 def test_invalid_address_is_named(page: Page, daphne_server: LiveServer, alice: MailUser) -> None:
     log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
+    open_compose(page)
     page.get_by_label("To", exact=True).fill("bob at example")
     page.get_by_label("Message text", exact=True).fill("Hi")
     page.get_by_role("button", name="Send").click()
@@ -303,25 +174,11 @@ def test_invalid_address_is_named(page: Page, daphne_server: LiveServer, alice: 
 def _compose_before_its_script(
     browser: Browser, server: LiveServer, user: MailUser
 ) -> Iterator[tuple[Page, Callable[[], None]]]:
-    """A compose page whose compose.js is held back (a slow connection): the page and the
-    function that lets the script load and waits until it has run. The service worker is
-    blocked so that Playwright sees (and holds) the script's request."""
-    context = browser.new_context(service_workers="block")
-    try:
-        page = context.new_page()
-        held: list[Route] = []
-        page.route(re.compile(r"/static/webmail/compose\.js"), lambda route: held.append(route))
-        log_in(page, server.url, user)
-        _compose(page, server.url)
-
-        def release() -> None:
-            assert held, "compose.js was not requested (or not held)"
-            held[0].continue_()
-            expect(page.locator("#c-to-list")).to_be_attached()  # made by compose.js: it has run
-
+    """A compose page whose compose.js is held back (a slow connection), and the function that
+    lets it run."""
+    with script_held_back(browser, server.url, user, "compose.js") as (page, release):
+        open_compose(page)
         yield page, release
-    finally:
-        context.close()
 
 
 def test_typing_before_the_page_script_runs_keeps_the_cursor_where_the_user_put_it(
@@ -337,6 +194,65 @@ def test_typing_before_the_page_script_runs_keeps_the_cursor_where_the_user_put_
         page.keyboard.type("e")
         expect(to).to_have_value("Zoe")
         expect(page.get_by_label("Message text", exact=True)).to_have_value("")
+
+
+def test_an_address_begun_before_the_page_script_runs_is_completed(
+    browser: Browser, page: Page, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    log_in(page, daphne_server.url, alice)
+    add_contact(page, "Zoë Quist", "zoe@example.net")
+    with _compose_before_its_script(browser, daphne_server, alice) as (early, release):
+        early.get_by_label("To", exact=True).press_sequentially("Zo")
+        release()
+        option = early.locator("#c-to-list li", has_text="Zoë Quist")
+        expect(option).to_be_visible()
+        option.click()
+        expect(early.get_by_label("To", exact=True)).to_have_value("Zoë Quist <zoe@example.net>, ")
+
+
+def test_a_message_written_before_the_page_script_runs_is_saved_as_a_draft(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    # Everything is written before compose.js has run (a slow phone): the script must not take
+    # what the fields hold by then for what was saved (it would never be saved).
+    with _compose_before_its_script(browser, daphne_server, alice) as (page, release):
+        page.get_by_label("To", exact=True).fill(bob.address)
+        page.get_by_label("Subject").fill("Early")
+        page.get_by_label("Message text", exact=True).fill("Written early.")
+        release()
+        expect(page.locator("#c-status")).to_contain_text("Draft saved", timeout=15_000)
+        drafts = folder_messages(alice, "Drafts")
+        assert [(m["Subject"], text_of(m).strip()) for _u, _f, m in drafts] == [
+            ("Early", "Written early.")
+        ]
+
+
+def test_text_written_before_switching_to_html_early_is_kept_in_the_editor(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    with _compose_before_its_script(browser, daphne_server, alice) as (page, release):
+        page.get_by_label("Message text", exact=True).fill("plain start")
+        page.get_by_role("radio", name="HTML").check()
+        release()
+        expect(page.locator("#c-editor .ql-editor")).to_have_text("plain start")
+        expect(page.get_by_label("Message text", exact=True)).to_be_hidden()
+
+
+def test_keep_editing_chosen_before_the_page_script_runs_closes_the_question(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    with _compose_before_its_script(browser, daphne_server, alice) as (page, release):
+        page.get_by_label("To", exact=True).fill(bob.address)
+        page.get_by_label("Message text", exact=True).fill("The report is attached.")
+        page.get_by_role("button", name="Send", exact=True).click()  # sent without the script
+        question = page.get_by_role("alertdialog", name="Send this message?")
+        expect(question).to_contain_text("mentions an attachment")
+        page.get_by_role("link", name="Keep editing").click()
+        expect(question).to_be_hidden()  # before the script, too
+        release()
+        expect(question).to_be_hidden()
+        expect(page.get_by_label("Subject")).to_be_focused()
+    assert folder_messages(bob, "INBOX") == []
 
 
 def test_files_chosen_before_the_page_script_runs_are_attached(
@@ -367,20 +283,14 @@ def test_autocomplete_from_contacts_groups_and_recent(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     log_in(page, daphne_server.url, alice)
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_role("link", name="Contacts").click()
-    page.get_by_role("link", name="Add a contact").click()
-    page.get_by_label("Name").fill("Zoë Quist")
-    page.get_by_label("Email address").fill("zoe@example.net")
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator("tr.contact")).to_contain_text(["Zoë Quist"])
+    add_contact(page, "Zoë Quist", "zoe@example.net")
     page.get_by_role("link", name="Add a group").click()
     page.get_by_label("Name").fill("Quizteam")
     page.get_by_label("Zoë Quist <zoe@example.net>").check()
     page.get_by_role("button", name="Save").click()
     expect(page.locator("li.group")).to_contain_text(["Quizteam"])
 
-    _compose(page, daphne_server.url)
+    open_compose(page)
     to = page.get_by_label("To", exact=True)
     to.press_sequentially("Zo", delay=50)
     option = page.locator("#c-to-list li", has_text="Zoë Quist")
@@ -401,7 +311,7 @@ def test_autocomplete_from_contacts_groups_and_recent(
     page.get_by_label("Subject").fill("hello")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(INBOX_URL)
-    _compose(page, daphne_server.url)
+    open_compose(page)
     page.get_by_label("To", exact=True).press_sequentially(bob.username[:6], delay=50)
     expect(page.locator("#c-to-list li")).to_have_text([bob.address])
 
@@ -410,7 +320,7 @@ def test_html_mode_sends_formatted_text(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
     log_in(page, daphne_server.url, alice)
-    _compose(page, daphne_server.url)
+    open_compose(page)
     page.get_by_label("To", exact=True).fill(bob.address)
     page.get_by_label("Subject").fill("Formatted")
     page.get_by_label("Message text", exact=True).fill("plain start")
@@ -424,7 +334,7 @@ def test_html_mode_sends_formatted_text(
     page.keyboard.type("bold words")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(INBOX_URL)
-    [(_uid, _flags, msg)] = _wait_for(lambda: folder_messages(bob, "INBOX"))
+    [(_uid, _flags, msg)] = wait_for(lambda: folder_messages(bob, "INBOX"))
     assert msg.get_content_type() == "multipart/alternative"
     body = msg.get_body(("html",))
     assert body is not None
@@ -448,7 +358,7 @@ def test_identity_is_chosen_in_compose_and_signature_added(
     page.get_by_role("button", name="Save").click()
     expect(page.locator("tr.identity").first).to_contain_text("Alice at Work")
 
-    _compose(page, daphne_server.url)
+    open_compose(page)
     expect(page.get_by_label("From")).to_have_text(re.compile("Alice at Work"))
     expect(page.get_by_label("Message text", exact=True)).to_have_value(
         re.compile(r"-- \nAlice, Team Lead")
@@ -457,7 +367,7 @@ def test_identity_is_chosen_in_compose_and_signature_added(
     page.get_by_label("Subject").fill("From work")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(INBOX_URL)
-    [(_uid, _flags, msg)] = _wait_for(lambda: folder_messages(bob, "INBOX"))
+    [(_uid, _flags, msg)] = wait_for(lambda: folder_messages(bob, "INBOX"))
     assert msg["From"].addresses[0].display_name == "Alice at Work"
     assert msg["From"].addresses[0].addr_spec == "alice.work@example.org"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import folder_item, log_in
+from tests.support.browser import drag_and_drop, folder_item, log_in
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer, mail_env, run_daphne
 from webmail.devmail.cyrus import Cyrus
@@ -64,8 +64,9 @@ def test_cyrus_login_tree_read_move_and_live_mail(
     expect(preview).to_contain_text("Cyrus body text")
 
     # Moving by drag and drop: the notice names the folder as the tree shows it.
-    page.locator(ROWS).filter(has_text="Hello from Cyrus").drag_to(
-        folder_item(page, "INBOX.Projects.2026")
+    drag_and_drop(
+        page.locator(ROWS).filter(has_text="Hello from Cyrus"),
+        folder_item(page, "INBOX.Projects.2026"),
     )
     expect(page.locator(".flash")).to_contain_text("Moved 1 message to Projects/2026.")
     expect(page.locator(ROWS)).to_have_count(0)

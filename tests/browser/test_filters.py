@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mailview.sieve.rules import parse_script
-from tests.support.browser import log_in
+from tests.support.browser import drag_and_drop, log_in
 from tests.support.compose import folder_messages
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer, mail_env, run_daphne
@@ -66,6 +66,7 @@ def new_rule(page: Page, base: str, name: str, subject: str, folder: str) -> Non
     page.locator("#id_act_kind_1").select_option("flag")
     page.get_by_role("button", name="Save rule").click()
     expect(page.locator(".flash")).to_contain_text(f"Rule {name} saved.")
+    page.wait_for_load_state()  # the list's drag and drop comes with its script
 
 
 def test_a_rule_made_in_the_browser_files_arriving_mail(
@@ -89,7 +90,9 @@ def test_a_rule_made_in_the_browser_files_arriving_mail(
     shoot(page, "filters-list")
 
     # Drag and drop: Monthly above Weekly reports.
-    page.locator("#rule-list li.rule").nth(1).drag_to(page.locator("#rule-list li.rule").nth(0))
+    drag_and_drop(
+        page.locator("#rule-list li.rule").nth(1), page.locator("#rule-list li.rule").nth(0)
+    )
     expect(page.locator("#rule-list li.rule .rule-name")).to_have_text(
         ["Monthly", "Weekly reports"]
     )

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.support.browser import (
     ACTION_TIMEOUT_MS,
     at,
+    drag_and_drop,
     fill,
     folder_item,
     list_dom,
@@ -270,7 +271,7 @@ def test_live_row_can_be_dragged_onto_a_folder(
     alice.create_folder("Projects")
     open_list(page, daphne_server, alice, "list")
     uid = arrive(page, alice, "Move me")
-    page.locator(f'{ROWS}[data-uid="{uid}"]').drag_to(folder_item(page, "Projects"))
+    drag_and_drop(page.locator(f'{ROWS}[data-uid="{uid}"]'), folder_item(page, "Projects"))
     expect(page.locator(".flash")).to_contain_text("Moved 1 message to Projects.")
     expect(page.locator(f"{ROWS} .c-subject a")).to_have_text(["Re: Trip", "Budget", "Trip"])
 

@@ -7,10 +7,19 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from mailview.services.transfer import mbox_entry
-from tests.support.browser import at, fill, folder_item, log_in, subjects
+from tests.support.browser import (
+    Drag,
+    at,
+    drag_and_drop,
+    fill,
+    folder_item,
+    log_in,
+    script_held_back,
+    subjects,
+)
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message, message_bytes
@@ -69,7 +78,7 @@ def test_drag_and_drop_moves_messages_to_a_folder(
     alice.create_folder("Projects")
     log_in(page, daphne_server.url, alice)
     row = page.locator(ROWS).filter(has_text="Message 1")
-    row.drag_to(folder_item(page, "Projects"))
+    drag_and_drop(row, folder_item(page, "Projects"))
 
     expect(page.locator(".flash")).to_contain_text("Moved 1 message to Projects.")
     expect(page.locator(ROWS)).to_have_count(2)
@@ -79,7 +88,7 @@ def test_drag_and_drop_moves_messages_to_a_folder(
     # Two ticked messages travel together.
     page.locator(ROWS).nth(0).locator(".c-check input").check()
     page.locator(ROWS).nth(1).locator(".c-check input").check()
-    page.locator(ROWS).nth(0).drag_to(folder_item(page, "Projects"))
+    drag_and_drop(page.locator(ROWS).nth(0), folder_item(page, "Projects"))
     expect(page.locator(".flash")).to_contain_text("Moved 2 messages to Projects.")
     expect(page.locator("tr.empty")).to_have_text("This folder is empty.")
     assert imap_subjects(alice, "Projects") == ["Message 0", "Message 1", "Message 2"]
@@ -89,8 +98,8 @@ def test_a_row_drawn_again_live_while_it_is_dragged_still_drops_on_the_folder(
     page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
     """Another session (or opening the message) changes the row being dragged; live mail draws
-    it again once the drag is over (a new node in its place would end the drag without a drop),
-    so the drop moves the message."""
+    it again once the drag is over (a new node in its place, its box not ticked, would end the
+    drag without a drop), so the drop moves the message."""
     fill_inbox(alice, 2)
     alice.create_folder("Projects")
     log_in(page, daphne_server.url, alice)
@@ -101,14 +110,12 @@ def test_a_row_drawn_again_live_while_it_is_dragged_still_drops_on_the_folder(
     other.add_flags([uids[0]], ["\\Flagged"])  # the folder is watched: this comes back live
     expect(page.locator(ROWS).filter(has_text="Message 0").locator(".icon.flag")).to_be_visible()
 
-    row = page.locator(ROWS).filter(has_text="Message 1")
-    row.locator(".c-size").hover()
-    page.mouse.down()
-    folder_item(page, "Projects").hover()  # dragging
+    row = page.locator(ROWS).filter(has_text="Message 1").element_handle()
+    drag = Drag(row, folder_item(page, "Projects").element_handle())
+    drag.events("dragstart", "dragenter", "dragover")
     other.add_flags([uids[1]], ["\\Seen"])  # changed while it is dragged
     expect(folder_item(page, "INBOX").locator(".unseen")).to_have_text("1")  # the change came
-    folder_item(page, "Projects").hover()
-    page.mouse.up()
+    drag.events("dragover", "drop", "dragend")
 
     expect(page.locator(".flash")).to_contain_text("Moved 1 message to Projects.")
     assert imap_subjects(alice, "Projects") == ["Message 1"]
@@ -148,6 +155,19 @@ def test_delete_in_trash_asks_before_deleting_for_good(
     assert imap_subjects(alice, "Trash") == []
 
 
+def test_select_all_ticked_before_the_page_script_runs_selects_every_row(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    fill_inbox(alice, 3)
+    with script_held_back(browser, daphne_server.url, alice, "actions.js") as (page, release):
+        page.goto(f"{daphne_server.url}/mail/INBOX/", wait_until="commit")
+        page.locator("#select-all").check()
+        release()
+        expect(page.locator(f"{ROWS}.checked")).to_have_count(3)
+        page.get_by_role("button", name="Flag", exact=True).click()
+        expect(page.locator(".flash")).to_contain_text("Flagged 3 messages.")
+
+
 def test_search_then_act_on_results(page: Page, daphne_server: LiveServer, alice: MailUser) -> None:
     fill(
         alice,
@@ -174,6 +194,9 @@ def test_search_then_act_on_results(page: Page, daphne_server: LiveServer, alice
     expect(page.locator(".list-head .count")).to_contain_text("1–3 of 3")
     expect(page.locator(f"{ROWS} .c-folder")).to_have_text(["Inbox", "Inbox", "Archive"])
 
+    # "Select all" ticks the rows through the toolbar's script (the rows' own boxes are what
+    # the server gets): a flag clicked before the script has run would flag nothing.
+    page.wait_for_load_state()
     page.locator("#select-all").check()
     page.get_by_role("button", name="Flag", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Flagged 3 messages.")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
-from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.support.browser import at, fill, log_in, subjects
+from tests.support.browser import at, fill, log_in, pump_until, script_held_back, subjects
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
 from webmail.devmail.factories import make_message
@@ -86,14 +84,6 @@ def test_typing_in_a_list_pages_box_opens_the_search_page_with_the_focus_kept(
     expect(page.locator("#search-q")).to_have_value("lunch")
 
 
-def pump_until(page: Page, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Let Playwright dispatch events (route handlers, request events) until ``condition``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        page.wait_for_timeout(20)
-
-
 def test_an_answer_for_an_older_text_never_replaces_a_newer_one(
     page: Page, daphne_server: LiveServer, alice: MailUser
 ) -> None:
@@ -126,3 +116,15 @@ def test_an_answer_for_an_older_text_never_replaces_a_newer_one(
     assert subjects(page) == ["Invoice April"]
     expect(page.locator(COUNT)).to_have_text("1–1 of 1")
     expect(box).to_have_value("invoice april")
+
+
+def test_a_word_typed_before_the_page_script_runs_is_searched_for(
+    browser: Browser, daphne_server: LiveServer, alice: MailUser
+) -> None:
+    fill_invoices(alice)
+    with script_held_back(browser, daphne_server.url, alice, "search.js") as (page, release):
+        page.goto(f"{daphne_server.url}/mail/INBOX/", wait_until="commit")
+        page.locator("#search-q").press_sequentially("lunch")
+        release()
+        expect(page).to_have_url(re.compile(r"/search/\?.*q=lunch"))
+        expect(page.locator(COUNT)).to_have_text("1–1 of 1")

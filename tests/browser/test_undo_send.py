@@ -11,10 +11,7 @@ import os
 import re
 import shutil
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -24,23 +21,15 @@ from tests.support.browser import INBOX_URL, log_in
 from tests.support.compose import folder_messages, text_of
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer, mail_env, run_daphne
+from tests.support.waiting import wait_for
 from webmail.devmail.dovecot import Dovecot
 from webmail.devmail.smtp import SubmissionServer
 
 pytestmark = pytest.mark.browser
 
 COMPOSE_URL = re.compile(r"/compose/[0-9a-f]{32}/$")
-T = TypeVar("T")
-
-
-def wait_for(fn: Callable[[], T], timeout: float = 60.0) -> T:
-    """Poll ``fn`` until it returns something truthy (the worker sends asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fn()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
+#: Seconds the outbox worker may take to send (it sends asynchronously).
+SENT_WITHIN = 60.0
 
 
 def set_delay(page: Page, server: LiveServer, seconds: int) -> None:
@@ -111,12 +100,12 @@ def test_a_page_change_during_the_delay_still_sends(
     expect(page.locator(".outbox-notice")).to_contain_text("Sending…")
     # Away at once, to a page of another kind: the server sends when the delay is over.
     page.goto(f"{daphne_server.url}/accounts/settings/composing/")
-    arrived = wait_for(lambda: folder_messages(bob, "INBOX"))
+    arrived = wait_for(lambda: folder_messages(bob, "INBOX"), SENT_WITHIN)
     assert len(arrived) == 1
     [(_uid, _flags, msg)] = arrived
     assert str(msg["Subject"]) == "Walk on"
     assert text_of(msg).rstrip("\n") == "Sent from the server."
-    assert wait_for(lambda: folder_messages(alice, "Sent"))
+    assert wait_for(lambda: folder_messages(alice, "Sent"), SENT_WITHIN)
     # The notice followed to the new page and says how it went; once said, it is not repeated.
     expect(page.locator(".outbox-notice")).to_contain_text("Message sent to")
     expect(page.locator(".outbox-notice button")).to_have_count(0)
@@ -165,9 +154,9 @@ def test_a_killed_server_loses_nothing_and_sends_once_after_restart(
         with run_daphne(workdir, env) as second:
             page.goto(f"{second.url}/mail/INBOX/")
             expect(page.locator(".outbox-notice")).to_contain_text("Sending…")
-            arrived = wait_for(lambda: folder_messages(bob, "INBOX"))
+            arrived = wait_for(lambda: folder_messages(bob, "INBOX"), SENT_WITHIN)
             assert [str(m["Subject"]) for _u, _f, m in arrived] == ["Survives"]
-            assert wait_for(lambda: folder_messages(alice, "Sent"))
+            assert wait_for(lambda: folder_messages(alice, "Sent"), SENT_WITHIN)
             expect(page.locator(".outbox-notice")).to_contain_text("Message sent to")
             assert len(folder_messages(bob, "INBOX")) == 1
             assert "Traceback" not in second.log()

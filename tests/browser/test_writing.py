@@ -6,32 +6,19 @@ switching to HTML, Send and attach in view."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import INBOX_URL, log_in
+from tests.support.browser import INBOX_URL, add_contact, log_in
 from tests.support.compose import folder_messages, text_of
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
 COMPOSE_URL = re.compile(r"/compose/[0-9a-f]{32}/$")
-T = TypeVar("T")
-
-
-def wait_for(fn: Callable[[], T], timeout: float = 15.0) -> T:
-    """Poll ``fn`` until it returns something truthy (mail arrives asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fn()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 def compose(page: Page, server: LiveServer, user: MailUser) -> None:
@@ -39,16 +26,6 @@ def compose(page: Page, server: LiveServer, user: MailUser) -> None:
     page.get_by_role("link", name="Compose").click()
     expect(page).to_have_url(COMPOSE_URL)
     page.wait_for_load_state("load")
-
-
-def add_contact(page: Page, name: str, address: str) -> None:
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_role("link", name="Contacts").click()
-    page.get_by_role("link", name="Add a contact").click()
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Email address").fill(address)
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator("tr.contact")).to_contain_text([name])
 
 
 @pytest.mark.parametrize("field", ["To", "Cc", "Subject"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, ElementHandle, Locator, Page, Route, expect
 
 from tests.support.dovecot import MailUser
 from webmail.devmail.dovecot import append_message
@@ -55,8 +56,72 @@ def log_in(page: Page, base_url: str, user: MailUser) -> None:
     page.wait_for_load_state("load")
 
 
+def pump_until(page: Page, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Let Playwright dispatch events (route handlers, request events) until ``condition``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        page.wait_for_timeout(20)
+
+
+@contextlib.contextmanager
+def script_held_back(
+    browser: Browser, base_url: str, user: MailUser, script: str
+) -> Iterator[tuple[Page, Callable[[], None]]]:
+    """A logged-in page on which ``static/webmail/<script>`` is held back from now on, as on a
+    slow connection: the person can act on the next page before its script has run. Yields the
+    page and the function that lets the script of the current page load and waits until it has
+    run. The service worker is blocked so that Playwright sees (and holds) the requests."""
+    context = browser.new_context(service_workers="block")
+    try:
+        page = context.new_page()
+        log_in(page, base_url, user)
+        held: list[Route] = []
+        page.route(re.compile(rf"/static/webmail/{re.escape(script)}"), lambda r: held.append(r))
+
+        def release() -> None:
+            pump_until(page, lambda: bool(held))  # the request held, else it was never asked
+            held[-1].continue_()  # the current page's (a page left behind keeps its own)
+            page.wait_for_load_state("load")  # module scripts have run by then
+
+        yield page, release
+    finally:
+        context.close()
+
+
 def subjects(page: Page) -> list[str]:
     return page.locator("table.messages tr.row .c-subject a").all_inner_texts()
+
+
+_DRAG_EVENTS = """(source, [target, dataTransfer, kinds]) => {
+  for (const kind of kinds) {
+    const node = kind === "dragstart" || kind === "dragend" ? source : target;
+    node.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer }));
+  }
+}"""
+
+
+def drag_and_drop(source: Locator, target: Locator) -> None:
+    """Drag ``source`` (it must be draggable) onto ``target`` as the page's handlers see it:
+    dragstart on the source, dragenter, dragover and drop on the target, dragend on the source,
+    with one DataTransfer. Not Playwright's drag_to: it tells whether a mouse move started a
+    drag by a check that races with Chromium's mouse events on a loaded machine, and a drag it
+    misses is never dropped (a CI failure: the row was picked up, never moved)."""
+    assert source.evaluate("element => element.draggable"), "the source is not draggable"
+    drag = Drag(source.element_handle(), target.element_handle())
+    drag.events("dragstart", "dragenter", "dragover", "drop", "dragend")
+
+
+class Drag:
+    """One drag's events, sent in steps (a test can change things between them). The events of
+    one step are sent in one go: a drop that leaves the page still gets its dragend."""
+
+    def __init__(self, source: ElementHandle, target: ElementHandle) -> None:
+        self.source, self.target = source, target
+        self.data = source.evaluate_handle("() => new DataTransfer()")
+
+    def events(self, *kinds: str) -> None:
+        self.source.evaluate(_DRAG_EVENTS, [self.target, self.data, list(kinds)])
 
 
 def folder_item(page: Page, name: str):  # noqa: ANN201 - a Locator
@@ -123,3 +188,20 @@ def same_as_fresh(page: Page, timeout: float = 20_000) -> dict[str, str | None]:
         differ = {key: (shown[key], fresh[key]) for key in fresh if shown.get(key) != fresh[key]}
         assert not differ, f"the page differs from a fresh render (page, fresh): {differ!r}"
     return fresh
+
+
+def add_contact(page: Page, name: str, address: str) -> None:
+    """A contact, added through Settings > Contacts."""
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Contacts").click()
+    page.get_by_role("link", name="Add a contact").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email address").fill(address)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("tr.contact")).to_contain_text([name])
+
+
+def open_compose(page: Page) -> None:
+    """Compose, from the page's header."""
+    page.get_by_role("link", name="Compose").click()
+    expect(page).to_have_url(re.compile(r"/compose/[0-9a-f]{32}/$"))
