@@ -154,17 +154,25 @@ def test_app_is_installable_with_manifest_icons_and_a_root_service_worker(
     assert worker.headers["service-worker-allowed"] == "/"
     assert "no-cache" in worker.headers["cache-control"]
     assert "javascript" in worker.headers["content-type"]
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == f"{base}/"
 
     # Chromium's own installability check (what Lighthouse reports): no errors but the one a
     # test browser context always has (it is an incognito profile).
+    # Chromium fetches the manifest and its icons itself, on its own time: asked again until
+    # its answer is complete.
     cdp = page.context.new_cdp_session(page)
-    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
-    assert [e["errorId"] for e in errors] == ["in-incognito"]
+    found: list[str] = []
+
+    def only_incognito() -> bool:
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        found[:] = [e["errorId"] for e in errors]
+        return found == ["in-incognito"]
+
+    assert wait_until(only_incognito, timeout=30), found
 
     # The Inbox's unread count is the app badge.
-    page.wait_for_function("window.__badges.includes(2)")
+    page.wait_for_function("() => window.__badges.includes(2)")
 
 
 def test_a_device_that_never_opted_in_keeps_nothing(
@@ -180,7 +188,7 @@ def test_a_device_that_never_opted_in_keeps_nothing(
         for i in range(3)
     ]
     log_in(page, base, alice)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     for uid in uids:
         page.goto(f"{base}/message/INBOX/{uid}/")
         expect(page.locator("iframe.body-html")).to_be_visible()
