@@ -110,8 +110,7 @@ def test_a_row_drawn_again_live_while_it_is_dragged_still_drops_on_the_folder(
     other.add_flags([uids[0]], ["\\Flagged"])  # the folder is watched: this comes back live
     expect(page.locator(ROWS).filter(has_text="Message 0").locator(".icon.flag")).to_be_visible()
 
-    row = page.locator(ROWS).filter(has_text="Message 1").element_handle()
-    drag = Drag(row, folder_item(page, "Projects").element_handle())
+    drag = Drag(page.locator(ROWS).filter(has_text="Message 1"), folder_item(page, "Projects"))
     drag.events("dragstart", "dragenter", "dragover")
     other.add_flags([uids[1]], ["\\Seen"])  # changed while it is dragged
     expect(folder_item(page, "INBOX").locator(".unseen")).to_have_text("1")  # the change came

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from playwright.sync_api import Browser, ElementHandle, Locator, Page, Route, expect
+from playwright.sync_api import Browser, JSHandle, Locator, Page, Route, expect
 
 from tests.support.dovecot import MailUser
 from webmail.devmail.dovecot import append_message
@@ -93,35 +93,51 @@ def subjects(page: Page) -> list[str]:
     return page.locator("table.messages tr.row .c-subject a").all_inner_texts()
 
 
-_DRAG_EVENTS = """(source, [target, dataTransfer, kinds]) => {
+_DRAG_START = """(source, [target, kinds]) => {
+  if (!source.draggable) throw new Error("the source is not draggable");
+  const drag = [source, target, new DataTransfer()];
+  (%s)([drag, kinds]);
+  return drag;
+}"""
+_DRAG_EVENTS = """([[source, target, dataTransfer], kinds]) => {
   for (const kind of kinds) {
     const node = kind === "dragstart" || kind === "dragend" ? source : target;
     node.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer }));
   }
 }"""
+_DRAG_START = _DRAG_START % _DRAG_EVENTS
 
 
 def drag_and_drop(source: Locator, target: Locator) -> None:
     """Drag ``source`` (it must be draggable) onto ``target`` as the page's handlers see it:
     dragstart on the source, dragenter, dragover and drop on the target, dragend on the source,
-    with one DataTransfer. Not Playwright's drag_to: it tells whether a mouse move started a
-    drag by a check that races with Chromium's mouse events on a loaded machine, and a drag it
-    misses is never dropped (a CI failure: the row was picked up, never moved)."""
-    assert source.evaluate("element => element.draggable"), "the source is not draggable"
-    drag = Drag(source.element_handle(), target.element_handle())
-    drag.events("dragstart", "dragenter", "dragover", "drop", "dragend")
+    with one DataTransfer, all in one go. Not Playwright's drag_to: it tells whether a mouse
+    move started a drag by a check that races with Chromium's mouse events on a loaded machine,
+    and a drag it misses is never dropped (a CI failure: the row was picked up, never moved)."""
+    Drag(source, target).events("dragstart", "dragenter", "dragover", "drop", "dragend")
 
 
 class Drag:
     """One drag's events, sent in steps (a test can change things between them). The events of
-    one step are sent in one go: a drop that leaves the page still gets its dragend."""
+    one step are sent in one go: a drop that leaves the page still gets its dragend.
 
-    def __init__(self, source: ElementHandle, target: ElementHandle) -> None:
+    The source is found as the first step is sent, in the same call: a row that live mail drew
+    again just before (opening a message marks it read) is dragged as the row now shown, as a
+    person would; a node held from earlier would be detached, and its drag a no-op (a CI
+    failure). The page's scripts have run by then (they handle the drag). From the first step
+    on, the drag keeps its nodes, as a browser's drag does."""
+
+    def __init__(self, source: Locator, target: Locator) -> None:
         self.source, self.target = source, target
-        self.data = source.evaluate_handle("() => new DataTransfer()")
+        self.nodes: JSHandle | None = None
 
     def events(self, *kinds: str) -> None:
-        self.source.evaluate(_DRAG_EVENTS, [self.target, self.data, list(kinds)])
+        if self.nodes is None:
+            self.source.page.wait_for_load_state("load")
+            target = self.target.element_handle()
+            self.nodes = self.source.evaluate_handle(_DRAG_START, [target, list(kinds)])
+        else:
+            self.source.page.evaluate(_DRAG_EVENTS, [self.nodes, list(kinds)])
 
 
 def folder_item(page: Page, name: str):  # noqa: ANN201 - a Locator
