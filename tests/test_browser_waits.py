@@ -17,7 +17,7 @@ BROWSER_CODE = [
     *sorted((Path(__file__).resolve().parent / "browser").glob("*.py")),
     Path(__file__).resolve().parent / "support" / "browser.py",
 ]
-FUNCTION = re.compile(r"\s*(async\s+)?(\(|function\b|[A-Za-z_$][\w$]*\s*=>)")
+FUNCTION = re.compile(r"\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
 
 
 def leading_text(node: ast.expr) -> str | None:
@@ -51,8 +51,11 @@ def bare_expression_waits(source: str) -> list[int]:
 def test_a_bare_expression_is_found_and_a_function_is_not() -> None:
     assert bare_expression_waits('page.wait_for_function("window.ready === true")') == [1]
     assert bare_expression_waits('page.wait_for_function(f"{x} > 2")') == [1]
+    assert bare_expression_waits('page.wait_for_function("(window.n || 0) > 2")') == [1]
     assert bare_expression_waits('page.wait_for_function("() => window.ready")') == []
     assert bare_expression_waits('page.wait_for_function("(n) => n > 2", arg=1)') == []
+    assert bare_expression_waits('page.wait_for_function("([a, b]) => a > b", arg=[2, 1])') == []
+    assert bare_expression_waits('page.wait_for_function("n => n > 2", arg=1)') == []
     assert bare_expression_waits('page.wait_for_function(f"() => ({x})(1)")') == []
     assert bare_expression_waits("page.wait_for_function(PREDICATE)") == []
 
