@@ -21,7 +21,9 @@ def start(client: Client, query: str = "") -> str:
 
 
 def folder_messages(user: MailUser, folder: str) -> list[tuple[int, set[str], EmailMessage]]:
-    """(uid, flags, parsed message) of every message in ``folder``, by UID."""
+    """(uid, flags, parsed message) of every message in ``folder``, by UID. A message removed
+    between the SEARCH and the FETCH (an autosave replaces the draft) is not among them: the
+    server answers its FETCH without a body."""
     client = user.client()
     if not client.folder_exists(folder):
         return []
@@ -37,6 +39,7 @@ def folder_messages(user: MailUser, folder: str) -> list[tuple[int, set[str], Em
             message_from_bytes(data[uid][b"BODY[]"], policy=policy.default),
         )
         for uid in sorted(data)
+        if data[uid].get(b"BODY[]") is not None
     ]
 
 
