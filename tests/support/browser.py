@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from playwright.sync_api import Browser, JSHandle, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.support.dovecot import MailUser
 from webmail.devmail.dovecot import append_message
@@ -93,19 +93,26 @@ def subjects(page: Page) -> list[str]:
     return page.locator("table.messages tr.row .c-subject a").all_inner_texts()
 
 
-_DRAG_START = """(source, [target, kinds]) => {
-  if (!source.draggable) throw new Error("the source is not draggable");
-  const drag = [source, target, new DataTransfer()];
-  (%s)([drag, kinds]);
-  return drag;
-}"""
 _DRAG_EVENTS = """([[source, target, dataTransfer], kinds]) => {
   for (const kind of kinds) {
     const node = kind === "dragstart" || kind === "dragend" ? source : target;
     node.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer }));
   }
 }"""
-_DRAG_START = _DRAG_START % _DRAG_EVENTS
+#: The first step: dragstart, and the step's other events only if the page took the drag (its
+#: handler put the dragged thing in the DataTransfer). Whether it did; the drag's nodes are kept
+#: in the page for the next steps (a drop may also navigate away: nothing is asked after it).
+_DRAG_START = """(source, [target, kinds]) => {
+  if (!source.draggable) throw new Error("the source is not draggable");
+  const drag = [source, target, new DataTransfer()];
+  const send = SEND;
+  send([drag, ["dragstart"]]);
+  if (!drag[2].types.length) return false;
+  window.__testDrag = drag;
+  send([drag, kinds.slice(1)]);
+  return true;
+}""".replace("SEND", _DRAG_EVENTS)
+_DRAG_NEXT = """(kinds) => (SEND)([window.__testDrag, kinds])""".replace("SEND", _DRAG_EVENTS)
 
 
 def drag_and_drop(source: Locator, target: Locator) -> None:
@@ -121,23 +128,36 @@ class Drag:
     """One drag's events, sent in steps (a test can change things between them). The events of
     one step are sent in one go: a drop that leaves the page still gets its dragend.
 
-    The source is found as the first step is sent, in the same call: a row that live mail drew
-    again just before (opening a message marks it read) is dragged as the row now shown, as a
-    person would; a node held from earlier would be detached, and its drag a no-op (a CI
-    failure). The page's scripts have run by then (they handle the drag). From the first step
-    on, the drag keeps its nodes, as a browser's drag does."""
+    The first step starts with dragstart, and the source is found in the same call that sends
+    it: a row that live mail drew again just before (opening a message marks it read) is
+    dragged as the row now shown, as a person would; a node held from earlier would be
+    detached, and its drag a no-op. The drag goes on once the page takes it (its dragstart
+    handler puts what is dragged in the DataTransfer): until its script handles drags, a
+    dragstart does nothing, and it is sent again (fresh-clone CI runs failed twice with a
+    drop that left the row unticked, in place, and no notice). From the first step on, the
+    drag keeps its nodes, as a browser's drag does."""
+
+    #: How long a page may take to handle a drag (seconds).
+    READY_TIMEOUT = 15.0
 
     def __init__(self, source: Locator, target: Locator) -> None:
         self.source, self.target = source, target
-        self.nodes: JSHandle | None = None
+        self.started = False
 
     def events(self, *kinds: str) -> None:
-        if self.nodes is None:
-            self.source.page.wait_for_load_state("load")
+        page = self.source.page
+        if self.started:
+            page.evaluate(_DRAG_NEXT, list(kinds))
+            return
+        assert kinds and kinds[0] == "dragstart", "a drag's first step starts with dragstart"
+        page.wait_for_load_state("load")
+
+        def start() -> bool:
             target = self.target.element_handle()
-            self.nodes = self.source.evaluate_handle(_DRAG_START, [target, list(kinds)])
-        else:
-            self.source.page.evaluate(_DRAG_EVENTS, [self.nodes, list(kinds)])
+            self.started = bool(self.source.evaluate(_DRAG_START, [target, list(kinds)]))
+            return self.started
+
+        pump_until(page, start, timeout=self.READY_TIMEOUT)  # fails: the page never took it
 
 
 def folder_item(page: Page, name: str):  # noqa: ANN201 - a Locator
