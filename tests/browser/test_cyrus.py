@@ -56,8 +56,8 @@ def test_cyrus_login_tree_read_move_and_live_mail(
     expect(folder_item(page, "INBOX.Trash")).to_contain_text("Trash")
     expect(folder_item(page, "INBOX.Projects.2026")).to_contain_text("2026")
     expect(tree).not_to_contain_text("INBOX.")
-    # Live mail is on its websocket before the list is acted on (as the Dovecot tests do): a
-    # page that still polls can apply an answer computed before the move after it.
+    # Live mail is on its websocket before the list is acted on, as the Dovecot drag tests wait
+    # (two CI runs whose page was still polling here failed to move; the cause is not known).
     expect(page.locator("body")).to_have_attribute("data-live", "websocket")
 
     # Reading, in the preview.
