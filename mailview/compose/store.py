@@ -55,6 +55,20 @@ class ComposeState:
     attachments: list[StoredAttachment] = field(default_factory=list)
     # The sending identity's folder for its sent copy ("": the user's Sent), set with the message.
     sent_folder: str = ""
+    # The newest save written: the page that sent it (a random token per page load) and its
+    # number on that page. A save that arrives after a newer one of the same page is stale.
+    save_page: str = ""
+    save_seq: int = 0
+
+    def is_stale_save(self, page: str, seq: int) -> bool:
+        """Whether a save numbered ``seq`` by ``page`` is older than one already written.
+
+        A page numbers its saves; two of them can be on their way at once (an autosave and the
+        save sent as the tab closes) and reach the server in either order: the older one, handled
+        last, must not replace the newer draft. Saves without a number (the offline outbox) and
+        saves of another page load are never stale.
+        """
+        return bool(page) and page == self.save_page and seq <= self.save_seq
 
     @property
     def flag_for_original(self) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -159,6 +160,18 @@ def _post_fields(request: HttpRequest) -> tuple[ComposeFields, dict[str, str]]:
     return fields, raw
 
 
+_SAVE_PAGE = re.compile(r"^[0-9a-z]{8,40}$")
+
+
+def _save_number(request: HttpRequest) -> tuple[str, int]:
+    """The page load and the number a save carries (``("", 0)``: none, or not well formed)."""
+    page = request.POST.get("save_page", "")
+    seq = request.POST.get("save_seq", "")
+    if not _SAVE_PAGE.match(page) or not seq.isdigit() or len(seq) > 15:
+        return "", 0
+    return page, int(seq)
+
+
 @login_required
 @require_POST
 def compose_save(request: AuthenticatedRequest, compose_id: str) -> JsonResponse:
@@ -168,9 +181,16 @@ def compose_save(request: AuthenticatedRequest, compose_id: str) -> JsonResponse
     mail = MailSession.for_request(request)
     if outbox.is_queued(request.user, compose_id):
         return JsonResponse({"ok": True, "skipped": True, "sending": True})
+    page, seq = _save_number(request)
     try:
         with store.locked(compose_id) as state:
+            if state.is_stale_save(page, seq):
+                # A newer save of this page was written first (the one sent as the tab closed).
+                return JsonResponse({"ok": True, "uid": state.draft_uid, "stale": True})
             store.save_fields(compose_id, raw)
+            if page:
+                state.save_page, state.save_seq = page, seq
+                store.save(state)
             if not worth_a_draft(fields, len(state.attachments), replying=state.kind != "new"):
                 return JsonResponse({"ok": True, "uid": state.draft_uid, "skipped": True})
             identity = _identity(Identity.for_user(request.user), fields.identity)

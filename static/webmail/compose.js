@@ -140,7 +140,6 @@ function compose(form) {
   // event without a change (a field's "change" when it loses focus, as the page is left) saves
   // nothing, and "Draft saved" is shown only once what the page shows is saved.
   var savedState = null;  // the page's content as it was loaded, then as last saved
-  var sendingState = null;  // what the save on its way writes
   function snapshot(data) {
     var parts = [];
     data.forEach(function (value, name) {
@@ -149,14 +148,26 @@ function compose(form) {
     list.querySelectorAll("li[data-id]").forEach(function (li) { parts.push("attachment=" + li.dataset.id); });
     return parts.join("\n");
   }
+  // Each save of this page load carries a number: an autosave and the save sent as the tab
+  // closes can be on their way at once, and the server keeps the newer whichever comes last.
+  var savePage = Array.prototype.map.call(crypto.getRandomValues(new Uint32Array(4)), function (n) {
+    return n.toString(36);
+  }).join("").slice(0, 40);
+  var saveSeq = 0;
+  function numbered(data) {
+    saveSeq += 1;
+    data.append("save_page", savePage);
+    data.append("save_seq", String(saveSeq));
+    return data;
+  }
   function save(manual) {
     if (saving || leaving) return Promise.resolve();
     dirty = false;
     var body = formData();
     var state = snapshot(body);
     if (!manual && state === savedState) return Promise.resolve();
+    numbered(body);
     saving = true;
-    sendingState = state;
     setStatus(gettext("Saving draft…"));
     return fetch(form.dataset.saveUrl, {
       method: "POST", body: body, credentials: "same-origin",
@@ -168,6 +179,12 @@ function compose(form) {
       }
       return response.json().catch(function () { return { ok: false, error: gettext("The draft could not be saved.") }; });
     }).then(function (data) {
+      if (data.stale) {
+        // A newer save (sent as the page was hidden) was written first: this one changed nothing.
+        dirty = snapshot(formData()) !== savedState;
+        if (!dirty) setStatus("");
+        return;
+      }
       if (data.ok) savedState = state;
       if (data.ok && data.uid) form.dataset.draftUid = data.uid;
       if (data.ok && snapshot(formData()) !== state) {
@@ -185,18 +202,23 @@ function compose(form) {
       setStatus(gettext("The draft could not be saved (no connection); retrying."));
     }).finally(function () {
       saving = false;
-      sendingState = null;
     });
   }
   setInterval(function () { if (dirty) save(false); }, AUTOSAVE_MS);
   document.getElementById("c-save").addEventListener("click", function () { save(true); });
 
+  // Sent even while an autosave of the same text is on its way: a closing page may cancel that
+  // request before it reaches the server, a beacon outlives the page. Sent once per content
+  // ("pagehide" and "visibilitychange" both come as a tab closes).
+  var leftState = null;
   function saveOnLeave() {
-    if (!dirty || leaving) return;
-    dirty = false;
+    if (leaving) return;
     var data = formData();
     var state = snapshot(data);
-    if (state === savedState || state === sendingState) return;
+    if (state === savedState || state === leftState) return;
+    leftState = state;
+    dirty = false;
+    numbered(data);
     if (!(navigator.sendBeacon && navigator.sendBeacon(form.dataset.saveUrl, data))) {
       fetch(form.dataset.saveUrl, { method: "POST", body: data, keepalive: true, credentials: "same-origin" });
     }

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.support.browser import INBOX_URL, log_in, open_compose
+from tests.support.browser import INBOX_URL, log_in, open_compose, pump_until
 from tests.support.compose import folder_messages, text_of
 from tests.support.dovecot import MailUser
 from tests.support.liveserver import LiveServer
@@ -70,6 +71,57 @@ def test_draft_autosaves_and_is_restored_after_closing_the_tab(
     expect(page).to_have_url(INBOX_URL)
     assert wait_for(lambda: folder_messages(bob, "INBOX"))
     assert wait_for(lambda: folder_messages(alice, "Drafts") == [])
+
+
+def _drafts_once(user: MailUser, text: str) -> Callable[[], list[str]]:
+    """A check that the Drafts folder holds one draft, ``text``."""
+
+    def check() -> list[str]:
+        found = [text_of(m).strip() for _u, _f, m in folder_messages(user, "Drafts")]
+        return found if found == [text] else []
+
+    return check
+
+
+def test_an_autosave_answered_after_the_save_on_leaving_does_not_undo_it(
+    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    """An autosave is on its way, more is written, the tab is hidden: the page sends what it
+    shows. The server may handle that save first and the older autosave after it; the draft
+    keeps the newer text."""
+    body = _draft_saved(page, daphne_server.url, alice, bob.address, "One.", "Two saves")
+    held: list[Route] = []
+    page.route("**/save/", lambda route: held.append(route), times=1)  # then the rest go on
+    body.fill("One. Two.")
+    page.locator("#c-save").click()
+    pump_until(page, lambda: bool(held))
+    body.fill("One. Two. Three.")
+    page.evaluate("window.dispatchEvent(new Event('pagehide'))")
+    pump_until(page, _drafts_once(alice, "One. Two. Three."), timeout=30)  # handles the route
+
+    with page.expect_response(lambda r: r.request == held[0].request) as answer:
+        held[0].continue_()  # the older save, handled last
+    assert answer.value.json()["stale"] is True
+    assert _drafts_once(alice, "One. Two. Three.")()
+    page.reload()
+    expect(page.get_by_label("Message text", exact=True)).to_have_value("One. Two. Three.")
+
+
+def test_the_save_on_leaving_goes_even_while_an_autosave_of_the_same_text_is_on_its_way(
+    page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
+) -> None:
+    """A closing tab may cancel the autosave it was sending: the save sent on leaving (a beacon,
+    which outlives the page) carries the same text, so nothing written is lost."""
+    body = _draft_saved(page, daphne_server.url, alice, bob.address, "Kept.", "Closing")
+    held: list[Route] = []
+    page.route("**/save/", lambda route: held.append(route), times=1)  # then the rest go on
+    body.fill("Kept. Every word.")
+    page.locator("#c-save").click()
+    pump_until(page, lambda: bool(held))
+    page.evaluate("window.dispatchEvent(new Event('pagehide'))")
+    pump_until(page, _drafts_once(alice, "Kept. Every word."), timeout=30)
+    held[0].abort()  # as the closing page cancels it
+    expect(page.locator("#c-status")).to_contain_text("could not be saved")
 
 
 def test_a_field_left_without_a_change_saves_the_draft_no_second_time(

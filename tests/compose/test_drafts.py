@@ -33,6 +33,34 @@ def test_each_save_replaces_the_previous_version(
     assert str(draft["Subject"]) == "v2" and text_of(draft) == "two\n"
 
 
+def test_a_save_older_than_one_already_written_changes_nothing(
+    compose_settings: Any, login: Callable[..., Client], alice: MailUser
+) -> None:
+    """Two saves of one page on their way at once (an autosave, the save sent as the tab
+    closes) may be handled in either order: the draft and the kept form are the newer one's."""
+    client = login(alice)
+    compose_id = start(client)
+    page = {"save_page": "firstpage1"}
+    newer = _save(client, compose_id, subject="s", text="all of it", save_seq="2", **page)
+    assert newer.json()["ok"] and "stale" not in newer.json()
+    older = _save(client, compose_id, subject="s", text="half", save_seq="1", **page)
+    assert older.json() == {"ok": True, "uid": newer.json()["uid"], "stale": True}
+    [(_uid, _flags, draft)] = folder_messages(alice, "Drafts")
+    assert text_of(draft) == "all of it\n"
+    assert "all of it" in client.get(f"/compose/{compose_id}/").content.decode()
+
+    # The same compose opened again (a reload numbers its saves from 1), and saves without a
+    # number (the offline outbox): written.
+    reloaded = _save(
+        client, compose_id, subject="s", text="reloaded", save_page="secondpage", save_seq="1"
+    )
+    assert "stale" not in reloaded.json()
+    unnumbered = _save(client, compose_id, subject="s", text="from the outbox")
+    assert "stale" not in unnumbered.json()
+    [(_uid, _flags, draft)] = folder_messages(alice, "Drafts")
+    assert text_of(draft) == "from the outbox\n"
+
+
 def test_half_typed_address_is_kept_in_the_draft(
     compose_settings: Any, login: Callable[..., Client], alice: MailUser
 ) -> None:

@@ -56,7 +56,7 @@ def log_in(page: Page, base_url: str, user: MailUser) -> None:
     page.wait_for_load_state("load")
 
 
-def pump_until(page: Page, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+def pump_until(page: Page, condition: Callable[[], object], timeout: float = 20.0) -> None:
     """Let Playwright dispatch events (route handlers, request events) until ``condition``."""
     deadline = time.monotonic() + timeout
     while not condition():

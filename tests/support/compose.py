@@ -24,14 +24,14 @@ def folder_messages(user: MailUser, folder: str) -> list[tuple[int, set[str], Em
     """(uid, flags, parsed message) of every message in ``folder``, by UID. A message removed
     between the SEARCH and the FETCH (an autosave replaces the draft) is not among them: the
     server answers its FETCH without a body."""
-    client = user.client()
-    if not client.folder_exists(folder):
-        return []
-    client.select_folder(folder, readonly=True)
-    uids = client.search("ALL")
-    if not uids:
-        return []
-    data = client.fetch(uids, ["BODY.PEEK[]", "FLAGS"])
+    with user.session() as client:
+        if not client.folder_exists(folder):
+            return []
+        client.select_folder(folder, readonly=True)
+        uids = client.search("ALL")
+        if not uids:
+            return []
+        data = client.fetch(uids, ["BODY.PEEK[]", "FLAGS"])
     return [
         (
             uid,

@@ -68,6 +68,19 @@ class MailUser:
         self._clients.append(client)
         return client
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator[imapclient.IMAPClient]:
+        """A logged-in plain IMAP connection, closed on leaving the block (for checks that poll:
+        one connection at a time, not one per poll until the test ends)."""
+        client = self.dovecot.client(self.username, self.password)
+        try:
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+            with contextlib.suppress(Exception):
+                client.shutdown()
+
     def append(
         self,
         folder: str,
