@@ -52,6 +52,7 @@ pytest_plugins = [
     "tests.support.idp",
     "tests.support.acl",
     "tests.support.catalogs",
+    "tests.support.failures",
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -156,13 +157,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     from tests.support.browser import ACTION_TIMEOUT_MS
+    from tests.support.failures import RequestLog, failed, server_logs
 
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    requests = RequestLog(context)
     page = context.new_page()
     page.set_default_timeout(ACTION_TIMEOUT_MS)
     yield page
+    if failed(request.node):
+        print(requests.report())
+        print(server_logs(request.node))
     context.close()
 
 
