@@ -151,8 +151,8 @@ function compose(form) {
   // Each save of this page load carries a number: an autosave and the save sent as the tab
   // closes can be on their way at once, and the server keeps the newer whichever comes last.
   var savePage = Array.prototype.map.call(crypto.getRandomValues(new Uint32Array(4)), function (n) {
-    return n.toString(36);
-  }).join("").slice(0, 40);
+    return n.toString(36).padStart(7, "0");
+  }).join("");
   var saveSeq = 0;
   function numbered(data) {
     saveSeq += 1;
