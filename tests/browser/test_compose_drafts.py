@@ -83,6 +83,17 @@ def _drafts_once(user: MailUser, text: str) -> Callable[[], list[str]]:
     return check
 
 
+def _save_held(page: Page, body: Locator, text: str) -> Route:
+    """``text`` written and saved ("Save draft"), the save's request held on its way: the
+    route, to let it go on or fail later. The page's next saves go straight through."""
+    held: list[Route] = []
+    page.route("**/save/", lambda route: held.append(route), times=1)
+    body.fill(text)
+    page.locator("#c-save").click()
+    pump_until(page, lambda: bool(held))
+    return held[0]
+
+
 def test_an_autosave_answered_after_the_save_on_leaving_does_not_undo_it(
     page: Page, daphne_server: LiveServer, alice: MailUser, bob: MailUser
 ) -> None:
@@ -90,17 +101,13 @@ def test_an_autosave_answered_after_the_save_on_leaving_does_not_undo_it(
     shows. The server may handle that save first and the older autosave after it; the draft
     keeps the newer text."""
     body = _draft_saved(page, daphne_server.url, alice, bob.address, "One.", "Two saves")
-    held: list[Route] = []
-    page.route("**/save/", lambda route: held.append(route), times=1)  # then the rest go on
-    body.fill("One. Two.")
-    page.locator("#c-save").click()
-    pump_until(page, lambda: bool(held))
+    held = _save_held(page, body, "One. Two.")
     body.fill("One. Two. Three.")
     page.evaluate("window.dispatchEvent(new Event('pagehide'))")
     pump_until(page, _drafts_once(alice, "One. Two. Three."), timeout=30)  # handles the route
 
-    with page.expect_response(lambda r: r.request == held[0].request) as answer:
-        held[0].continue_()  # the older save, handled last
+    with page.expect_response(lambda r: r.request == held.request) as answer:
+        held.continue_()  # the older save, handled last
     assert answer.value.json()["stale"] is True
     assert _drafts_once(alice, "One. Two. Three.")()
     page.reload()
@@ -113,14 +120,10 @@ def test_the_save_on_leaving_goes_even_while_an_autosave_of_the_same_text_is_on_
     """A closing tab may cancel the autosave it was sending: the save sent on leaving (a beacon,
     which outlives the page) carries the same text, so nothing written is lost."""
     body = _draft_saved(page, daphne_server.url, alice, bob.address, "Kept.", "Closing")
-    held: list[Route] = []
-    page.route("**/save/", lambda route: held.append(route), times=1)  # then the rest go on
-    body.fill("Kept. Every word.")
-    page.locator("#c-save").click()
-    pump_until(page, lambda: bool(held))
+    held = _save_held(page, body, "Kept. Every word.")
     page.evaluate("window.dispatchEvent(new Event('pagehide'))")
     pump_until(page, _drafts_once(alice, "Kept. Every word."), timeout=30)
-    held[0].abort()  # as the closing page cancels it
+    held.abort()  # as the closing page cancels it
     expect(page.locator("#c-status")).to_contain_text("could not be saved")
 
 
