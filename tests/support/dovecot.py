@@ -76,10 +76,7 @@ class MailUser:
         try:
             yield client
         finally:
-            with contextlib.suppress(Exception):
-                client.logout()
-            with contextlib.suppress(Exception):
-                client.shutdown()
+            _close(client)
 
     def append(
         self,
@@ -101,9 +98,8 @@ class MailUser:
         """APPEND each (message, internal date) to ``folder`` in one MULTIAPPEND (RFC 3502)
         where the server has it: a login and a commit per message cost Cyrus ~0.1 s each.
         Returns the UIDs, in order."""
-        client = self.dovecot.client(self.username, self.password)
         name = self.folder(folder)
-        try:
+        with self.session() as client:
             if b"MULTIAPPEND" not in client.capabilities():
                 return [append_message(client, name, m, (), when) for m, when in messages]
             if not client.folder_exists(name):
@@ -120,19 +116,12 @@ class MailUser:
             match = re.search(r"\[APPENDUID \d+ ([\d:,]+)\]", text)
             assert match, f"no APPENDUID in the APPEND response: {text!r}"
             return uid_set(match.group(1))
-        finally:
-            with contextlib.suppress(Exception):
-                client.logout()
 
     def create_folder(self, name: str) -> None:
         """Create and subscribe ``name`` (separator "/")."""
-        client = self.dovecot.client(self.username, self.password)
-        try:
+        with self.session() as client:
             client.create_folder(self.folder(name))
             client.subscribe_folder(self.folder(name))
-        finally:
-            with contextlib.suppress(Exception):
-                client.logout()
 
     @property
     def maildir(self) -> Path:
@@ -142,11 +131,15 @@ class MailUser:
     def close(self) -> None:
         """Close the connections opened with :meth:`client`."""
         while self._clients:
-            client = self._clients.pop()
-            with contextlib.suppress(Exception):
-                client.logout()
-            with contextlib.suppress(Exception):
-                client.shutdown()
+            _close(self._clients.pop())
+
+
+def _close(client: imapclient.IMAPClient) -> None:
+    """LOGOUT, then the socket closed, whatever state the connection is in."""
+    with contextlib.suppress(Exception):
+        client.logout()
+    with contextlib.suppress(Exception):
+        client.shutdown()
 
 
 def uid_set(text: str) -> list[int]:
