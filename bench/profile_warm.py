@@ -1,6 +1,7 @@
 """Where the time of a warm message-list page goes: the view run in-process under cProfile.
 
     .venv/bin/python -m bench.profile_warm [--messages 100000] [--requests 200] [--search]
+        [--same-search]
 
 Seeds a private Dovecot like bench.list_pages (INBOX only), sets Django up in this process
 against it (SQLite in a temporary directory), logs in with Django's test client, requests
@@ -61,8 +62,8 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
 
     from mailview.imap import message_commands
     from mailview.imap.client import IMAPConnection
-    from mailview.render import rows
     from mailview.services import mailbox as services
+    from mailview.templatetags import mailview as mailview_tags
     from mailview.views import actions as views_actions
     from mailview.views import kept
     from mailview.views import mailbox as views
@@ -86,12 +87,14 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
         (IMAPConnection, "fetch_summaries", "  fetch_summaries (FETCH + parse + rows)"),
         (message_commands.MessageCommands, "_uid_fetch", "    UID FETCH (FETCH + parse)"),
         (message_commands, "fetch_dicts", "      fetch_dicts (our parser)"),
-        (kept, "render", "render (template; not called for a page served as kept)"),
+        (kept, "render_to_string", "render (template; not called for a page served as kept)"),
         (kept, "kept_or_rendered", "kept_or_rendered (page store, incl. render)"),
         (views_actions.search, "search_page", "search.search_page (IMAP work, incl. below)"),
         (IMAPConnection, "search_sorted", "  search_sorted (SORT + parse)"),
-        (views_actions, "render", "render (search template)"),
-        (rows, "render_rows", "  rows (Jinja2, inside render)"),
+        (views_actions, "render_to_string", "search page's parts (form, summary, rows)"),
+        (mailview_tags, "render_rows", "  rows (Jinja2, inside the parts)"),
+        (views_actions, "kept_frame", "search page's kept frame"),
+        (views_actions.search.SearchForm, "is_valid", "search form's validation"),
     ]
     originals = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
     for obj, name, label in patches:
@@ -123,6 +126,12 @@ def main() -> int:
         action="store_true",
         help="profile new quick searches (headers only, a different word each request) "
         "instead of the warm list page",
+    )
+    parser.add_argument(
+        "--same-search",
+        action="store_true",
+        help="profile one quick search asked again and again (its sorted hits and rows kept: "
+        "the search page's own work without SORT or FETCH)",
     )
     args = parser.parse_args()
 
@@ -157,12 +166,14 @@ def main() -> int:
         assert response.status_code == 302, response.status_code
         assert client.get("/mail/INBOX/").status_code == 200  # cold
         words = itertools.cycle(sorted(set(_WORDS)))  # more words than kept searches (8)
+        first_word = sorted(set(_WORDS))[0]
 
         def request() -> int:
             """One warm request; its status code."""
-            if args.search:
+            if args.search or args.same_search:
+                word = first_word if args.same_search else next(words)
                 return client.get(
-                    "/search/", {"q": next(words), "folder": "INBOX", "within": "headers"}
+                    "/search/", {"q": word, "folder": "INBOX", "within": "headers"}
                 ).status_code
             return client.get("/mail/INBOX/").status_code
 
@@ -185,7 +196,13 @@ def main() -> int:
 
         stats = pstats.Stats(profiler)
         n = args.requests
-        what = "New quick searches (headers)" if args.search else "Warm /mail/INBOX/"
+        what = (
+            "One quick search asked again (headers)"
+            if args.same_search
+            else "New quick searches (headers)"
+            if args.search
+            else "Warm /mail/INBOX/"
+        )
         print(f"\n{what} ({args.messages:,} messages), in-process, {n} requests")
         print(f"mean without profiler: {plain * 1000:.2f} ms per request (wall clock)")
         print(f"process CPU without profiler: {cpu * 1000:.2f} ms per request\n")
