@@ -168,10 +168,19 @@ def test_repeated_wrong_passwords_are_throttled(
     expect(page).to_have_url(LOGIN_URL)
 
 
-def totp_code(secret: str, steps_ahead: int = 0) -> str:
+def time_step() -> int:
+    """The current 30-second step of an authenticator app."""
+    return int(time.time() // 30)
+
+
+def totp_code(secret: str, step: int) -> str:
+    """The authenticator app's code of ``step``. After a first code, give the code of the step
+    after *that one*, not of the step after now: the server takes each step once and keeps how
+    late the first code came (django-otp's drift), so "now + 1" falls outside its window when
+    the first code was checked a step after it was made (a busy machine, once in CI)."""
     key = b32decode(secret.replace(" ", "") + "=" * (-len(secret.replace(" ", "")) % 8))
     totp = TOTP(key)
-    totp.time = time.time() + steps_ahead * 30
+    totp.time = step * 30
     return f"{totp.token():06d}"
 
 
@@ -185,7 +194,8 @@ def test_two_factor_enrolment_and_login(
     page.get_by_role("link", name="Set up an authenticator app").click()
     expect(page.locator(".otp-qr svg")).to_be_visible()
     secret = page.locator("#otp-secret").inner_text()
-    page.get_by_label("Code shown by the app").fill(totp_code(secret))
+    enrolled = time_step()
+    page.get_by_label("Code shown by the app").fill(totp_code(secret, enrolled))
     page.get_by_role("button", name="Turn on").click()
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.get_by_role("link", name=re.compile("I have saved them")).click()
@@ -202,7 +212,7 @@ def test_two_factor_enrolment_and_login(
     expect(page.locator(".form-error")).to_contain_text("not valid")
     time.sleep(1.2)  # django-otp holds the device back for 1 s after a wrong code
     # The next time step's code: the enrolment code cannot be replayed.
-    page.get_by_label("Code").fill(totp_code(secret, steps_ahead=1))
+    page.get_by_label("Code").fill(totp_code(secret, enrolled + 1))
     page.get_by_role("button", name="Verify").click()
     expect(page).to_have_url(INBOX_URL)
     expect(page.locator("table.messages")).to_be_visible()
