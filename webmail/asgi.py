@@ -23,7 +23,7 @@ from webmail.workers import start_worker_thread  # noqa: E402
 # Live figures for the dashboard, and sessions ended by other worker processes.
 start_worker_thread()
 
-from webmail.gcfreeze import freeze_long_lived  # noqa: E402
+from webmail.gcfreeze import collect_young_less_often, freeze_long_lived  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -34,5 +34,6 @@ application = ProtocolTypeRouter(
 )
 
 # Start-up's objects out of the collector's sight (webmail/gcfreeze.py); once more after the
-# first requests (webmail/asgi_handler.py).
+# first requests (webmail/asgi_handler.py). Young objects collected less often.
 freeze_long_lived()
+collect_young_less_often()

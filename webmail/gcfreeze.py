@@ -9,6 +9,11 @@ into a permanent generation that collections skip; what requests make later is c
 before. A worker freezes twice: when the ASGI application is built, and once after its first
 requests have imported the rest (views, compiled templates, the Jinja2 row template,
 translation catalogues).
+
+The youngest generation is also collected less often (`collect_young_less_often`): at CPython's
+default, a collection every 700 new objects, a fresh search page (a FETCH of 50 rows parsed,
+summarised and drawn) paid two collections, 0.24 ms; every 10,000 objects it pays one now and
+then. What they collect is the same cycles, a few requests later.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from django.urls import get_resolver
 
 #: Requests after which a worker freezes once more.
 FREEZE_AGAIN_AFTER = 200
+#: New objects (allocations less deallocations) between collections of the youngest generation.
+YOUNG_THRESHOLD = 10_000
 
 
 def freeze_long_lived() -> int:
@@ -27,3 +34,9 @@ def freeze_long_lived() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def collect_young_less_often() -> None:
+    """Collect the youngest generation every YOUNG_THRESHOLD new objects (older ones as set)."""
+    _young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, oldest)

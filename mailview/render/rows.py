@@ -11,53 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
-from urllib.parse import quote
 
-import jinja2
-from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext
 from markupsafe import Markup, escape
 
 from mailview.imap.client import MessageSummary
-from mailview.mime.snippet import snippet
-from mailview.render.format import (
-    aware,
-    compactsize,
-    exact_size,
-    full_date,
-    list_date,
-    page_words,
-)
+from mailview.render.format import aware, full_date, list_date, page_words
+from mailview.render.jinja import template
 
 RowKind = Literal["list", "search", "threads"]
-
-
-@cache
-def _template() -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates" / "jinja2"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=False,
-        undefined=jinja2.StrictUndefined,
-        auto_reload=settings.DEBUG,
-        extensions=["jinja2.ext.i18n"],
-    )
-    # Django's own gettext: the active language of the request (or of the live event) at render.
-    environment.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
-        gettext=gettext, ngettext=ngettext, newstyle=True
-    )
-    environment.filters.update(
-        compactsize=compactsize,
-        bytes=exact_size,
-        urlpath=lambda value: quote(str(value), safe="/"),
-    )
-    environment.globals.update(snippet=lambda row: snippet(row.preview, row.preview_source))
-    return environment.get_template("mailview/rows.html")
 
 
 #: Folders whose rows name the recipients ("To: …") instead of the sender: what you wrote.
@@ -72,7 +37,7 @@ def render_rows(
     threads) or without its folder and UID (search). ``recipients``: the From column shows
     "To: …" (Sent, Drafts)."""
     with page_words():
-        html = _template().render(
+        html = template("mailview/rows.html").render(
             kind=kind,
             rows=rows,
             message_prefix=message_prefix,

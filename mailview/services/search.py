@@ -27,6 +27,7 @@ from mailview.imap.client import (
     SearchToken,
     check_folder_name,
 )
+from mailview.render.search import SearchSummary
 from mailview.render.widgets import widget_renderer
 from mailview.services.folders import FolderTree
 from mailview.services.mailbox import page_tree
@@ -217,6 +218,18 @@ class SearchPage:
     @property
     def last_index(self) -> int:
         return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+    def summary(self) -> SearchSummary:
+        """What the page's summary says of these results."""
+        return SearchSummary(
+            total=self.total,
+            first=self.first_index,
+            last=self.last_index,
+            page=self.page,
+            pages=self.pages,
+            folders_searched=self.folders_searched if self.query.all_folders else None,
+            text_read_in=self.messages_searched if self.query.body and self.slow_text else None,
+        )
 
 
 def run_search(

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import AuthenticatedRequest
 from mailview.imap.client import IMAPConnection, check_folder_name
+from mailview.render.search import SearchNote, live_parts, search_parts
 from mailview.services import actions, search, threads
 from mailview.services import mailbox as services
 from mailview.services.session import MailSession
@@ -211,11 +211,6 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
         tree, options = search.search_form(mail, folder)
         indexed, within, slow = options.indexed, options.within, options.large
         messages = options.messages
-    if form.is_bound and not request.GET.get("within"):
-        data = request.GET.copy()
-        data["within"] = within  # show the choice the server's default made
-        form = search.SearchForm(data)
-        form.is_valid()
     advanced = (
         bool(request.GET.get("advanced"))
         or bool(query and (query.since or query.until or query.unread or query.flagged))
@@ -224,28 +219,25 @@ def search_results(request: AuthenticatedRequest) -> HttpResponse:
     base = request.GET.copy()
     base.pop("page", None)
     current = tree.find(folder)
-    context = {
-        "tree": tree,
-        "form": form,
-        "results": results,
-        "folder": folder,
-        "current": current,
-        "advanced": advanced,
-        "indexed": indexed,
-        "within": within,
-        "slow_text": slow,
-        "folder_messages": messages,
-        "page_base": base.urlencode(),
-        "message_root": reverse("mailview:message", args=["x", 1])[: -len("x/1/")],
-    }
+    parts = search_parts(
+        form,
+        action=reverse("mailview:search"),
+        within=within,
+        advanced=advanced,
+        note=SearchNote(indexed, slow, (current.label if current else "") or folder, messages),
+        summary=results.summary() if results is not None else None,
+        rows=results.rows if results is not None else None,
+        page_base=base.urlencode(),
+        message_root=reverse("mailview:message", args=["x", 1])[: -len("x/1/")],
+    )
     if request.headers.get("X-Search-Live") == "1":
-        return render(request, "mailview/_search_live.html", context)
+        return HttpResponse(live_parts(parts))
     # The page around the form, the summary and the rows is the same from one search to the
     # next (same folder tree, same settings): it is kept, and only those parts are drawn.
     slots = {
-        "slot_form": render_to_string("mailview/_search_form.html", context, request),
-        "slot_summary": render_to_string("mailview/_search_summary.html", context, request),
-        "slot_rows": render_to_string("mailview/_search_rows.html", context, request),
+        "slot_form": parts.form,
+        "slot_summary": parts.summary,
+        "slot_rows": parts.rows,
         "list_path": escape(request.get_full_path()),
     }
     found = bool(results and results.rows)  # the toolbar and the table only with rows to act on
