@@ -1,6 +1,6 @@
 // Search as you type (progressive enhancement: the box and its button work without this file).
 // After a pause in typing, the search page asks /search/ for its summary and rows alone
-// (X-Search-Live: 1, templates/mailview/_search_live.html) and puts them in place (the table
+// (X-Search-Live: 1, mailview/render/search.py: live_parts) and puts them in place (the table
 // and the actions form stay, with their handlers); a newer text aborts the older request, and an answer
 // that still arrives for an older text is dropped. On a list page, the first pause opens the
 // search page, which keeps the focus in the box. What the box looks in (and so what the server
