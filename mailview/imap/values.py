@@ -97,10 +97,10 @@ def decode_text(value: bytes | str | int | None) -> str:
     if isinstance(value, bytes):
         if value.isascii() and b"=?" not in value:
             return value.decode("ascii")  # the common case, without the decoder
-        value = value.decode("utf-8", errors="replace")
+        value = value.decode("utf-8", errors="replace")  # never leaves a surrogate
     elif not isinstance(value, str):
         value = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in value):  # raw 8-bit smuggled as surrogates
+    elif _SMUGGLED.search(value):  # raw 8-bit smuggled as surrogates
         value = value.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
     if "=?" not in value:
         return value
@@ -108,6 +108,7 @@ def decode_text(value: bytes | str | int | None) -> str:
 
 
 _UNFOLD_TEXT = re.compile(r"\r?\n(?=[ \t])")
+_SMUGGLED = re.compile("[\udc80-\udcff]")  # bytes 0x80-0xff as surrogateescape writes them
 # RFC 2047 encoded word: =?charset[*language]?B|Q?text?= (no white space inside).
 _ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([bBqQ])\?([^?\s]*)\?=")
 
@@ -183,11 +184,16 @@ def envelope(raw: Any) -> Envelope | None:
         if not field:
             lists.append(None)
             continue
-        if not isinstance(field, tuple) or not all(
-            isinstance(item, tuple) and len(item) == 4 for item in field if item
-        ):
+        if not isinstance(field, tuple):
             return None
-        lists.append(tuple([EnvelopeAddress(*item) for item in field if item]))
+        addresses = []
+        for item in field:
+            if not item:
+                continue
+            if not isinstance(item, tuple) or len(item) != 4:
+                return None
+            addresses.append(EnvelopeAddress._make(item))
+        lists.append(tuple(addresses))
     return Envelope(
         parse_datetime(raw[0]),
         raw[1],

@@ -354,3 +354,11 @@ def test_any_literals_frame_the_same_in_any_chunks(literals, chunk):
 
 def test_header_text_decodes():
     assert decode_text(b"=?utf-8?q?Gr=C3=BC=C3=9Fe?=") == "Grüße"
+
+
+def test_raw_8bit_header_text_is_read_as_utf8_whether_bytes_or_smuggled_in_a_str():
+    raw = "Grüße".encode()
+    assert decode_text(raw) == "Grüße"
+    assert decode_text(raw.decode("ascii", "surrogateescape")) == "Grüße"  # as email.parser has it
+    assert decode_text(b"caf\xe9") == "caf\ufffd"  # not UTF-8: marked, never an error
+    assert decode_text("caf\udce9") == "caf\ufffd"
