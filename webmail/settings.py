@@ -374,6 +374,9 @@ WEBMAIL_PAGE_CACHE_BYTES = envint("WEBMAIL_PAGE_CACHE_BYTES", 32 * 1024 * 1024)
 # Folder counts are never asked on a page's time: a page shows the tree it has (or the folders
 # without counts) and fetches the counts afterwards (issue 14). False: it counts first.
 WEBMAIL_FOLDER_COUNTS_LATER = envbool("WEBMAIL_FOLDER_COUNTS_LATER", True)
+# A Server-Timing header on every response: the milliseconds spent in IMAP commands and in the
+# app's own work (webmail/metrics.py). For measuring (bench/) and for an admin's browser tools.
+WEBMAIL_SERVER_TIMING = envbool("WEBMAIL_SERVER_TIMING", False)
 
 # Search (mailview.services.search): does the IMAP server search through a full-text index?
 # "auto" = yes when it advertises SEARCH=FUZZY (docs/decisions.md); "yes"/"no" override it. Without

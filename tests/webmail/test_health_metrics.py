@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.test import Client
 
 from webmail import metrics
 from webmail.devmail.dovecot import free_port
+from webmail.devmail.factories import make_message
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +104,19 @@ def test_the_dashboard_shows_logins_of_the_last_hour_and_recent_errors(alice, lo
 def test_the_dashboard_is_for_staff_only(alice, login):
     response = login(alice).get("/admin/dashboard/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def server_timing(response) -> dict[str, float]:
+    """The Server-Timing header's metrics, name -> milliseconds."""
+    found = re.findall(r"(\w+);dur=([\d.]+)", response.get("Server-Timing", ""))
+    return {name: float(ms) for name, ms in found}
+
+
+def test_server_timing_tells_imap_time_from_the_apps_own_when_turned_on(alice, login, settings):
+    alice.append("INBOX", make_message(subject="timed"))
+    client = login(alice)
+    assert "Server-Timing" not in client.get("/mail/INBOX/")  # off by default
+    settings.WEBMAIL_SERVER_TIMING = True
+    timing = server_timing(client.get("/search/", {"folder": "INBOX", "q": "timed"}))
+    assert timing["imap"] > 0 and timing["app"] > 0  # the search's SORT and FETCH; the page
+    assert server_timing(client.get("/accounts/login/"))["imap"] == 0  # no IMAP on this one
