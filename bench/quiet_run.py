@@ -84,9 +84,10 @@ SELECTIVE_WORDS = ("Überweisung", "München", "calendar", "digest")
 def pin(dovecot: Dovecot, cpu: int) -> int:
     """Every process of ``dovecot`` (master, and so the connections it starts later) on CPU
     ``cpu``: the app's and the raw connection's server processes on the same CPU. Unpinned,
-    one of them may run on a slower CPU for a whole run (a VM's two CPUs are not always alike):
     the app's time outside IMAP (its Server-Timing) stayed at 8.0-8.5 ms while app − raw moved
-    from +7 to +21 ms between runs. Returns the number of processes pinned."""
+    from +7 to +21 ms between runs: one connection's server process was the slower one for a
+    whole run (why is not established; where the scheduler put it is the suspect). Pinned, the
+    runs agreed more closely. Returns the number of processes pinned."""
     pinned = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
