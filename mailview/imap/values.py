@@ -192,7 +192,7 @@ def envelope(raw: Any) -> Envelope | None:
                 continue
             if not isinstance(item, tuple) or len(item) != 4:
                 return None
-            addresses.append(EnvelopeAddress._make(item))
+            addresses.append(EnvelopeAddress(*item))
         lists.append(tuple(addresses))
     return Envelope(
         parse_datetime(raw[0]),
