@@ -59,7 +59,7 @@ PARTS = [
     ("  run_search (IMAP work)", "run_search (mailview/services/search.py"),
     ("    SORT answer", "search_sorted (mailview/imap/message_commands.py"),
     ("    rows fetched and parsed", "fetch_summaries (mailview/imap/client.py"),
-    ("  rows drawn (Jinja2)", "render_rows (mailview/render/rows.py"),
+    ("  rows drawn", "render_rows (mailview/render/rows.py"),
     ("  the page's other parts", "render_to_string (django/template/loader.py"),
     ("  kept frame", "kept_frame (mailview/views/kept.py"),
     ("session load (DB)", "load (django/contrib/sessions/backends/db.py"),

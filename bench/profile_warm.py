@@ -94,8 +94,8 @@ def time_parts(requests: int, request: Callable[[], object]) -> dict[str, list[f
         (views_actions.search, "search_page", "search.search_page (IMAP work, incl. below)"),
         (IMAPConnection, "search_sorted", "  search_sorted (SORT + parse)"),
         (views_actions, "search_parts", "search page's parts (form, summary, rows)"),
-        (search_render, "render_rows", "  rows (Jinja2, inside the parts)"),
-        (mailview_tags, "render_rows", "rows of the list (Jinja2)"),
+        (search_render, "render_rows", "  rows (inside the parts)"),
+        (mailview_tags, "render_rows", "rows of the list"),
         (views_actions, "kept_frame", "search page's kept frame"),
         (views_actions.search.SearchForm, "is_valid", "search form's validation"),
     ]

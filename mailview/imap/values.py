@@ -12,6 +12,7 @@ import codecs
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .protocol.dates import parse_datetime
@@ -233,7 +234,10 @@ def parse_fetch_lines(records: Sequence[Record]) -> dict[int, dict[bytes, Any]]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _address(raw: EnvelopeAddress) -> Address | None:
+    """One address of an ENVELOPE, decoded; kept for the next rows (a folder's senders and
+    recipients repeat, and decoding them was a fifth of a row's summary; Address is immutable)."""
     if raw.host is None:
         # RFC 3501 7.4.2: the start (mailbox = the group's name) or end of an RFC 5322 group.
         return None
@@ -245,7 +249,10 @@ def _address(raw: EnvelopeAddress) -> Address | None:
 
 
 def _addresses(raw: Sequence[EnvelopeAddress] | None) -> tuple[Address, ...]:
-    return tuple(a for a in (_address(item) for item in raw or ()) if a is not None)
+    try:
+        return tuple(a for a in (_address(item) for item in raw or ()) if a is not None)
+    except TypeError:  # an unhashable value in an address: decoded without the cache
+        return tuple(a for a in (_address.__wrapped__(i) for i in raw or ()) if a is not None)
 
 
 def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> MessageSummary:
