@@ -249,10 +249,8 @@ def _address(raw: EnvelopeAddress) -> Address | None:
 
 
 def _addresses(raw: Sequence[EnvelopeAddress] | None) -> tuple[Address, ...]:
-    try:
-        return tuple(a for a in (_address(item) for item in raw or ()) if a is not None)
-    except TypeError:  # an unhashable value in an address: decoded without the cache
-        return tuple(a for a in (_address.__wrapped__(i) for i in raw or ()) if a is not None)
+    # Parsed values are bytes, numbers, None and tuples of them: always hashable.
+    return tuple(a for a in (_address(item) for item in raw or ()) if a is not None)
 
 
 def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> MessageSummary:
