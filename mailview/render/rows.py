@@ -11,6 +11,7 @@ Every value from a message (subject, names, addresses, snippet, folder names) go
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -126,6 +127,16 @@ class _Page:
     recipients: bool
 
 
+_SPECIAL = re.compile("[&<>\"']")
+
+
+def _text(value: str) -> str:
+    """``value`` escaped for HTML text and attribute values. Most values of a row (names,
+    addresses, subjects, dates, sizes) have nothing to escape: returned as they are, they cost a
+    quarter of markupsafe's `escape`, which makes a Markup of each."""
+    return escape(value) if _SPECIAL.search(value) else value
+
+
 # The pieces of a row. Each returns HTML; the rows below put them together in the columns'
 # order (check, state, from, subject, attachment or folder, date, size).
 
@@ -156,8 +167,8 @@ def _answered(page: _Page) -> str:
 def _who(page: _Page, row: MessageSummary) -> str:
     """The From column: the sender, or "To: " and the recipients in Sent and Drafts."""
     if page.recipients:
-        emails = ", ".join([escape(a.email) for a in row.to])
-        names = ", ".join([escape(a) for a in row.to]) or page.t.no_recipient
+        emails = ", ".join([_text(a.email) for a in row.to])
+        names = ", ".join([_text(str(a)) for a in row.to]) or page.t.no_recipient
         return (
             f'<td class="c-from c-to" title="{emails}"><span class="to-label">{page.t.to} </span>'
             f"{names}</td>"
@@ -165,24 +176,24 @@ def _who(page: _Page, row: MessageSummary) -> str:
     sender = row.sender
     if sender is None:
         return f'<td class="c-from" title="">{page.t.no_sender}</td>'
-    return f'<td class="c-from" title="{escape(sender.email)}">{escape(sender)}</td>'
+    return f'<td class="c-from" title="{_text(sender.email)}">{_text(str(sender))}</td>'
 
 
 def _subject(row: MessageSummary, page: _Page) -> str:
-    return escape(row.subject) if row.subject else page.t.no_subject
+    return _text(row.subject) if row.subject else page.t.no_subject
 
 
 def _snippet(row: MessageSummary) -> str:
     text = snippet(row.preview, row.preview_source)
-    return f'<span class="snippet">{escape(text)}</span>' if text else ""
+    return f'<span class="snippet">{_text(text)}</span>' if text else ""
 
 
 def _date_and_size(page: _Page, row: MessageSummary, *, size_title: bool = True) -> str:
     shown, full = page.dates(row)
-    size = f' title="{escape(exact_size(row.size))}"' if size_title else ""
+    size = f' title="{_text(exact_size(row.size))}"' if size_title else ""
     return (
-        f'        <td class="c-date" title="{escape(full)}">{escape(shown)}</td>\n'
-        f'        <td class="c-size"{size}>{escape(compactsize(row.size))}</td>\n'
+        f'        <td class="c-date" title="{_text(full)}">{_text(shown)}</td>\n'
+        f'        <td class="c-size"{size}>{_text(compactsize(row.size))}</td>\n'
     )
 
 
@@ -212,8 +223,8 @@ def _list_row(page: _Page, row: MessageSummary) -> str:
 def _search_row(page: _Page, hit: object) -> str:
     """A SearchRow (services/search.py): a message with its folder."""
     row: MessageSummary = hit.message  # type: ignore[attr-defined]
-    folder = escape(hit.folder)  # type: ignore[attr-defined]
-    path = escape(quote(str(hit.folder), safe="/"))  # type: ignore[attr-defined]
+    folder = _text(hit.folder)  # type: ignore[attr-defined]
+    path = _text(quote(hit.folder, safe="/"))  # type: ignore[attr-defined]
     uid = row.uid
     seen, flagged = row.seen, row.flagged
     state = (
@@ -230,7 +241,7 @@ def _search_row(page: _Page, hit: object) -> str:
         f"        {_who(page, row)}"
         f'        <td class="c-subject" dir="auto"><a href="{page.prefix}{path}/{uid}/">'
         f"{_subject(row, page)}</a>{_snippet(row)}</td>\n"
-        f'        <td class="c-folder">{escape(hit.folder_label)}</td>\n'  # type: ignore[attr-defined]
+        f'        <td class="c-folder">{_text(hit.folder_label)}</td>\n'  # type: ignore[attr-defined]
         f"{_date_and_size(page, row)}"
         "      </tr>\n"
     )
