@@ -163,11 +163,13 @@ def app_search(client: httpx.Client, word: str, hits: int) -> float:
     return app_search_timed(client, word, hits)[0]
 
 
-def app_search_timed(client: httpx.Client, word: str, hits: int) -> tuple[float, float | None]:
+def app_search_timed(
+    client: httpx.Client, word: str, hits: int, folder: str = "INBOX"
+) -> tuple[float, float | None]:
     """(seconds the search page took, seconds of it in IMAP commands as its Server-Timing
     header says: None unless the app runs with WEBMAIL_SERVER_TIMING)."""
     t0 = pc()
-    params = {"q": word, "folder": "INBOX"}
+    params = {"q": word, "folder": folder}
     if ASK_WITHIN:
         params["within"] = ASK_WITHIN
     response = client.get("/search/", params=params)
