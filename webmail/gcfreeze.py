@@ -7,7 +7,7 @@ freed, and a full collection took 67 ms (docs/benchmarks.md, issue 14), paid by 
 request happened to allocate at that moment. ``gc.freeze()`` moves the objects that exist now
 into a permanent generation that collections skip; what requests make later is collected as
 before. A worker freezes twice: when the ASGI application is built, and once after its first
-requests have imported the rest (views, compiled templates, the Jinja2 row template,
+requests have imported the rest (views, compiled templates, the Jinja2 search templates,
 translation catalogues).
 
 The youngest generation is also collected less often (`collect_young_less_often`): at CPython's

@@ -4,7 +4,7 @@ type (`live_parts`).
 
 The page around them is kept between searches (mailview/views/kept.py); these parts were most
 of what a search page drew, and in Django's template language they cost a millisecond more
-than in Jinja2 (templates/jinja2/mailview/search_*.html, the rows' environment). Text with
+than in Jinja2 (templates/jinja2/mailview/search_*.html, render/jinja.py). Text with
 numbers or names in it is translated here, with the catalogue's messages of the former Django
 templates: the translation is escaped, then the values escaped into it.
 """
