@@ -50,7 +50,7 @@ from tests.support.liveserver import LiveServer, mail_env, run_daphne
 from tests.support.procnet import child_pids, cpu_seconds
 from webmail.devmail.dovecot import Dovecot
 
-Check = Callable[[str, str, str, bool], Any]
+Check = Callable[[str, str, str, bool | None], Any]  # None: the run's noise decides nothing
 ROUNDS = 6
 
 
@@ -199,7 +199,9 @@ def quick_search(
 
     A second raw connection searches each word too: how far two raw connections to the same
     server differ (its median of each search's raw2 − raw) is the run's noise floor, shown
-    beside app − raw. The three take turns in every order, so none is always first or last."""
+    beside app − raw; wider than the 10 ms bound, the row is NOISE (`check` with None), and
+    the same search of a 1k folder decides. The three take turns in every order, so none is
+    always first or last."""
     search.WITHIN, search.ASK_WITHIN = within, ""
     chosen = [
         form
@@ -253,7 +255,8 @@ def quick_search(
             f"(the same search's app − raw, median: {paired.median * 1000:+.1f} ms; the app's "
             f"time outside its IMAP commands, by its Server-Timing: {own.median * 1000:.1f} ms; "
             f"noise floor, a second raw connection − raw: {floor.median * 1000:+.1f} ms)",
-            extra <= 0.010,
+            # Two raw connections farther apart than the bound: app − raw says nothing of it.
+            None if abs(floor.median) > 0.010 else extra <= 0.010,
         )
     ]
     if bound_ms is not None:
