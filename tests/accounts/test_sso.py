@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.credentials import SESSION_FIELD, TOKENS_FIELD
+from tests.support.dovecot import logged
 from tests.support.idp import configure_sso_domain, issued_tokens, sign_in_at_provider
 from tests.support.waiting import wait_until
 from webmail.devmail.factories import make_message
@@ -68,7 +69,7 @@ def test_a_user_of_the_domain_signs_in_and_reads_mail_with_the_token_only(
     assert page.status_code == 200
     assert b"Welcome via SSO" in page.content
     assert client.session.get(TOKENS_FIELD)
-    assert f"user=<{alice.login}>, method=OAUTHBEARER" in alice.mail.dovecot.log_file.read_text()
+    assert logged(alice.mail.dovecot, f"user=<{alice.login}>, method=OAUTHBEARER")
 
 
 def test_the_address_typed_on_the_login_page_leads_to_its_provider(sso, sso_user_factory):
@@ -241,7 +242,7 @@ def test_the_access_token_is_refreshed_before_it_expires(
         assert pool_module._pool is not None
         pool_module._pool.close_login(alice.login)
         assert client.get("/mail/INBOX/").status_code == 200
-        assert server.log_file.read_text().count(f"user=<{alice.login}>, method=OAUTHBEARER") >= 2
+        assert logged(server, f"user=<{alice.login}>, method=OAUTHBEARER", times=2)
     finally:
         server.stop()
 

@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import INBOX_URL
 from tests.support.compose import folder_messages
-from tests.support.dovecot import make_dovecot_root
+from tests.support.dovecot import logged, make_dovecot_root
 from tests.support.idp import (
     SSOUser,
     issued_tokens,
@@ -163,8 +163,7 @@ def test_sign_in_read_send_and_live_mail_with_oauth_only(page: Page, site: Site)
     expect(page.locator("table.messages tr.row .c-subject a").first).to_have_text("Arrived live")
     # The request pool, the watcher and the SMTP server's check each logged in with the token
     # (the PLAIN logins in the log are this test's own set-up, which knows the mail password).
-    log = site.dovecot.log_file.read_text()
-    assert log.count(f"user=<{alice.login}>, method=OAUTHBEARER") >= 3
+    assert logged(site.dovecot, f"user=<{alice.login}>, method=OAUTHBEARER", times=3)
     # No token, provider password or client secret in the webmail's log (DEBUG level).
     secrets = [*issued_tokens(site.idp, alice.login), alice.idp_password, site.client_secret]
     assert len(secrets) >= 4

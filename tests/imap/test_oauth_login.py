@@ -12,7 +12,7 @@ from mailview.imap.bearer import bearer_secret
 from mailview.imap.client import IMAPConnection
 from mailview.imap.endpoint import Endpoint
 from mailview.imap.errors import AuthenticationFailed
-from tests.support.dovecot import make_dovecot_root
+from tests.support.dovecot import logged, make_dovecot_root
 from tests.support.idp import provider_tokens, register_client, sso_user
 from tests.support.waiting import wait_until
 from webmail.devmail.dovecot_oauth2 import oauth2_extra_config
@@ -46,7 +46,7 @@ def test_the_access_token_opens_the_mailbox_with_oauthbearer(
         assert conn.select("INBOX").exists == 1
     finally:
         conn.logout()
-    assert "method=OAUTHBEARER" in oauth_dovecot.log_file.read_text()
+    assert logged(oauth_dovecot, "method=OAUTHBEARER")
 
 
 def test_xoauth2_is_used_when_it_is_the_only_mechanism_offered(
@@ -66,7 +66,7 @@ def test_xoauth2_is_used_when_it_is_the_only_mechanism_offered(
     alice = sso_user(identity_provider, server)
     secret = bearer_secret(token_of(identity_provider, alice, client))
     IMAPConnection.open(starttls(server), alice.login, secret, 10).logout()
-    assert f"user=<{alice.login}>, method=XOAUTH2" in server.log_file.read_text()
+    assert logged(server, f"user=<{alice.login}>, method=XOAUTH2")
 
 
 def test_bobs_token_never_opens_alices_mailbox(

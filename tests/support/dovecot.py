@@ -25,11 +25,18 @@ from pathlib import Path
 import imapclient
 import pytest
 
+from tests.support.waiting import wait_until
 from webmail.devmail.cyrus import Cyrus
 from webmail.devmail.dovecot import Dovecot, append_message
 from webmail.devmail.factories import message_bytes
 
-__all__ = ["MailUser", "make_dovecot_root"]
+__all__ = ["MailUser", "logged", "make_dovecot_root"]
+
+
+def logged(dovecot: Dovecot, text: str, times: int = 1, timeout: float = 15.0) -> bool:
+    """Does Dovecot's log come to hold ``text`` at least ``times`` times? Its processes write
+    through its log process, so a line may arrive a moment after the command it records."""
+    return wait_until(lambda: dovecot.log_file.read_text().count(text) >= times, timeout)
 
 
 def make_dovecot_root(prefix: str = "webmail-dovecot-") -> Path:
