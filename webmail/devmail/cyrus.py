@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from webmail.devmail.dovecot import append_message, free_port, tail_of
 from webmail.devmail.dovecot_config import generate_certificates
+from webmail.devmail.processes import kill_group
 
 if TYPE_CHECKING:
     import imapclient
@@ -276,8 +277,7 @@ class Cyrus:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            kill_group(proc.pid)
         if self._syslog is not None:
             self._syslog.close()
             self._syslog = None

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import imapclient
 
 from webmail.devmail.ports import free_port
+from webmail.devmail.processes import kill_group
 
 __all__ = ["MAIL_USER", "Dovecot", "append_message", "ensure_mail_user", "free_port"]
 
@@ -229,8 +230,7 @@ class Dovecot:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         # Child processes that outlived the master would keep the ports or the Maildirs busy.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        kill_group(proc.pid)
 
     def restart(self) -> None:
         """Stop and start again, on the same ports and with the same data."""
