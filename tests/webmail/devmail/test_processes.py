@@ -13,14 +13,14 @@ from webmail.devmail.processes import kill_group
 # A parent that listens on a port and leaves a child holding the same socket, as Dovecot's
 # master leaves its login processes holding the listeners it passed them.
 LISTENER = """
-import os, socket, sys, time
+import os, signal, socket
 sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
 sock.listen()
 if os.fork() == 0:
-    time.sleep(120)
+    signal.pause()
 print(sock.getsockname()[1], flush=True)
-time.sleep(120)
+signal.pause()
 """
 
 
