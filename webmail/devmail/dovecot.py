@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import imapclient
 
 from webmail.devmail.ports import free_port
-from webmail.devmail.processes import kill_group
+from webmail.devmail.processes import kill_group, process_alive
 
 __all__ = ["MAIL_USER", "Dovecot", "append_message", "ensure_mail_user", "free_port"]
 
@@ -106,16 +106,6 @@ def _check_traversable(path: Path) -> None:
                 "Dovecot's unprivileged processes could not reach "
                 f"{path}. Use a directory under /tmp or /var/tmp."
             )
-
-
-def _process_alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return False
-    return stat.rsplit(b")", 1)[-1].split()[0] != b"Z"
 
 
 def _check_config_value(value: str, what: str) -> None:
@@ -386,7 +376,7 @@ class Dovecot:
                 f"{result.stderr.strip() or result.stdout.strip()}"
             )
         deadline = time.monotonic() + timeout
-        while any(_process_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        while any(process_alive(pid) for pid in pids) and time.monotonic() < deadline:
             time.sleep(0.01)
 
     def _sessions(self, username: str) -> list[tuple[str, int]]:

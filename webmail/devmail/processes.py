@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-__all__ = ["kill_group"]
+__all__ = ["kill_group", "process_alive"]
 
 
 def kill_group(pgid: int, timeout: float = 10.0) -> None:
@@ -27,13 +27,23 @@ def kill_group(pgid: int, timeout: float = 10.0) -> None:
 
 
 def _alive_in_group(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # gone while we looked
-            continue
-        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
-        fields = text[text.rfind(")") + 2 :].split()
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat_fields(int(entry.name))
         if len(fields) >= 3 and fields[2] == str(pgid) and fields[0] != "Z":
             return True
     return False
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the name: state, ppid, pgrp, ...; [] once gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text[text.rfind(")") + 2 :].split()  # the name may hold spaces and parentheses
